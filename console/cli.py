@@ -1,0 +1,64 @@
+"""`bedside-console`: the entry point and its sub-commands (design.md, "Command line contract").
+
+Every failure a user can cause (a missing port, a typo in a driver name, a bad config file) ends as one
+line on stderr and a non-zero exit; a traceback would mean a bug in this program.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from console import __version__
+from console.errors import UserError
+
+#: Sub-command modules under console/commands/, in the order `--help` lists them.
+COMMANDS = (
+    "run", "demo", "ports", "drivers", "probe", "simulate",
+    "verify_records",
+)
+
+PROG = "bedside-console"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, like every other failure here
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Bedside Console: vitals, alarms, guided ketamine infusion "
+                     "sessions and local records beside the infusion chair. With no command it starts the "
+                     "console (the demo with simulated devices when no device is configured).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_data_dir(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"console.commands.{name}")
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="where the database and configuration live (default: $BEDSIDE_CONSOLE_DATA, "
+                             "else the platform's user data directory)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "data_dir"):
+        args.data_dir = None
+    if args.command is None:
+        args = parser.parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
+        args.data_dir = getattr(args, "data_dir", None)
+    try:
+        return int(args._run(args) or 0)
+    except UserError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
