@@ -197,3 +197,17 @@ def read_vitals(database: Database, metric: str, since: float | None = None, unt
 def metric_units(database: Database) -> dict[str, str]:
     with database.lock:
         return dict(database.conn.execute("SELECT name, unit FROM metrics").fetchall())
+
+
+def bulk_insert(database: Database, device: str, metric: str, unit: str, t: np.ndarray,
+                values: np.ndarray) -> int:
+    """Write a whole series at once (imports, synthetic sessions for tests and benchmarks)."""
+    with database.write() as conn:
+        conn.execute("INSERT OR IGNORE INTO metrics(name, unit) VALUES (?, ?)", (metric, unit))
+        conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (device,))
+        metric_id = conn.execute("SELECT id FROM metrics WHERE name = ?", (metric,)).fetchone()[0]
+        source_id = conn.execute("SELECT id FROM sources WHERE name = ?", (device,)).fetchone()[0]
+        conn.executemany("INSERT INTO vitals(t, metric_id, source_id, value) VALUES (?, ?, ?, ?)",
+                         zip(np.asarray(t, dtype=float).tolist(), [metric_id] * len(t), [source_id] * len(t),
+                             np.asarray(values, dtype=float).tolist()))
+    return len(t)
