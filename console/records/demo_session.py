@@ -43,7 +43,7 @@ def write_demo_session(database: Database, session_id: str, start_t: float, *,
 
     def ev(kind, payload, dt=30.0, actor=NURSE, **kw):
         nonlocal t
-        t += dt
+        t += max(dt, 1.0)  # the story stays in time order even when two marks fall close together
         return audit.append(kind, payload, actor=actor, session_id=session_id, t=t, **kw)
 
     ev("session.opened", {"patient_id": patient.patient_id, "mrn": patient.mrn, "name": patient.name,
@@ -94,7 +94,7 @@ def write_demo_session(database: Database, session_id: str, start_t: float, *,
     pause_at = infusion_start + infusion_min * 60 / 2
     assessment_times = list(np.arange(infusion_start + 15 * 60, end + observation_min * 60, 15 * 60))
     marks = sorted([(titrate_at, "titrate"), (pause_at, "pause"), (pause_at + 300, "resume"),
-                    (infusion_start + infusion_min * 60 * 0.6, "alarm")] +
+                    (pause_at + 420, "alarm")] +
                    [(a, "assess") for a in assessment_times if a < end])
     new_rate = round(0.6 * patient.weight_kg, 1)
     for n, (when, what) in enumerate(marks):
@@ -149,7 +149,7 @@ def write_demo_session(database: Database, session_id: str, start_t: float, *,
     signed = ev("session.signed_off", {"delivered_mg": delivered,
                                        "delivered_mg_per_kg": delivered / patient.weight_kg})
     if vitals:
-        write_demo_vitals(database, start_t, signed.t, rng, dip_at=infusion_start + infusion_min * 60 * 0.6)
+        write_demo_vitals(database, start_t, signed.t, rng, dip_at=pause_at + 420)
     return signed.t
 
 

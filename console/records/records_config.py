@@ -10,6 +10,7 @@ from resources import Doc, load
 class RecordsConfig:
     backup_remind_after_days: float
     ledger_tolerance_mg: float
+    fhir_vitals_interval_s: float
 
 
 def records_config(doc: Doc | None = None) -> RecordsConfig:
@@ -18,4 +19,5 @@ def records_config(doc: Doc | None = None) -> RecordsConfig:
     return RecordsConfig(
         backup_remind_after_days=backup.number("remind_after_days", min=1, max=366),
         ledger_tolerance_mg=ledger.number("tolerance_mg", min=0, max=10),
+        fhir_vitals_interval_s=doc.section("fhir").number("vitals_interval_s", min=1, max=3600),
     )

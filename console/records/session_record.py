@@ -113,6 +113,8 @@ class SessionRecord:
     alarms: list[AlarmRecord] = field(default_factory=list)
     corrections: list[AuditEvent] = field(default_factory=list)
     recorded_delivered_mg: float | None = None
+    #: Alarm events recorded without a session id while this session was open (the board's own events).
+    alarm_events: list[AuditEvent] = field(default_factory=list)
 
     # ---- derived figures ------------------------------------------------------------------------------
     @property
@@ -178,6 +180,10 @@ class SessionRecord:
                 if effect not in seen:
                     seen.append(effect)
         return seen
+
+    def all_events(self) -> list[AuditEvent]:
+        """The session's own events and the untagged alarm events of its time, in recorded order."""
+        return sorted([*self.events, *self.alarm_events], key=lambda e: e.id)
 
     @property
     def end_t(self) -> float | None:
@@ -322,6 +328,8 @@ def _alarms(audit: AuditLog, record: SessionRecord) -> list[AlarmRecord]:
             continue
         if e.session_id is None and (e.t < start or (end is not None and e.t > end)):
             continue
+        if e.session_id is None:
+            record.alarm_events.append(e)
         p = e.payload
         key = p.get("alarm_id", p.get("key"))
         alarm = found.get(key)
