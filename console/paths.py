@@ -1,4 +1,4 @@
-"""Where the installation's data lives (design.md, "Records")."""
+"""Where this installation keeps its database and configuration."""
 from __future__ import annotations
 
 import os
@@ -6,12 +6,10 @@ from pathlib import Path
 
 import platformdirs
 
+ENV = "BEDSIDE_CONSOLE_DATA"
+
 
 def data_dir(override: str | None = None) -> Path:
     """`--data-dir` if given, else $BEDSIDE_CONSOLE_DATA, else the platform's user data directory."""
-    if override:
-        return Path(override).expanduser()
-    env = os.environ.get("BEDSIDE_CONSOLE_DATA")
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("bedside-console"))
+    chosen = override or os.environ.get(ENV) or platformdirs.user_data_dir("bedside-console", appauthor=False)
+    return Path(chosen).expanduser()
