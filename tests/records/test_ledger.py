@@ -159,3 +159,23 @@ def test_the_daily_report_lists_each_session_and_flags_the_one_that_does_not_bal
     totals = report.totals_by_drug()["ketamine"]
     assert totals["drawn_mg"] == pytest.approx(300.0)
     assert report.to_dict()["sessions"][2]["discrepancy_mg"] == pytest.approx(80.0)
+
+
+def test_the_ledger_command_prints_the_day_and_fails_on_a_discrepancy(database, data_dir, capsys, monkeypatch):
+    import importlib.util
+    import json as jsonlib
+
+    from console import cli
+    monkeypatch.setattr(cli, "COMMANDS", tuple(n for n in cli.COMMANDS
+                                               if importlib.util.find_spec(f"console.commands.{n}")))
+    write_demo_session(database, "S-ok", T0, vitals=False)
+    day = datetime.fromtimestamp(T0).date().isoformat()
+    assert cli.main(["ledger", "--data-dir", str(data_dir), "--day", day]) == 0
+    assert "1 session(s), 0 discrepancy(ies)" in capsys.readouterr().out
+    Ledger(database).record_draw(session_id="S-extra", drug="ketamine", concentration_mg_per_ml=1.0, lot="L5",
+                                 expiry="2027-01-31", volume_ml=10, actor=NURSE, t=T0 + 600)
+    assert cli.main(["ledger", "--data-dir", str(data_dir), "--day", day, "--json"]) == 2
+    data = jsonlib.loads(capsys.readouterr().out)
+    assert [s["balanced"] for s in data["sessions"]] == [True, False]
+    assert cli.main(["ledger", "--data-dir", str(data_dir), "--day", "yesterday"]) == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err
