@@ -29,11 +29,15 @@ MARGIN_MM = 14.0
 
 
 def ensure_gui_application() -> Any:
-    """Qt needs a GUI application object to lay out text; outside the console make an offscreen one."""
-    from PySide6.QtGui import QGuiApplication
-    app = QGuiApplication.instance()
+    """Qt needs an application object to lay out text; outside the console make an offscreen one.
+
+    A full QApplication (not QGuiApplication), so that widgets created later in the same process, such
+    as the console's own screens, still work.
+    """
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
     if app is None:
-        app = QGuiApplication(["bedside-console", "-platform", "offscreen"])
+        app = QApplication(["bedside-console", "-platform", "offscreen"])
     return app
 
 

@@ -137,11 +137,17 @@ class SessionRecord:
         return rate_segments(self.rate_changes, until)
 
     def delivered_mg(self, until: float | None = None) -> float:
-        """mg given: the rate history integrated over time, times the concentration (0 before an order)."""
+        """mg given: the rate history integrated over time, times the concentration (0 before an order).
+
+        Capped at the order's volume, as the session computes it (console/session/infusion_clock.py): the
+        pump is programmed with that volume and stops there even if nobody pressed stop.
+        """
         conc = self.concentration_mg_per_ml
         if conc is None:
             return 0.0
-        return delivered_ml(self.segments(until), until) * conc
+        ml = delivered_ml(self.segments(until), until)
+        cap = (self.order or {}).get("total_ml")
+        return (min(ml, float(cap)) if cap is not None else ml) * conc
 
     def delivered_mg_per_kg(self, until: float | None = None) -> float | None:
         weight = self.weight_kg

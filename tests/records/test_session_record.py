@@ -68,3 +68,13 @@ def test_alarms_of_another_session_are_not_in_this_record(database, audit):
 def test_an_unknown_session_is_a_key_error(audit):
     with pytest.raises(KeyError):
         load_session(audit, "nope")
+
+
+def test_a_session_left_running_shows_no_more_than_the_ordered_volume(audit):
+    order = {"concentration_mg_per_ml": 1.0, "weight_kg": 70.0, "total_ml": 35.0}
+    audit.append("session.opened", {"mrn": "M"}, session_id="S1", t=T0)
+    audit.append("session.order_placed", {"order": order}, session_id="S1", t=T0 + 10)
+    audit.append("session.infusion_started", {"rate_ml_per_h": 35.0}, session_id="S1", t=T0 + 60)
+    record = load_session(audit, "S1")
+    assert record.delivered_mg(until=T0 + 60 + 1800) == pytest.approx(17.5)
+    assert record.delivered_mg(until=T0 + 60 + 3 * 3600) == pytest.approx(35.0)
