@@ -126,6 +126,14 @@ def startup_with_a_year(workdir: Path) -> None:
     best_load = min(t[1] for t in timings)
     print(f"start-up: open + quick_check + migrate {best_open:.2f} s, load {len(people)} patients and "
           f"{len(sessions)} sessions {best_load:.2f} s (best of 3, warm file cache)")
+    deferred = []
+    for _ in range(3):
+        started = time.perf_counter()
+        db = open_database(data, defer_vitals_check=True)
+        deferred.append(time.perf_counter() - started)
+        db.close()
+    print(f"start-up with the vitals check deferred to the background: open + check of clinical tables + "
+          f"migrate {min(deferred):.2f} s")
     db = open_database(data, readonly=True)
     started = time.perf_counter()
     db.conn.execute("PRAGMA quick_check").fetchall()
@@ -137,7 +145,7 @@ def startup_with_a_year(workdir: Path) -> None:
     print(f"quick_check alone {qc:.2f} s = {qc / (size_mb / 1000):.1f} s per GB; verify-records chain walk "
           f"{report.count} events in {chain_s:.2f} s")
     if not full:
-        year_mb = size_mb + (SESSIONS_PER_YEAR - with_vitals) / with_vitals * (size_mb * 0.97)
+        year_mb = size_mb * SESSIONS_PER_YEAR / with_vitals
         print(f"extrapolated full year with vitals for every session: ~{year_mb / 1000:.1f} GB, quick_check "
               f"~{qc / size_mb * year_mb:.0f} s at start-up (linear in file size)")
 
