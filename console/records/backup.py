@@ -165,10 +165,9 @@ def backup_reminder(database: Database, now: float, config: RecordsConfig | None
         created = float(database.get_meta("created_t") or now)
         if now - created < limit_s:
             return None
-        return (f"These records have never been backed up. Run `bedside-console backup --to PATH` "
-                f"(a USB drive or network folder) today.")
+        return "These records have never been backed up. Back them up today (a USB drive or network folder)."
     age_days = (now - float(last)) / 86400
     if age_days < config.backup_remind_after_days:
         return None
     return (f"The last backup was {age_days:.0f} days ago (clinic policy: every "
-            f"{config.backup_remind_after_days:g} days). Run `bedside-console backup --to PATH`.")
+            f"{config.backup_remind_after_days:g} days). Back up the records today.")

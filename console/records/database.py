@@ -135,6 +135,11 @@ class Database:
             conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
+    def reader(self) -> "Database":
+        """A read-only handle on its own connection, for a worker thread (exports, backups): no checks,
+        no migrations, nothing it does can hold up the screen's connection."""
+        return Database(self.path, _raw_connect(self.path, readonly=True), readonly=True)
+
     def check_in_background(self, on_problem: Callable[[str], None]) -> threading.Thread:
         """The complete quick_check on its own connection and thread; `on_problem(message)` if it fails
         (the console shows it like a technical alarm: the records need attention, the session goes on)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from console.records.audit import AuditLog
 from console.records.database import Database
-from console.records.session_record import OPENED, fold, given_mg
+from console.records.session_record import CANCELLED, CLOSING, OPENED, SIGNED_OFF, fold, given_mg
 
 
 @dataclass(frozen=True)
@@ -81,4 +81,34 @@ def patient_history(database: Database, *, patient_id: object = None, mrn: str |
         out.append(PastSession(sid, t, record.status, str(order.get("protocol_label") or order.get("protocol_id") or ""),
                                str(order.get("kind") or ""), mg, mg / weight if weight else None, weight,
                                record.pain_before, record.pain_after, tuple(record.side_effects)))
+    return out
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    session_id: str
+    t: float
+    patient_id: object
+    mrn: str
+    name: str
+    status: str
+
+
+def recent_sessions(database: Database, limit: int = 50) -> list[SessionListing]:
+    """The latest sessions, newest first, for the records screen (one indexed query, no folding)."""
+    import json
+    with database.lock:
+        opened = database.conn.execute(
+            "SELECT session_id, t, payload FROM events WHERE kind = ? ORDER BY id DESC LIMIT ?",
+            (OPENED, limit)).fetchall()
+        ids = [r[0] for r in opened]
+        closing = dict(database.conn.execute(
+            f"SELECT session_id, kind FROM events WHERE kind IN (?, ?) AND session_id IN "
+            f"({','.join('?' * len(ids))})", (*CLOSING, *ids)).fetchall()) if ids else {}
+    out = []
+    for sid, t, payload in opened:
+        p = json.loads(payload)
+        status = {SIGNED_OFF: "signed off", CANCELLED: "cancelled"}.get(closing.get(sid), "open")
+        out.append(SessionListing(sid, t, p.get("patient_id"), str(p.get("mrn", "")), str(p.get("name", "")),
+                                  status))
     return out
