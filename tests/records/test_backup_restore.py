@@ -1,7 +1,6 @@
 """Backups: taken while a session runs, verified, restored to an identical chain; nothing destroyed."""
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 import threading
 import time
@@ -21,11 +20,6 @@ from device_drivers.events import Measurement
 
 T0 = datetime(2026, 11, 20, 9, 0).timestamp()
 
-
-@pytest.fixture(autouse=True)
-def available_commands(monkeypatch):
-    monkeypatch.setattr(cli, "COMMANDS", tuple(n for n in cli.COMMANDS
-                                               if importlib.util.find_spec(f"console.commands.{n}")))
 
 
 def chain(db):

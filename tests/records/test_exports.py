@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import re
@@ -19,11 +18,6 @@ from console.records.session_record import load_session
 T0 = datetime(2026, 11, 20, 9, 0).timestamp()
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$")
 
-
-@pytest.fixture(autouse=True)
-def available_commands(monkeypatch):
-    monkeypatch.setattr(cli, "COMMANDS", tuple(n for n in cli.COMMANDS
-                                               if importlib.util.find_spec(f"console.commands.{n}")))
 
 
 @pytest.fixture
