@@ -136,6 +136,7 @@ def restore_from(data_dir: Path, source: Path, *, force: bool = False, now: floa
         if not force:
             raise UserError(f"there are records at {live} already; restoring would replace them. Run again "
                             f"with --force to replace them (the current file is kept aside, not deleted)")
+        _settle_live_file(live)
         kept = live.with_name(f"{FILE_NAME}.replaced-{_stamp(now)}")
         for suffix in ("", "-wal", "-shm"):
             side = Path(f"{live}{suffix}")
@@ -154,6 +155,31 @@ def restore_from(data_dir: Path, source: Path, *, force: bool = False, now: floa
         raise UserError(f"the restored records at {live} do not verify ({restored.summary()}); the previous "
                         f"file is at {kept}")
     return RestoreResult(live, restored.count, kept)
+
+
+def _settle_live_file(live: Path) -> None:
+    """Make sure nobody is using the records being replaced, and fold their WAL into the file kept aside.
+
+    Leaving WAL mode needs every other connection closed, so it doubles as the "is the console still
+    running?" check. A damaged file is left exactly as it is.
+    """
+    try:
+        conn = sqlite3.connect(live, timeout=0.5)
+    except sqlite3.Error:
+        return
+    try:
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise UserError(f"the records at {live} are in use (is the console still running?); close it, "
+                            f"then restore") from None
+        return
+    except sqlite3.DatabaseError:
+        return
+    finally:
+        conn.close()
+    if mode.lower() != "delete":
+        raise UserError(f"the records at {live} are in use (is the console still running?); close it, then restore")
 
 
 def backup_reminder(database: Database, now: float, config: RecordsConfig | None = None) -> str | None:

@@ -144,3 +144,11 @@ def test_backup_and_restore_commands(database, data_dir, tmp_path, capsys):
     assert cli.main(["restore", "--data-dir", str(data_dir), "--from", str(tmp_path / "b.sqlite"),
                      "--force"]) == 0
     assert "kept at" in capsys.readouterr().out
+
+
+def test_restore_refuses_while_the_console_still_has_the_records_open(database, data_dir, tmp_path):
+    AuditLog(database).append("a", {})
+    backup = backup_to(database, tmp_path / "b.sqlite").path
+    with pytest.raises(UserError, match="in use"):
+        restore_from(data_dir, backup, force=True)
+    assert len(AuditLog(database).events()) == 1 and (data_dir / FILE_NAME).exists()
