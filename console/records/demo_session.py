@@ -97,7 +97,8 @@ def write_demo_session(database: Database, session_id: str, start_t: float, *,
                     (pause_at + 420, "alarm")] +
                    [(a, "assess") for a in assessment_times if a < end])
     new_rate = round(0.6 * patient.weight_kg, 1)
-    for n, (when, what) in enumerate(marks):
+    n = 0  # assessments so far: the second one finds the side effects and the dissociation
+    for when, what in marks:
         dt = when - t
         if what == "titrate":
             ev("session.infusion_titrated", {"rate_ml_per_h": new_rate, "previous_rate_ml_per_h": rate,
@@ -117,9 +118,11 @@ def write_demo_session(database: Database, session_id: str, start_t: float, *,
                              "text": "SpO2 low 89 %", "started": when}, dt=40, actor=None)
         else:
             effects = list(side_effects) if n == 1 else []
-            ev("session.assessment_recorded", {"nrs": max(0, pain_before - 1 - n // 2), "sedation_scale": "rass",
-                                               "sedation_score": -1 if n == 1 else 0, "side_effects": effects,
-                                               "cadss6": None, "note": ""}, dt=dt)
+            cadss = {"1": 1, "2": 1, "6": 0, "7": 1, "15": 0, "22": 0} if n == 1 else None
+            ev("session.assessment_recorded", {"nrs": max(pain_after, pain_before - 1 - n // 2),
+                                               "sedation_scale": "rass", "sedation_score": -1 if n == 1 else 0,
+                                               "side_effects": effects, "cadss6": cadss, "note": ""}, dt=dt)
+            n += 1
     record = fold(session_id, audit.events(session_id=session_id))
     delivered = record.delivered_mg(until=end)
     ev("session.infusion_stopped", {"reason": "order complete", "delivered_mg": delivered,

@@ -349,6 +349,16 @@ def _answer_text(entry: dict[str, Any]) -> str:
     return str(answer)
 
 
+def _cadss_total(items: Any) -> str:
+    """CADSS-6 total (six items, 0-4 each) as "n / 24", or "—" when not assessed."""
+    if not isinstance(items, dict) or not items:
+        return "—"
+    try:
+        return f"{sum(int(v) for v in items.values())} / 24"
+    except (TypeError, ValueError):
+        return "?"
+
+
 def _f(value: Any, fmt: str = "g", suffix: str = "") -> str:
     if value is None:
         return "—"
@@ -448,11 +458,12 @@ def _draw(pg: _Pages, database: Database, record: SessionRecord) -> None:
              empty="no alarms", highlight=[n for n, a in enumerate(record.alarms) if a.priority == "high"])
 
     pg.heading("Assessments and side effects")
-    pg.table(["Time", "Pain NRS", "Sedation", "Side effects", "Note", "By"],
+    pg.table(["Time", "Pain NRS", "Sedation", "CADSS-6", "Side effects", "Note", "By"],
              [[clock(a["t"]), _f(a.get("nrs")) + (" (corrected)" if a.get("corrected") else ""),
                f"{str(a.get('sedation_scale') or '').upper()} {_f(a.get('sedation_score'))}",
+               _cadss_total(a.get("cadss6")),
                ", ".join(words(s) for s in a.get("side_effects") or []) or "none", a.get("note"), a.get("by")]
-              for a in record.assessments], [0.8, 1, 1, 1.8, 2.2, 1.2],
+              for a in record.assessments], [0.8, 1, 1, 0.8, 1.7, 2, 1.2],
              highlight=[n for n, a in enumerate(record.assessments) if a.get("side_effects")])
     pg.text(f"Side effects during the session: {', '.join(words(s) for s in record.side_effects) or 'none'}")
 

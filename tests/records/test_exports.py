@@ -45,7 +45,7 @@ def test_the_pdf_report_carries_the_key_fields_of_the_session(finished_session, 
                      "Ketamine 1 mg/mL", "0.50 mg/kg/h", f"{record.recorded_delivered_mg:.1f} mg",
                      f"{record.recorded_delivered_mg / 80.0:.2f} mg/kg", CHECKER, PHYSICIAN,
                      "titrated", "paused", "resumed", "pain still 6/10",
-                     "SpO2 low 89 %", f"{NURSE} at", "dizziness", "low aspiration", "FAILED",
+                     "SpO2 low 89 %", f"{NURSE} at", "dizziness", "3 / 24", "low aspiration", "FAILED",
                      "ALDRETE", "Pain before", "7 / 10", "3 / 10", "Thomas Keller", "lot KX24-0917",
                      "ledger balanced", "signed the discharge", "independently double-checked the rate",
                      "Heart rate", "Oxygen saturation", "Blood pressure", "Infusion rate"]:
