@@ -23,13 +23,12 @@ COLUMNS = ("time", "epoch_s", "type", "session_id", "source", "name", "value", "
 
 def vitals_rows(database: Database, record: SessionRecord) -> Iterator[tuple]:
     """Every sample recorded while the session was open, in time order (read in one indexed query)."""
-    start = record.opened_t if record.opened_t is not None else record.events[0].t
-    end = record.end_t
+    start, end = record.vitals_window()
     with database.lock:
         rows = database.conn.execute(
             "SELECT v.t, s.name, m.name, v.value, m.unit FROM vitals v JOIN metrics m ON m.id = v.metric_id "
             "JOIN sources s ON s.id = v.source_id WHERE v.t >= ? AND v.t <= ? ORDER BY v.t, m.name",
-            (start, end)).fetchall()
+            (start, end if end is not None else float("inf"))).fetchall()
     for t, source, metric, value, unit in rows:
         shown = int(value) if float(value).is_integer() else value
         yield (t, "vital", source, metric, shown, unit, "", "", "")

@@ -155,8 +155,7 @@ def _administrations(record: SessionRecord, patient_ref: str, encounter_ref: str
 
 def _observations(database: Database, record: SessionRecord, patient_ref: str, encounter_ref: str,
                   interval: float) -> list[tuple[str, dict[str, Any]]]:
-    start = record.opened_t if record.opened_t is not None else record.events[0].t
-    end = record.end_t
+    start, end = record.vitals_window()
     base = {"resourceType": "Observation", "status": "final", "subject": {"reference": patient_ref},
             "encounter": {"reference": encounter_ref}}
     note = [{"text": f"median of the samples in each {interval:g} s interval (device rate 1 Hz)"}]

@@ -251,7 +251,9 @@ class _Pages:
             self.p.setPen(QPen(QColor("#dddddd"), mm(0.1)))
             self.p.drawLine(QPointF(left, y), QPointF(right, y))
             self.p.setPen(QColor("#444444"))
-            self.p.drawText(QRectF(0, y - mm(2), left - mm(1), mm(4)), Qt.AlignRight | Qt.AlignVCenter, f"{v:.0f}")
+            places = 0 if (hi - lo) / 4 >= 1 else 2
+            self.p.drawText(QRectF(0, y - mm(2), left - mm(1), mm(4)), Qt.AlignRight | Qt.AlignVCenter,
+                            f"{v:.{places}f}")
         tick = _tick_seconds(t1 - t0)
         first = np.ceil(t0 / tick) * tick
         for t in np.arange(first, t1 + 1, tick):
@@ -409,7 +411,7 @@ def _draw(pg: _Pages, database: Database, record: SessionRecord) -> None:
     pg.heading("Patient")
     weight = record.weight
     pg.fields([("Name", str(p.get("name", ""))), ("MRN", str(p.get("mrn", ""))),
-               ("Date of birth", str(p.get("dob", ""))), ("Allergies", str(p.get("allergies") or "none known")),
+               ("Date of birth", str(p.get("dob", ""))), ("Allergies", "—" if p.get("allergies") is None else (str(p["allergies"]) or "none known")),
                ("Dosing weight", _f(record.weight_kg, "g", " kg") +
                 (f" (measured {weight.get('measured_on')})" if weight.get("measured_on") else "")),
                ("Weight accepted", f"{weight.get('by') or '—'} at {clock(weight.get('t'))}" if weight else "—")])
@@ -510,19 +512,22 @@ def _draw(pg: _Pages, database: Database, record: SessionRecord) -> None:
 
 
 def _draw_trends(pg: _Pages, database: Database, record: SessionRecord) -> None:
-    t0 = record.opened_t if record.opened_t is not None else record.events[0].t
-    t1 = record.end_t or t0 + 3600
+    t0, closed = record.vitals_window()
 
     def series(metric: str, label: str, color: str, points: bool = False) -> Series:
-        t, v = read_vitals(database, metric, since=t0, until=t1)
+        t, v = read_vitals(database, metric, since=t0, until=closed)
         return Series(label, t, v, color, points)
+
+    hr = series("hr", "HR", "#c0392b")
+    last_sample = float(hr.t[-1]) if hr.t.size else 0.0
+    t1 = closed if closed is not None else max(record.end_t or t0, last_sample, t0 + 600)
 
     shade = None
     if record.infusion_start is not None:
         shade = (record.infusion_start, record.infusion_stop or t1)
     marks = [c.t for c in record.rate_changes if c.what in ("titrated", "paused", "resumed")]
     pg.heading("Vitals trends (shaded: infusion running; dashed: rate changes)")
-    pg.chart("Heart rate", [series("hr", "HR", "#c0392b"), series("pr", "pulse (oximeter)", "#7d3c98")], t0, t1,
+    pg.chart("Heart rate", [hr, series("pr", "pulse (oximeter)", "#7d3c98")], t0, t1,
              unit="bpm", shade=shade, marks=marks)
     pg.chart("Oxygen saturation", [series("spo2", "SpO2", "#1f77b4")], t0, t1, unit="%", shade=shade, marks=marks,
              y_range=(80, 100))

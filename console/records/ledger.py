@@ -17,7 +17,7 @@ from console.errors import UserError
 from console.records.audit import AuditLog
 from console.records.database import Database
 from console.records.records_config import RecordsConfig, records_config
-from console.records.session_record import SessionRecord, fold, given_mg
+from console.records.session_record import INFUSION_STARTED, SessionRecord, fold, given_mg
 
 DRAWN = "ledger.drawn"
 WASTED = "ledger.wasted"
@@ -246,7 +246,11 @@ class Ledger:
         start = datetime.combine(day, datetime.min.time()).astimezone()
         since, until = start.timestamp(), (start + timedelta(days=1)).timestamp()
         draws, wastes = self.draws(since=since, until=until), self.wastes(since=since, until=until)
-        session_ids = list(dict.fromkeys([d.session_id for d in draws] + [w.session_id for w in wastes]))
+        with self.database.lock:  # a session that gave drug with nothing drawn is the first thing to show
+            infused = [r[0] for r in self.database.conn.execute(
+                "SELECT session_id FROM events WHERE kind = ? AND t >= ? AND t < ? ORDER BY id",
+                (INFUSION_STARTED, since, until)).fetchall()]
+        session_ids = list(dict.fromkeys([d.session_id for d in draws] + [w.session_id for w in wastes] + infused))
         sessions = []
         for sid in session_ids:
             record = self._session(sid)

@@ -191,6 +191,12 @@ class SessionRecord:
         """The session's own events and the untagged alarm events of its time, in recorded order."""
         return sorted([*self.events, *self.alarm_events], key=lambda e: e.id)
 
+    def vitals_window(self) -> tuple[float, float | None]:
+        """Which vitals belong to this session: from its opening to its close (no end while it is open,
+        so an export of a running session has every sample recorded so far)."""
+        start = self.opened_t if self.opened_t is not None else self.events[0].t
+        return start, self.closed_t
+
     @property
     def end_t(self) -> float | None:
         return self.closed_t if self.closed_t is not None else (self.events[-1].t if self.events else None)

@@ -121,3 +121,21 @@ def test_export_into_a_missing_folder_says_so(finished_session, data_dir, tmp_pa
     code = cli.main(["export", "--data-dir", str(data_dir), "--session", "S-42", "--format", "pdf",
                      "--out", str(tmp_path / "no" / "such" / "r.pdf")])
     assert code != 0 and "does not exist" in capsys.readouterr().err
+
+
+def test_a_running_session_exports_every_sample_recorded_so_far(database, data_dir, tmp_path):
+    from console.records.vitals import bulk_insert
+    import numpy as np
+    audit = AuditLog(database)
+    audit.append("session.opened", {"mrn": "MRN-9", "name": "Ann Lee", "dob": "1980-01-01"}, session_id="S-run",
+                 t=T0, actor=NURSE)
+    t = np.arange(T0, T0 + 600)
+    bulk_insert(database, "monitor", "spo2", "%", t, np.full(t.size, 96.0))
+    assert cli.main(["export", "--data-dir", str(data_dir), "--session", "S-run", "--format", "csv",
+                     "--out", str(tmp_path / "run.csv")]) == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "run.csv").read_text())))
+    assert sum(r["type"] == "vital" for r in rows) == 600
+    assert cli.main(["export", "--data-dir", str(data_dir), "--session", "S-run", "--format", "pdf",
+                     "--out", str(tmp_path / "run.pdf")]) == 0
+    text = subprocess.run(["pdftotext", str(tmp_path / "run.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "OPEN (in progress)" in text and "Ann Lee" in text

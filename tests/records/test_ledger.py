@@ -176,3 +176,10 @@ def test_the_ledger_command_prints_the_day_and_fails_on_a_discrepancy(database, 
     assert [s["balanced"] for s in data["sessions"]] == [True, False]
     assert cli.main(["ledger", "--data-dir", str(data_dir), "--day", "yesterday"]) == 1
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_session_that_gave_drug_with_nothing_drawn_appears_in_the_days_report(ledger, audit):
+    infuse(audit, "S-undrawn", 40.0, 30)
+    report = ledger.daily_report(datetime.fromtimestamp(T0).date())
+    assert [s.session_id for s in report.discrepancies] == ["S-undrawn"]
+    assert "record the missing draw" in report.to_text()
