@@ -319,3 +319,44 @@ class DailyLedger:
 
 def _clock(t: float) -> str:
     return datetime.fromtimestamp(t).strftime("%H:%M")
+
+
+#: How each ledger table's columns must agree with the audit event written with it (column -> payload key,
+#: or the event's own field in angle brackets).
+_MIRRORS = {
+    "ledger_draws": {"t": "<t>", "session_id": "<session_id>", "drawn_by": "<actor>", "drug": "drug",
+                     "concentration_mg_per_ml": "concentration_mg_per_ml", "lot": "lot", "expiry": "expiry",
+                     "volume_ml": "volume_ml", "amount_mg": "amount_mg"},
+    "ledger_waste": {"t": "<t>", "session_id": "<session_id>", "wasted_by": "<actor>", "draw_id": "draw_id",
+                     "volume_ml": "volume_ml", "amount_mg": "amount_mg", "witness": "witness", "reason": "reason"},
+    "ledger_reconciliations": {"t": "<t>", "session_id": "<session_id>", "reconciled_by": "<actor>",
+                               "drawn_mg": "drawn_mg", "given_mg": "given_mg", "wasted_mg": "wasted_mg",
+                               "discrepancy_mg": "discrepancy_mg", "balanced": "balanced"},
+}
+
+
+def cross_check(conn) -> str:
+    """The ledger tables are not chained themselves: each row must agree with its (chained) audit event.
+    Returns the first disagreement in words, "" when every row matches."""
+    import json
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table, mirror in _MIRRORS.items():
+        if table not in tables:
+            continue
+        columns = list(mirror)
+        sql = (f"SELECT l.id, l.event_id, e.t, e.session_id, e.actor, e.payload, {', '.join('l.' + c for c in columns)} "
+               f"FROM {table} l LEFT JOIN events e ON e.id = l.event_id ORDER BY l.id")
+        for row in conn.execute(sql):
+            row_id, event_id, t, session_id, actor, payload = row[:6]
+            if payload is None:
+                return f"{table} row {row_id}: its audit event {event_id} is missing"
+            event = {"<t>": t, "<session_id>": session_id, "<actor>": actor, **json.loads(payload)}
+            for column, value in zip(columns, row[6:]):
+                expected = event.get(mirror[column])
+                if isinstance(expected, bool):
+                    expected = int(expected)
+                if expected != value and not (isinstance(value, float) and isinstance(expected, (int, float))
+                                              and abs(value - expected) < 1e-9):
+                    return (f"{table} row {row_id}: {column} is {value!r} but its audit event {event_id} "
+                            f"recorded {expected!r}")
+    return ""
