@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    database = open_database(data_dir(getattr(args, "data_dir", None)), readonly=True)
+    database = open_database(data_dir(getattr(args, "data_dir", None)), readonly=True, defer_vitals_check=True)
     try:
         path, what = export_session(database, args.session, args.format, args.out)
     finally:

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.day) if args.day else date.today()
     except ValueError:
         raise UserError(f"--day {args.day!r} is not a date; use YYYY-MM-DD") from None
-    with open_database(data_dir(getattr(args, "data_dir", None)), readonly=True) as db:
+    with open_database(data_dir(getattr(args, "data_dir", None)), readonly=True, defer_vitals_check=True) as db:
         if "ledger_draws" not in db.db.table_names():
             raise UserError("these records have no ledger yet; start the console once to upgrade them")
         report = Ledger(db).daily_report(day)
