@@ -1,0 +1,150 @@
+"""Fixtures for the session tests: clinic data, a clock that only moves when told, staff, a log."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.records.migrations import m0002_staff_patients
+from console.records.people import PeopleStore
+from console.session.config import load_config
+from console.session.staff import Clinician, StaffDirectory
+from console.session.workflow import ClinicalSession, PatientRef
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc).timestamp()
+
+
+class Clock:
+    def __init__(self, t: float = T0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, minutes: float = 0, seconds: float = 0) -> float:
+        self.t += minutes * 60 + seconds
+        return self.t
+
+
+@dataclass
+class MemoryEvent:
+    id: int
+    t: float
+    kind: str
+    session_id: str | None
+    actor: str | None
+    payload: dict[str, Any]
+    refers_to: int | None = None
+
+
+@dataclass
+class MemoryLog:
+    """Stands in for AuditLog until the records core is merged; same append/events contract."""
+
+    rows: list[MemoryEvent] = field(default_factory=list)
+
+    def append(self, kind, payload, *, actor=None, session_id=None, refers_to=None, t=None):
+        event = MemoryEvent(len(self.rows) + 1, t, kind, session_id, actor, dict(payload), refers_to)
+        self.rows.append(event)
+        return event
+
+    def events(self, *, session_id=None, kinds=None, after_id=0):
+        return [e for e in self.rows if e.id > after_id and (session_id is None or e.session_id == session_id)
+                and (kinds is None or e.kind in kinds)]
+
+
+@pytest.fixture
+def config():
+    return load_config()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    conn = sqlite3.connect(tmp_path / "people.sqlite")
+    m0002_staff_patients.apply(conn)
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def store(conn):
+    return PeopleStore(conn)
+
+
+@pytest.fixture
+def staff(store, config, clock):
+    directory = StaffDirectory(store, config.clinic)
+    admin = directory.create_first_admin("admin", "Ada Admin", "2580", now=clock())
+    directory.create("nina", "Nina Nurse", "nurse", "4711", by=admin, now=clock())
+    directory.create("noah", "Noah Nurse", "nurse", "5822", by=admin, now=clock())
+    directory.create("phil", "Dr Phil Physician", "physician", "6933", by=admin, now=clock())
+    return directory
+
+
+@pytest.fixture
+def people():
+    """Already-authenticated people (the PIN path is tested in test_session_staff.py)."""
+    return {"nina": Clinician("nina", "Nina Nurse", "nurse"), "noah": Clinician("noah", "Noah Nurse", "nurse"),
+            "phil": Clinician("phil", "Dr Phil Physician", "physician"),
+            "bob": Clinician("bob", "Bob Biomed", "biomed")}
+
+
+@pytest.fixture
+def log():
+    return MemoryLog()
+
+
+@pytest.fixture
+def patient(store, clock):
+    pid = store.add_patient(mrn="MRN-0042", name="Pat Example", dob="1970-03-14", allergies="penicillin",
+                            t=clock(), by="nina")
+    return PatientRef(pid, "MRN-0042", "Pat Example", "1970-03-14", "penicillin")
+
+
+def today(clock: Clock) -> date:
+    return datetime.fromtimestamp(clock(), tz=timezone.utc).date()
+
+
+def answer_all_passing(session: ClinicalSession, nurse, clock: Clock) -> None:
+    for item in session.config.checklist:
+        if item.kind == "confirm":
+            session.answer(item.id, value=True, by=nurse, now=clock())
+        elif item.kind == "absent":
+            session.answer(item.id, value=False, by=nurse, now=clock())
+        elif item.kind == "npo":
+            session.answer(item.id, last_food_t=clock() - 8 * 3600, last_clear_fluid_t=clock() - 3 * 3600,
+                           by=nurse, now=clock())
+        elif item.kind == "vitals":
+            session.answer(item.id, systolic=128, diastolic=82, hr=72, spo2=98, source="monitor", by=nurse,
+                           now=clock())
+        else:
+            session.answer(item.id, nrs=7, by=nurse, now=clock())
+
+
+@pytest.fixture
+def session_at_order(log, config, people, patient, clock):
+    nina = people["nina"]
+    s = ClinicalSession.open(log, config, patient, by=nina, now=clock())
+    s.accept_weight(70.0, today(clock), previous_kg=71.0, by=nina, now=clock())
+    answer_all_passing(s, nina, clock)
+    s.complete_checklist(by=nina, now=clock())
+    return s
+
+
+@pytest.fixture
+def running_session(session_at_order, people, clock):
+    s = session_at_order
+    s.place_order("single_40min", by=people["nina"], now=clock())
+    s.double_check(52.5, checker=people["noah"], now=clock())
+    s.start(by=people["nina"], now=clock())
+    return s
