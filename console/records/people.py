@@ -8,31 +8,37 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from console.records.database import Database
+
 
 def _row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.description, row)}
 
 
 class PeopleStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    """Rows of the people tables in an open records Database (reads under its lock, writes durable)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     def _one(self, sql: str, args: tuple = ()) -> dict[str, Any] | None:
-        cur = self.conn.execute(sql, args)
-        row = cur.fetchone()
-        return None if row is None else _row(cur, row)
+        with self.database.lock:
+            cur = self.database.conn.execute(sql, args)
+            row = cur.fetchone()
+            return None if row is None else _row(cur, row)
 
     def _all(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
-        cur = self.conn.execute(sql, args)
-        return [_row(cur, r) for r in cur.fetchall()]
+        with self.database.lock:
+            cur = self.database.conn.execute(sql, args)
+            return [_row(cur, r) for r in cur.fetchall()]
 
     def _write(self, sql: str, args: tuple) -> int:
-        with self.conn:
-            return self.conn.execute(sql, args).lastrowid
+        with self.database.write() as conn:
+            return conn.execute(sql, args).lastrowid
 
     # staff
     def staff_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM staff").fetchone()[0]
+        return self._one("SELECT count(*) AS n FROM staff")["n"]
 
     def get_staff(self, username: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM staff WHERE username = ?", (username,))

@@ -1,15 +1,15 @@
 """Fixtures for the session tests: clinic data, a clock that only moves when told, staff, a log."""
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from console.records.migrations import m0002_staff_patients
+from console.records.audit import AuditLog
+from console.records.database import open_database
 from console.records.people import PeopleStore
 from console.session.config import load_config
 from console.session.staff import Clinician, StaffDirectory
@@ -32,6 +32,8 @@ class Clock:
 
 @dataclass
 class MemoryEvent:
+    """An event built by hand, for folding hypothetical histories without a database."""
+
     id: int
     t: float
     kind: str
@@ -39,22 +41,6 @@ class MemoryEvent:
     actor: str | None
     payload: dict[str, Any]
     refers_to: int | None = None
-
-
-@dataclass
-class MemoryLog:
-    """Stands in for AuditLog until the records core is merged; same append/events contract."""
-
-    rows: list[MemoryEvent] = field(default_factory=list)
-
-    def append(self, kind, payload, *, actor=None, session_id=None, refers_to=None, t=None):
-        event = MemoryEvent(len(self.rows) + 1, t, kind, session_id, actor, dict(payload), refers_to)
-        self.rows.append(event)
-        return event
-
-    def events(self, *, session_id=None, kinds=None, after_id=0):
-        return [e for e in self.rows if e.id > after_id and (session_id is None or e.session_id == session_id)
-                and (kinds is None or e.kind in kinds)]
 
 
 @pytest.fixture
@@ -68,17 +54,15 @@ def clock():
 
 
 @pytest.fixture
-def conn(tmp_path: Path):
-    conn = sqlite3.connect(tmp_path / "people.sqlite")
-    m0002_staff_patients.apply(conn)
-    conn.commit()
-    yield conn
-    conn.close()
+def database(tmp_path: Path):
+    db = open_database(tmp_path / "data")
+    yield db
+    db.close()
 
 
 @pytest.fixture
-def store(conn):
-    return PeopleStore(conn)
+def store(database):
+    return PeopleStore(database)
 
 
 @pytest.fixture
@@ -100,8 +84,9 @@ def people():
 
 
 @pytest.fixture
-def log():
-    return MemoryLog()
+def log(database):
+    """The real hash-chained audit log on SQLite: what the session writes is what a restart reads."""
+    return AuditLog(database)
 
 
 @pytest.fixture
