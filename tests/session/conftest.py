@@ -1,10 +1,7 @@
 """Fixtures for the session tests: clinic data, a clock that only moves when told, staff, a log."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,33 +11,7 @@ from console.records.people import PeopleStore
 from console.session.config import load_config
 from console.session.staff import Clinician, StaffDirectory
 from console.session.workflow import ClinicalSession, PatientRef
-
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc).timestamp()
-
-
-class Clock:
-    def __init__(self, t: float = T0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, minutes: float = 0, seconds: float = 0) -> float:
-        self.t += minutes * 60 + seconds
-        return self.t
-
-
-@dataclass
-class MemoryEvent:
-    """An event built by hand, for folding hypothetical histories without a database."""
-
-    id: int
-    t: float
-    kind: str
-    session_id: str | None
-    actor: str | None
-    payload: dict[str, Any]
-    refers_to: int | None = None
+from session_helpers import Clock, answer_all_passing, today
 
 
 @pytest.fixture
@@ -94,26 +65,6 @@ def patient(store, clock):
     pid = store.add_patient(mrn="MRN-0042", name="Pat Example", dob="1970-03-14", allergies="penicillin",
                             t=clock(), by="nina")
     return PatientRef(pid, "MRN-0042", "Pat Example", "1970-03-14", "penicillin")
-
-
-def today(clock: Clock) -> date:
-    return datetime.fromtimestamp(clock(), tz=timezone.utc).date()
-
-
-def answer_all_passing(session: ClinicalSession, nurse, clock: Clock) -> None:
-    for item in session.config.checklist:
-        if item.kind == "confirm":
-            session.answer(item.id, value=True, by=nurse, now=clock())
-        elif item.kind == "absent":
-            session.answer(item.id, value=False, by=nurse, now=clock())
-        elif item.kind == "npo":
-            session.answer(item.id, last_food_t=clock() - 8 * 3600, last_clear_fluid_t=clock() - 3 * 3600,
-                           by=nurse, now=clock())
-        elif item.kind == "vitals":
-            session.answer(item.id, systolic=128, diastolic=82, hr=72, spo2=98, source="monitor", by=nurse,
-                           now=clock())
-        else:
-            session.answer(item.id, nrs=7, by=nurse, now=clock())
 
 
 @pytest.fixture

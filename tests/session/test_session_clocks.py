@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from console.session import event_kinds as ek
 from console.session.infusion_clock import Segment, delivered_ml
 from console.session.state import fold
-from conftest import MemoryEvent
+from session_helpers import MemoryEvent
 
 
 def test_pauses_do_not_count_and_titrations_change_the_slope(running_session, people, clock):

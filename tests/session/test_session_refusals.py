@@ -8,7 +8,7 @@ import pytest
 from console.session.errors import (DoubleCheckMismatch, HardStop, NeedsConfirmation, NeedsReason, SessionError,
                                     WrongPhase)
 from console.session.workflow import ClinicalSession
-from conftest import answer_all_passing, today
+from session_helpers import answer_all_passing, today
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from console.session import event_kinds as ek
 from console.session.errors import ReadOnly
 from console.session.workflow import ClinicalSession
-from conftest import today
+from session_helpers import today
 
 
 def test_a_single_infusion_from_patient_to_sign_off(log, config, people, patient, clock):
@@ -16,7 +16,7 @@ def test_a_single_infusion_from_patient_to_sign_off(log, config, people, patient
     s.accept_weight(70.0, today(clock), previous_kg=69.0, by=nina, now=clock())
     assert s.state.phase == "checklist"
 
-    from conftest import answer_all_passing
+    from session_helpers import answer_all_passing
     answer_all_passing(s, nina, clock)
     s.complete_checklist(by=nina, now=clock())
     assert s.state.phase == "order"
