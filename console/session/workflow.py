@@ -66,6 +66,8 @@ class ClinicalSession:
         self.log, self.config, self.session_id = log, config, session_id
         self.events = list(events) if events is not None else log.events(session_id=session_id)
         self.state: SessionState = fold(self.events)
+        #: Called with each event after it is durable (the alarm engine listens for pump mismatches).
+        self.listeners: list = []
 
     # --- opening and resuming -----------------------------------------------------------------------
     @classmethod
@@ -89,7 +91,12 @@ class ClinicalSession:
         event = self.log.append(kind, payload, actor=by.username, session_id=self.session_id,
                                 refers_to=refers_to, t=now)
         self.events.append(event)
-        apply(self.state, event) if kind != ek.CORRECTED else self._refold()
+        if kind == ek.CORRECTED:
+            self._refold()
+        else:
+            apply(self.state, event)
+        for listener in list(self.listeners):
+            listener(event)
         return event
 
     def _refold(self) -> None:
@@ -207,15 +214,16 @@ class ClinicalSession:
     def complete_checklist(self, *, by: Clinician, now: float) -> None:
         self._require("checklist")
         texts = {i.id: i.text for i in self.config.checklist}
-        unanswered = [i for i in self.checklist_open_items() if i not in self.state.answers]
+        open_items = self.checklist_open_items()
+        failed = [i for i in open_items if i in self.state.answers]
+        hard = [i for i in failed if self.config.checklist_item(i).stop == "hard"]
+        if hard:
+            raise HardStop("hard stop: " + "; ".join(texts[i] for i in hard) +
+                           ". The infusion cannot go ahead; cancel the session")
+        unanswered = [i for i in open_items if i not in self.state.answers]
         if unanswered:
             raise SessionError("still to answer: " + "; ".join(texts[i] for i in unanswered))
-        failed = self.checklist_open_items()
         if failed:
-            hard = [i for i in failed if self.config.checklist_item(i).stop == "hard"]
-            if hard:
-                raise HardStop("hard stop: " + "; ".join(texts[i] for i in hard) +
-                               ". The infusion cannot go ahead; cancel the session")
             raise SessionError("needs a physician override: " + "; ".join(texts[i] for i in failed))
         self._append(ek.CHECKLIST_COMPLETED, {}, by=by, now=now)
 
