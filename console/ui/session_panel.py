@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, QEvent, QObject, QTime, QTimer, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDoubleSpinBox,
                                QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QScrollArea, QSpinBox, QStackedWidget, QTimeEdit,
@@ -45,6 +45,9 @@ def heading(text: str) -> QLabel:
 
 def field(widget: QWidget) -> QWidget:
     widget.setStyleSheet(FIELD)
+    if isinstance(widget, QComboBox):  # long choice texts must not widen the narrow side panel
+        widget.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        widget.setMinimumContentsLength(8)
     return widget
 
 
@@ -95,6 +98,7 @@ def scroll(widget: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
     area.setWidget(widget)
     return area
 
@@ -294,13 +298,13 @@ class ChecklistRow(QFrame):
         elif item.kind == "npo":
             self.food, self.fluid = field(QTimeEdit()), field(QTimeEdit())
             grid = QGridLayout()
-            for r, (label, w) in enumerate((("Last food at", self.food), ("Last clear fluid at", self.fluid))):
+            for c, (label, w) in enumerate((("Last food at", self.food), ("Last clear fluid at", self.fluid))):
                 w.setDisplayFormat("HH:mm")
-                grid.addWidget(QLabel(label), r, 0)
-                grid.addWidget(w, r, 1)
+                grid.addWidget(QLabel(label), 0, c)
+                grid.addWidget(w, 1, c)
             save = button("Save", PLAIN_BUTTON)
             save.clicked.connect(self._save_npo)
-            grid.addWidget(save, 0, 2, 2, 1)
+            grid.addWidget(save, 2, 0, 1, 2)
             controls.addLayout(grid)
         elif item.kind == "vitals":
             self.sys_, self.dia, self.hr = (field(QSpinBox()) for _ in range(3))
@@ -315,8 +319,8 @@ class ChecklistRow(QFrame):
             save = button("Save entered values", PLAIN_BUTTON)
             save.clicked.connect(lambda: self.answer(systolic=self.sys_.value(), diastolic=self.dia.value(),
                                                      hr=self.hr.value() or None, source="entered"))
-            grid.addWidget(monitor, 2, 0, 1, 2)
-            grid.addWidget(save, 2, 2)
+            grid.addWidget(monitor, 2, 0, 1, 3)
+            grid.addWidget(save, 3, 0, 1, 3)
             controls.addLayout(grid)
         else:
             self.pain = Choices([(str(n), n) for n in range(desk.config.scales.nrs_min,
@@ -401,10 +405,9 @@ class ChecklistPage(Page):
         super().__init__(panel)
         self.summary = heading("")
         self.rows: list[ChecklistRow] = []
-        inner = QWidget()
-        self.rows_box = QVBoxLayout(inner)
+        self.area = scroll(QWidget())
         self.box.addWidget(self.summary)
-        self.box.addWidget(scroll(inner), 1)
+        self.box.addWidget(self.area, 1)
         self.done = button("Checklist complete", GO_BUTTON)
         self.done.clicked.connect(lambda: self.do(lambda: self.desk.session.complete_checklist(
             by=self.desk.require_user(), now=self.desk.clock())))
@@ -416,7 +419,6 @@ class ChecklistPage(Page):
         bottom.addWidget(self.cancel_reason, 2)
         bottom.addWidget(cancel, 1)
         self.box.addLayout(bottom)
-        self.area = self.box.itemAt(1).widget()
         self._session = None
 
     def _cancel(self):
@@ -429,12 +431,13 @@ class ChecklistPage(Page):
             return
         if self._session != s.session_id:
             self._session = s.session_id
-            for row in self.rows:
-                row.setParent(None)
+            self._shown_open = None
+            inner = QWidget()  # a new session gets fresh rows in a fresh container (no stale answers)
+            rows_box = QVBoxLayout(inner)
             self.rows = [ChecklistRow(self, item) for item in self.desk.config.checklist]
             for row in self.rows:
-                self.rows_box.addWidget(row)
-            self.rows_box.activate()
+                rows_box.addWidget(row)
+            self.area.setWidget(inner)
         for row in self.rows:
             row.refresh()
         open_items = s.checklist_open_items()
@@ -470,6 +473,10 @@ class OrderPage(Page):
             grid.addWidget(label if isinstance(label, QLabel) else QLabel(label), r, 0)
             grid.addWidget(w, r, 1)
         self.box.addLayout(grid)
+        self.pump_big = QLabel("")
+        self.pump_big.setWordWrap(True)
+        self.pump_big.setStyleSheet("font-size: 28px; font-weight: bold;")
+        self.box.addWidget(self.pump_big)
         self.preview = QLabel("")
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.RichText)
@@ -517,6 +524,7 @@ class OrderPage(Page):
             order = s.preview_order(self.protocol.currentData(), **self._args())
         except SessionError as exc:
             self.preview.setText(f"<span style='color:{style.BAD}'>{exc}</span>")
+            self.pump_big.setText("")
             self.reason.setVisible(False)
             return
         colours = {"Limit ok": style.OK, "SOFT LIMIT": style.WARN, "HARD LIMIT": style.BAD}
@@ -527,6 +535,10 @@ class OrderPage(Page):
             rows.append(f"<tr><td style='color:{style.MUTED}; padding-right:10px'>{label}</td>"
                         f"<td style='color:{colour}; font-weight:{weight}'>{text}</td></tr>")
         self.preview.setText("<table>" + "".join(rows) + "</table>")
+        colour = style.BAD if order.refused else style.WARN if order.needs_reason else style.TEXT
+        self.pump_big.setText(f"Pump {fmt(order.rate_ml_per_h, 1)} mL/h · {fmt(order.total_ml, 1)} mL · "
+                              f"{fmt(order.total_mg, 1)} mg")
+        self.pump_big.setStyleSheet(f"font-size: 28px; font-weight: bold; color: {colour};")
         self.reason.setVisible(order.needs_reason and not order.refused)
 
     def refresh(self):
@@ -724,9 +736,9 @@ class InfusionPage(Page):
         tl.addWidget(self.rate_preview, 1, 0, 1, 2)
         tl.addWidget(self.soft_reason, 2, 0, 1, 2)
         tl.addWidget(change, 3, 0, 1, 2)
-        rb.addWidget(titrate)
         self.assessment = AssessmentBox(self)
         rb.addWidget(self.assessment)
+        rb.addWidget(titrate)
         lay.addWidget(self.run_box)
         lay.addStretch(1)
         self.box.addWidget(scroll(inner))
@@ -784,6 +796,8 @@ class ObservationPage(Page):
         self.countdown.setAlignment(Qt.AlignCenter)
         self.countdown.setStyleSheet("font-size: 44px; font-weight: bold;")
         lay.addWidget(self.countdown)
+        self.assessment = AssessmentBox(self)
+        lay.addWidget(self.assessment)
         begin = button("Begin discharge", GO_BUTTON)
         begin.clicked.connect(self._begin)
         lay.addWidget(begin)
@@ -796,8 +810,6 @@ class ObservationPage(Page):
         el.addWidget(self.reason)
         el.addWidget(self.physician)
         lay.addWidget(self.early)
-        self.assessment = AssessmentBox(self)
-        lay.addWidget(self.assessment)
         lay.addStretch(1)
         self.box.addWidget(scroll(inner))
 
@@ -937,10 +949,12 @@ class DischargePage(Page):
         elif p["drop_points"] is None:
             self.pain_result.setText(f"Pain now {p['nrs']}/10 (no baseline recorded)")
         else:
-            pct = "" if p["drop_fraction"] is None else f", {p['drop_fraction'] * 100:.0f} %"
+            drop = p["drop_points"]
+            pct = "" if p["drop_fraction"] is None else f" ({abs(p['drop_fraction']) * 100:.0f} %)"
+            change = (f"{drop} points{pct} lower" if drop > 0 else f"{-drop} points{pct} higher" if drop < 0
+                      else "unchanged")
             verdict = "a meaningful improvement" if p["meaningful"] else "not a meaningful improvement"
-            self.pain_result.setText(f"Pain {p['baseline_nrs']} → {p['nrs']}: {p['drop_points']:+d} points"
-                                     f"{pct} lower — {verdict}".replace("+-", "-"))
+            self.pain_result.setText(f"Pain {p['baseline_nrs']} → {p['nrs']}: {change} — {verdict}")
         best = st.best_discharge_score()
         self.override.setVisible(best is not None and not best["passed"] and st.score_override is None)
         done = []
@@ -996,6 +1010,9 @@ class _ActivityFilter(QObject):
 
 class SessionPanel(QWidget):
     """The whole guided workflow; put it beside the vitals with MainWindow.add_side_panel(panel, "Session")."""
+
+    #: The patient line (name, MRN, DOB, weight, allergies) whenever it changes, for the window's header.
+    patient_changed = Signal(str)
 
     def __init__(self, desk: SessionDesk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -1114,7 +1131,7 @@ class SessionPanel(QWidget):
                 css = f"color: {style.OK};"
             else:
                 css = f"color: {style.MUTED};"
-            label.setStyleSheet(css + " font-size: 14px; padding: 4px 2px; border-radius: 4px;")
+            label.setStyleSheet(css + " font-size: 13px; padding: 4px 1px; border-radius: 4px;")
         if s is None or user is None:
             self.patient.setText("")
         else:
@@ -1123,6 +1140,9 @@ class SessionPanel(QWidget):
             weight = f" · {fmt(st.weight_kg, 1)} kg" if st.weight_kg else ""
             allergy = p.get("allergies") or "none known"
             self.patient.setText(f"{p['name']} · {p['mrn']} · born {p['dob']}{weight} · Allergies: {allergy}")
+        if self.patient.text() != getattr(self, "_announced", None):
+            self._announced = self.patient.text()
+            self.patient_changed.emit(self._announced)
         severity, text = self.desk.next_step()
         self.next.setText("NEXT: " + text)
         self.next.setStyleSheet(f"font-size: 22px; font-weight: bold; color: {SEVERITY[severity]}; "
@@ -1155,3 +1175,23 @@ class SessionPanel(QWidget):
                         "</span>" if overdue else f"Next assessment at {clock_text(due)} "
                                                   f"(in {duration_text(due - now)})")
         return "<br>".join(rows)
+
+
+def build_session_panel(database, audit, *, hub=None, data_dir=None, window=None) -> SessionPanel:
+    """The panel wired to the records and (optionally) the device hub; for the composition root (app.py):
+    `window.add_side_panel(build_session_panel(db, audit, hub=hub, data_dir=path, window=window), "Session")`;
+    with `window`, its header shows the session's patient."""
+    from pathlib import Path
+
+    from console.session.config import load_config
+
+    desk = SessionDesk(database, audit, load_config(Path(data_dir) if data_dir else None))
+    panel = SessionPanel(desk)
+    if hub is not None:
+        hub.measurement.connect(desk.on_measurement)
+    if window is not None:
+        label = window.patient_label
+        idle = label.text()
+        panel.patient_changed.connect(lambda text: label.setText(text or idle))
+        panel.refresh()
+    return panel

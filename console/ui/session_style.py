@@ -10,7 +10,7 @@ GO_BUTTON = ("font-size: 22px; font-weight: bold; min-height: 64px; padding: 6px
 STOP_BUTTON = ("font-size: 20px; font-weight: bold; min-height: 56px; padding: 6px 18px; "
                f"background: #7f1d1d; border: 2px solid {style.BAD}; border-radius: 8px;")
 PLAIN_BUTTON = "font-size: 18px; min-height: 52px; padding: 4px 14px;"
-CHOICE_BUTTON = ("QPushButton { font-size: 20px; min-height: 52px; min-width: 44px; padding: 2px 8px; } "
+CHOICE_BUTTON = ("QPushButton { font-size: 20px; min-height: 52px; min-width: 36px; padding: 2px 4px; } "
                  "QPushButton:checked { background: #2563eb; border: 2px solid #93c5fd; color: white; "
                  "font-weight: bold; }")
 ERROR_TEXT = f"color: {style.BAD}; font-size: 18px; font-weight: bold;"
