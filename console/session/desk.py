@@ -28,10 +28,11 @@ def clock_text(t: float) -> str:
 
 
 def duration_text(seconds: float) -> str:
+    """Always h:mm:ss, so '41:00' can never be read as 41 hours."""
     seconds = max(0, int(round(seconds)))
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return f"{h}:{m:02d}:{s:02d}"
 
 
 class SessionDesk:

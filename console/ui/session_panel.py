@@ -28,6 +28,7 @@ from console.ui.session_style import (BIG_BUTTON, CHOICE_BUTTON, ERROR_TEXT, FAI
 STEPS = (("patient", "Patient"), ("checklist", "Checklist"), ("order", "Order"), ("double_check", "Check"),
          ("infusion", "Infusion"), ("observation", "Observe"), ("discharge", "Discharge"))
 REFRESH_MS = 1000
+MESSAGE_S = 20  # a confirmation ("Assessment recorded") stays this long
 
 
 def button(text: str, css: str = BIG_BUTTON) -> QPushButton:
@@ -441,7 +442,11 @@ class ChecklistPage(Page):
         for row in self.rows:
             row.refresh()
         open_items = s.checklist_open_items()
-        first_open = next((r for r in self.rows if r.item.id in open_items), None)
+        hard = [i for i in open_items if i in s.state.answers and self.desk.config.checklist_item(i).stop == "hard"]
+        self.done.setEnabled(not hard)
+        self.done.setStyleSheet(GO_BUTTON if not hard else PLAIN_BUTTON + f" color: {style.MUTED};")
+        wanted = hard or open_items
+        first_open = next((r for r in self.rows if r.item.id in wanted), None)
         if first_open is not None and first_open.item.id != getattr(self, "_shown_open", None):
             self._shown_open = first_open.item.id  # bring the next question into view, once
             self.area.ensureWidgetVisible(first_open, 0, 40)
@@ -636,7 +641,7 @@ class AssessmentBox(QFrame):
             b.setCheckable(True)
             b.setStyleSheet(CHOICE_BUTTON.replace("font-size: 20px", "font-size: 16px"))
             self.effects[eid] = b
-            grid.addWidget(b, n // 3, n % 3)
+            grid.addWidget(b, n // 2, n % 2)
         lay.addLayout(grid)
         self.with_cadss = QCheckBox("Add CADSS-6 (dissociation)")
         self.with_cadss.setStyleSheet("font-size: 18px; min-height: 40px;")
@@ -1088,7 +1093,9 @@ class SessionPanel(QWidget):
         self.refresh()
 
     def show_error(self, text: str, severity: str = "bad") -> None:
+        """A refusal stays until the next action; a confirmation fades after MESSAGE_S (it is history)."""
         text = text[:1].upper() + text[1:] if text else text
+        self.message_expires = self.desk.clock() + MESSAGE_S if severity == "ok" else None
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {SEVERITY[severity]}; font-size: 18px; font-weight: bold;")
 
@@ -1111,6 +1118,9 @@ class SessionPanel(QWidget):
 
     def refresh(self) -> None:
         now = self.desk.clock()
+        if getattr(self, "message_expires", None) is not None and now > self.message_expires:
+            self.message.clear()
+            self.message_expires = None
         if self.desk.user is not None and now - self.last_activity > self.desk.config.clinic.idle_lock_minutes * 60:
             self.desk.lock()
         name = self.current_page_name()
@@ -1157,7 +1167,7 @@ class SessionPanel(QWidget):
         st = s.state
         rows = []
         if st.phase == "infusion":
-            state = "PAUSED" if st.paused else "running"
+            state = "PAUSED" if st.paused else "volume complete" if st.volume_complete(now) else "running"
             remaining = st.infusion_remaining_seconds(now)
             rows.append(f"Infusion {state} · {duration_text(st.infusion_seconds(now))} elapsed" +
                         (f" · {duration_text(remaining)} left" if remaining is not None else ""))
@@ -1166,7 +1176,7 @@ class SessionPanel(QWidget):
         elif st.phase == "observation":
             left = st.observation_remaining_seconds(now)
             rows.append(f"Observation · {duration_text(left)} left" if left else "Observation complete")
-        rows.append(f"Given so far <b>{fmt(st.delivered_mg(now), 1)} mg</b> = "
+        rows.append(f"{'Given in total' if st.phase in ('discharge', 'closed') else 'Given so far'} <b>{fmt(st.delivered_mg(now), 1)} mg</b> = "
                     f"{fmt(st.delivered_mg_per_kg(now), 3)} mg/kg of {fmt(st.order['total_mg'], 1)} mg ordered")
         due = st.next_assessment_due_t()
         if due is not None:
