@@ -211,9 +211,19 @@ def test_a_nurse_runs_a_whole_session_on_the_panel(qtbot, bench):
     assert panel.current_page_name() == "closed"
     shot(panel, shots, "16_closed")
     assert "35 mg" in panel.pages["closed"].summary.text()
+    correction = panel.pages["closed"].correction
+    assert correction.which.count() == 3
+    correction.which.setCurrentIndex(0)
+    qtbot.mouseClick(correction.nrs.group.button(6), Qt.LeftButton)
+    qtbot.keyClicks(correction.reason, "patient said 6, typed 5")
+    qtbot.mouseClick(visible_button(panel, "Add correction"), Qt.LeftButton)
+    assert "Correction added" in panel.message.text()
+    assert desk.session.state.assessments[0]["nrs"] == 6
+    assert "pain 6" in correction.which.itemText(0)
+    shot(panel, shots, "17_closed_corrected")
     events = desk.log.events()
     kinds = [e.kind for e in events]
-    assert kinds.count(ek.DOUBLE_CHECK_FAILED) == 1 and kinds[-1] == ek.SIGNED_OFF
+    assert kinds.count(ek.DOUBLE_CHECK_FAILED) == 1 and kinds[-2:] == [ek.SIGNED_OFF, ek.CORRECTED]
     assert {e.actor for e in events if e.kind.startswith("session.")} == {"nina", "noah"}
     assert verify_chain(database).ok
     tap(qtbot, panel, "New session")
