@@ -7,7 +7,7 @@ construction it resumes the open session from the audit log (after a crash or a 
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable
 
 from console.records.people import PeopleStore
@@ -19,6 +19,8 @@ from console.session.workflow import ClinicalSession, PatientRef
 
 #: The actor of events the console records by itself (pump comparisons).
 CONSOLE = Clinician("console", "Bedside Console", "system")
+#: Who may run a clinical session (biomeds and administrators look after the machine and the accounts).
+CLINICAL_ROLES = ("nurse", "physician")
 #: Monitor readings older than this are not offered as baseline vitals.
 FRESH_VITALS_S = 10 * 60
 
@@ -70,6 +72,9 @@ class SessionDesk:
     def second_person(self, username: str, pin: str, roles: tuple[str, ...] = ("nurse", "physician")) -> Clinician:
         return self.staff.second_person(username, pin, first=self.require_user(), now=self.clock(), roles=roles)
 
+    def create_staff(self, username: str, name: str, role: str, pin: str) -> Clinician:
+        return self.staff.create(username, name, role, pin, by=self.require_user(), now=self.clock())
+
     def find_patients(self, text: str) -> list[dict[str, Any]]:
         return self.people.find_patients(text) if text.strip() else []
 
@@ -82,7 +87,7 @@ class SessionDesk:
             born = date.fromisoformat(dob.strip())
         except ValueError:
             raise SessionError("enter the date of birth as YYYY-MM-DD") from None
-        if born > datetime.fromtimestamp(self.clock(), tz=timezone.utc).date() or born.year < 1900:
+        if born > datetime.fromtimestamp(self.clock()).date() or born.year < 1900:
             raise SessionError("the date of birth is not plausible; check it")
         if self.people.patient_by_mrn(mrn) is not None:
             raise SessionError(f"MRN {mrn} already exists: search for it instead")
@@ -92,6 +97,9 @@ class SessionDesk:
 
     # --- the session ------------------------------------------------------------------------------------
     def start_session(self, patient: dict[str, Any]) -> ClinicalSession:
+        user = self.require_user()
+        if user.role not in CLINICAL_ROLES:
+            raise StaffError(f"a session is run by a nurse or physician; {user.name} is {user.role}")
         ref = PatientRef(patient["id"], patient["mrn"], patient["name"], patient["dob"], patient["allergies"])
         self.session = ClinicalSession.open(self.log, self.config, ref, by=self.require_user(), now=self.clock())
         self._attach()
@@ -145,6 +153,8 @@ class SessionDesk:
         if self.user is None:
             return "info", "Log in with your PIN"
         s = self.session
+        if s is None and self.user.role not in CLINICAL_ROLES:
+            return "info", "Manage the staff accounts below; a nurse or physician logs in to run a session"
         if s is None:
             return "info", "Find the patient (MRN or name) or add a new one"
         st = s.state

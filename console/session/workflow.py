@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Iterable, Protocol
 
 from console.session import event_kinds as ek
@@ -52,7 +52,8 @@ def open_session_ids(log: EventLog) -> list[str]:
 
 
 def _date_of(t: float) -> date:
-    return datetime.fromtimestamp(t, tz=timezone.utc).date()
+    """The calendar date at the bedside (the machine's local time zone), the date nurses write down."""
+    return datetime.fromtimestamp(t).date()
 
 
 def _reason(text: str | None, what: str) -> str:

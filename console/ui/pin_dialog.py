@@ -51,10 +51,12 @@ class PinPad(QWidget):
         layout.addWidget(self.ok)
 
     def set_staff(self, staff: list[dict]) -> None:
+        wanted = [(f"{row['name']} ({row['role']})", row["username"]) for row in staff if row.get("active", 1)]
+        if wanted == [(self.who.itemText(i), self.who.itemData(i)) for i in range(self.who.count())]:
+            return
         self.who.clear()
-        for row in staff:
-            if row.get("active", 1):
-                self.who.addItem(f"{row['name']} ({row['role']})", row["username"])
+        for text, username in wanted:
+            self.who.addItem(text, username)
 
     def _key(self, key: str) -> None:
         if key == "Clear":
@@ -98,10 +100,14 @@ class SecondPersonBox(QWidget):
         self.set_staff(staff)
 
     def set_staff(self, staff: list[dict]) -> None:
+        """Fill the name list; unchanged lists are left alone so a choice being made is not reset."""
+        wanted = [(row["name"], row["username"]) for row in staff
+                  if row.get("active", 1) and row["role"] in self.roles]
+        if wanted == [(self.who.itemText(i), self.who.itemData(i)) for i in range(self.who.count())]:
+            return
         self.who.clear()
-        for row in staff:
-            if row.get("active", 1) and row["role"] in self.roles:
-                self.who.addItem(row["name"], row["username"])
+        for name, username in wanted:
+            self.who.addItem(name, username)
 
     def take(self) -> tuple[str, str]:
         """The entered username and PIN; the PIN field is cleared so it is never left on screen."""

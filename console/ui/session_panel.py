@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, QEvent, QObject, QTimer, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QSize, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDoubleSpinBox,
                                QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QScrollArea, QSpinBox, QStackedWidget, QTimeEdit,
                                QVBoxLayout, QWidget)
 
-from console.session.desk import SessionDesk, clock_text, duration_text
+from console.session.desk import CLINICAL_ROLES, SessionDesk, clock_text, duration_text
 from console.session.dose import DoseError, describe, fmt
 from console.session.errors import NeedsConfirmation, SessionError
 from console.session.staff import StaffError
@@ -164,6 +164,13 @@ class LockPage(Page):
 class FindPage(Page):
     def __init__(self, panel):
         super().__init__(panel)
+        inner = QWidget()
+        outer_box, page_box = self.box, QVBoxLayout(inner)
+        outer_box.addWidget(scroll(inner))
+        self.patient_part = QWidget()
+        self.box = QVBoxLayout(self.patient_part)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        page_box.addWidget(self.patient_part)
         self.box.addWidget(heading("Find the patient"))
         self.search = line("MRN or name")
         self.search.textChanged.connect(self._search)
@@ -183,14 +190,21 @@ class FindPage(Page):
         add = button("Add patient and start session")
         add.clicked.connect(self._add)
         self.box.addWidget(add)
-        self.box.addStretch(1)
+        self.staff_box = StaffBox(self)
+        page_box.addWidget(self.staff_box)
+        page_box.addStretch(1)
+
+    def refresh(self):
+        user = self.desk.user
+        self.staff_box.setVisible(user is not None and user.role == "admin")
+        self.patient_part.setVisible(user is not None and user.role in CLINICAL_ROLES)
 
     def _search(self, text):
         self.results.clear()
         for row in self.desk.find_patients(text):
             item = QListWidgetItem(f"{row['name']}   ·   {row['mrn']}   ·   born {row['dob']}")
             item.setData(Qt.UserRole, row)
-            item.setSizeHint(item.sizeHint().expandedTo(self.results.sizeHint().__class__(0, 48)))
+            item.setSizeHint(QSize(0, 52))
             self.results.addItem(item)
         if self.results.count() == 1:
             self.results.setCurrentRow(0)
@@ -209,6 +223,50 @@ class FindPage(Page):
             for w in (self.mrn, self.name, self.dob, self.allergies):
                 w.clear()
         self.do(act)
+
+
+class StaffBox(QFrame):
+    """Accounts, for an administrator: each person gets their own PIN (never shared)."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__()
+        self.page = page
+        self.setObjectName("tile")
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Staff accounts (administrator)"))
+        self.members = QLabel("")
+        self.members.setWordWrap(True)
+        lay.addWidget(self.members)
+        self.username, self.name, self.pin = line("username"), line("full name"), line("their first PIN (digits)")
+        self.pin.setEchoMode(QLineEdit.Password)
+        self.role = field(QComboBox())
+        for role in ("nurse", "physician", "biomed", "admin"):
+            self.role.addItem(role, role)
+        for w in (self.username, self.name, self.role, self.pin):
+            lay.addWidget(w)
+        create = button("Create account", PLAIN_BUTTON)
+        create.clicked.connect(self._create)
+        lay.addWidget(create)
+
+    def show_members(self) -> None:
+        self.members.setText("Accounts: " + ", ".join(f"{m['name']} ({m['role']})"
+                                                      for m in self.page.desk.staff.members()))
+
+    def showEvent(self, event):  # noqa: N802 (Qt name)
+        self.show_members()
+        super().showEvent(event)
+
+    def _create(self):
+        desk = self.page.desk
+
+        def act():
+            person = desk.create_staff(self.username.text(), self.name.text(), self.role.currentData(),
+                                       self.pin.text())
+            for w in (self.username, self.name, self.pin):
+                w.clear()
+            self.show_members()
+            return person
+        self.page.do(act, "Account created")
 
 
 class WeightPage(Page):
@@ -439,7 +497,9 @@ class ChecklistPage(Page):
             for row in self.rows:
                 rows_box.addWidget(row)
             self.area.setWidget(inner)
+        members = self.desk.staff.members()
         for row in self.rows:
+            row.physician.set_staff(members)
             row.refresh()
         open_items = s.checklist_open_items()
         hard = [i for i in open_items if i in s.state.answers and self.desk.config.checklist_item(i).stop == "hard"]
@@ -586,6 +646,7 @@ class DoubleCheckPage(Page):
         self.box.addWidget(withdraw)
 
     def refresh(self):
+        self.checker.set_staff(self.desk.staff.members())
         st = self.desk.session.state
         o = st.order
         if o is None:
@@ -833,6 +894,7 @@ class ObservationPage(Page):
         self.do(act)
 
     def refresh(self):
+        self.physician.set_staff(self.desk.staff.members())
         left = self.desk.session.state.observation_remaining_seconds(self.desk.clock()) or 0
         self.countdown.setText(f"Observation: {duration_text(left)} left" if left > 0 else "Observation complete")
         self.countdown.setStyleSheet(f"font-size: 40px; font-weight: bold; color: {style.TEXT if left else style.OK};")
@@ -947,6 +1009,7 @@ class DischargePage(Page):
         self.do(act)
 
     def refresh(self):
+        self.physician.set_staff(self.desk.staff.members())
         st = self.desk.session.state
         p = st.discharge_pain
         if p is None:
@@ -1069,6 +1132,7 @@ class SessionPanel(QWidget):
     def __init__(self, desk: SessionDesk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
+        self.setStyleSheet(style.STYLESHEET)  # dark and large on its own, not only inside the main window
         self.last_activity = desk.clock()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)

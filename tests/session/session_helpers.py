@@ -36,7 +36,7 @@ class MemoryEvent:
 
 
 def today(clock: Clock) -> date:
-    return datetime.fromtimestamp(clock(), tz=timezone.utc).date()
+    return datetime.fromtimestamp(clock()).date()
 
 
 def answer_all_passing(session: ClinicalSession, nurse, clock: Clock) -> None:

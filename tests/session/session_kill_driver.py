@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from console.records.audit import AuditLog
@@ -40,7 +40,7 @@ def run(data_dir: Path, stage: str) -> None:
     pid = people.add_patient(mrn="K-1", name="Kim Kill", dob="1980-01-01", allergies="", t=time.time(), by="nina")
     s = ClinicalSession.open(log, config, PatientRef(pid, "K-1", "Kim Kill", "1980-01-01"), by=NINA, now=time.time())
     say(id=s.events[-1].id, kind=s.events[-1].kind, t=s.events[-1].t, session=s.session_id)
-    today = datetime.now(timezone.utc).date()
+    today = date.today()
     step(s, s.accept_weight, 80.0, today, previous_kg=None, by=NINA, now=time.time())
     items = list(config.checklist)
     if stage == "checklist":

@@ -199,3 +199,19 @@ def test_cancelling_after_the_drug_started_is_refused(running_session, people, c
 def test_only_one_session_at_a_time(session_at_order, log, config, patient, people, clock):
     with pytest.raises(SessionError, match="another session"):
         ClinicalSession.open(log, config, patient, by=people["nina"], now=clock())
+
+
+def test_the_weights_date_is_the_bedside_calendar_date_not_utc(log, config, people, patient, monkeypatch):
+    """At 08:30 in Sydney it is still yesterday in UTC; a weight taken this morning is not 'in the future'."""
+    import time as _time
+    from datetime import date as _date, datetime as _dt, timezone as _tz
+    monkeypatch.setenv("TZ", "Australia/Sydney")
+    _time.tzset()
+    try:
+        now = _dt(2026, 11, 25, 21, 30, tzinfo=_tz.utc).timestamp()  # 08:30 on the 26th in Sydney
+        s = ClinicalSession.open(log, config, patient, by=people["nina"], now=now)
+        s.accept_weight(70, _date(2026, 11, 26), previous_kg=None, by=people["nina"], now=now)
+        assert s.state.weight_measured_on == "2026-11-26"
+    finally:
+        monkeypatch.delenv("TZ")
+        _time.tzset()

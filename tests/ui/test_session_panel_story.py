@@ -277,3 +277,41 @@ def test_an_override_needs_the_physicians_own_pin(qtbot, bench):
                      Qt.LeftButton)
     assert desk.session.state.answers["baseline_vitals"].override["physician"] == "phil"
     assert row.physician.pin.text() == ""
+
+
+def test_first_run_the_administrator_creates_the_accounts_on_the_panel(qtbot, tmp_path):
+    database = open_database(tmp_path / "data")
+    clock = Clock()
+    desk = SessionDesk(database, AuditLog(database), load_config(), clock=clock)
+    panel = SessionPanel(desk)
+    qtbot.addWidget(panel)
+    panel.show()
+    lock = panel.pages["lock"]
+    assert lock.first.isVisible() and not lock.pad.isVisible()
+    qtbot.keyClicks(lock.admin_user, "ada")
+    qtbot.keyClicks(lock.admin_name, "Ada Admin")
+    qtbot.keyClicks(lock.admin_pin, "2580")
+    qtbot.mouseClick(visible_button(panel, "Create administrator"), Qt.LeftButton)
+    panel.refresh()
+    assert not lock.first.isVisible() and lock.pad.isVisible()
+    lock.pad.select("ada")
+    qtbot.keyClicks(lock.pad.pin, "2580")
+    qtbot.mouseClick(lock.pad.ok, Qt.LeftButton)
+    assert panel.current_page_name() == "find"
+    staff_box = panel.pages["find"].staff_box
+    assert staff_box.isVisible()
+    qtbot.keyClicks(staff_box.username, "nina")
+    qtbot.keyClicks(staff_box.name, "Nina Nurse")
+    qtbot.keyClicks(staff_box.pin, "4711")
+    qtbot.mouseClick(visible_button(panel, "Create account"), Qt.LeftButton)
+    assert "Account created" in panel.message.text() and "Nina Nurse (nurse)" in staff_box.members.text()
+    panel.refresh()
+    QApplication.processEvents()
+    image = panel.grab()
+    image.save(str(tmp_path / "admin.png"))
+    if os.environ.get("SESSION_SHOTS"):
+        image.save(str(Path(os.environ["SESSION_SHOTS"]) / "00_admin_accounts.png"))
+    with pytest.raises(Exception, match="nurse or physician"):
+        desk.start_session(desk.create_patient("M-9", "Not For Admin", "1990-01-01", ""))
+    panel.timer.stop()
+    database.close()
