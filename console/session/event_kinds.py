@@ -3,7 +3,8 @@
 The session is event-sourced: `console/session/state.py` folds these events into the session's state, and
 the records helpers (exports, controlled-substance ledger) read the same events. This module is the
 contract between them, so each kind lists its payload fields with their units. All events of one session
-carry the same `session_id`; `actor` is the username of the logged-in person who did it; `t` is epoch
+carry the same `session_id`; `actor` is the username of the logged-in person who did it (or "console" for
+what the console records by itself: pump comparisons); `t` is epoch
 seconds (UTC) and is the time every clock is computed from. Events are never changed: a correction is a
 new `session.corrected` event whose `refers_to` is the id of the event it corrects.
 """
