@@ -294,11 +294,12 @@ class ClinicalSession:
         if not self.state.started:
             raise WrongPhase("start the infusion first")
 
-    def pause(self, reason: str, *, by: Clinician, now: float) -> None:
+    def pause(self, reason: str = "", *, by: Clinician, now: float) -> None:
+        """Pausing and stopping never wait for typing: in a hurry the reason may come later (as a note)."""
         self._require_started()
         if self.state.paused:
             raise SessionError("the infusion is already paused")
-        self._append(ek.INFUSION_PAUSED, {"reason": _reason(reason, "the pause")}, by=by, now=now)
+        self._append(ek.INFUSION_PAUSED, {"reason": (reason or "").strip() or "not given"}, by=by, now=now)
 
     def resume(self, *, by: Clinician, now: float) -> None:
         self._require_started()
@@ -327,10 +328,10 @@ class ClinicalSession:
             "rate_mg_per_kg_per_h": mg_per_kg_per_h, "reason": reason, "verdict": change.verdict.level,
             "soft_reason": soft_reason if change.verdict.level == "soft" else None}, by=by, now=now)
 
-    def stop(self, reason: str, *, by: Clinician, now: float) -> None:
+    def stop(self, reason: str = "", *, by: Clinician, now: float) -> None:
         self._require_started()
         mg = self.state.delivered_mg(now)
-        self._append(ek.INFUSION_STOPPED, {"reason": _reason(reason, "stopping"), "delivered_mg": round(mg, 4),
+        self._append(ek.INFUSION_STOPPED, {"reason": (reason or "").strip() or "not given", "delivered_mg": round(mg, 4),
                                            "delivered_mg_per_kg": round(mg / self.state.weight_kg, 5)},
                      by=by, now=now)
 

@@ -108,3 +108,11 @@ def test_the_folded_dose_equals_a_sum_over_a_simulated_pump(steps, tail):
 
 def test_segments_in_the_future_add_nothing():
     assert delivered_ml([Segment(100, None, 60)], now=50) == 0
+
+
+def test_pause_and_stop_take_one_tap_even_without_a_reason(running_session, people, clock):
+    s = running_session
+    s.pause("", by=people["nina"], now=clock.advance(minutes=1))
+    s.resume(by=people["nina"], now=clock.advance(minutes=1))
+    s.stop(by=people["nina"], now=clock.advance(minutes=1))
+    assert s.state.phase == "observation" and s.events[-1].payload["reason"] == "not given"
