@@ -108,6 +108,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             window.devices.add_device(spec.role, title)
         hub.measurement.connect(window.on_measurement)
         hub.device_event.connect(window.on_device_event)
+        from console.ui.session_panel import build_session_panel
+        window.add_side_panel(build_session_panel(database, audit, hub=hub, data_dir=path, window=window),
+                              "Session")
         console.window = window
     recorder.start()
     hub.start()

@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         body.addWidget(tiles_box, 4)
         self.side = QTabWidget()
         self.side.setVisible(False)
-        self.side.setMinimumWidth(440)
+        self.side.setMinimumWidth(540)
         body.addWidget(self.side, 4)
         outer.addLayout(body, 1)
 
