@@ -80,6 +80,18 @@ def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:
     return specs, servers
 
 
+def seed_demo_staff(staff) -> str:
+    """Demo accounts (resources/demo.toml) so a trainee can run a session at once; returns them as text."""
+    import resources
+    doc = resources.load("demo.toml")
+    now = time.time()
+    people = doc.items("staff")
+    admin = staff.create_first_admin(people[0]["username"], people[0]["name"], people[0]["pin"], now=now)
+    for p in people[1:]:
+        staff.create(p["username"], p["name"], p["role"], p["pin"], by=admin, now=now)
+    return ", ".join(f"{p['username']} {p['pin']}" for p in people[1:])
+
+
 def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool,
                   simulators: list[PtyServer] | None = None, with_window: bool = True) -> Console:
     temp_dir = None
@@ -109,8 +121,12 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         hub.measurement.connect(window.on_measurement)
         hub.device_event.connect(window.on_device_event)
         from console.ui.session_panel import build_session_panel
-        window.add_side_panel(build_session_panel(database, audit, hub=hub, data_dir=path, window=window),
-                              "Session")
+        panel = build_session_panel(database, audit, hub=hub, data_dir=path, window=window)
+        if demo and panel.desk.staff.needs_first_admin():
+            logins = seed_demo_staff(panel.desk.staff)
+            window.demo_banner.setText(window.demo_banner.text() + f" — demo logins: {logins}")
+            panel.refresh()
+        window.add_side_panel(panel, "Session")
         console.window = window
     recorder.start()
     hub.start()
