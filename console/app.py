@@ -43,6 +43,7 @@ class Console:
     demo: bool
     simulators: list[PtyServer] = field(default_factory=list)
     window: object = None
+    session_panel: object = None
     temp_dir: str | None = None
     _last_link: dict = field(default_factory=dict)
 
@@ -59,6 +60,8 @@ class Console:
     def stop(self) -> None:
         """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
         self.hub.blockSignals(True)
+        if self.window is not None:
+            self.window.shutdown()
         self.hub.stop()
         for sim in self.simulators:
             sim.stop()
@@ -127,6 +130,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             window.demo_banner.setText(window.demo_banner.text() + f" — demo logins: {logins}")
             panel.refresh()
         window.add_side_panel(panel, "Session")
+        console.session_panel = panel
         console.window = window
     recorder.start()
     hub.start()

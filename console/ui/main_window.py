@@ -83,6 +83,12 @@ class MainWindow(QMainWindow):
         for i, tile in enumerate(visible):
             self.tiles_grid.addWidget(tile, i // 2, i % 2)
 
+    def shutdown(self) -> None:
+        """Stop every timer of the window and its panels, before the records they read are closed."""
+        for timer in self.findChildren(QTimer):
+            timer.stop()
+        self.close()
+
     # --- slots other parts plug into
     def set_alarm_bar(self, widget: QWidget) -> None:
         self.alarm_slot.addWidget(widget)

@@ -8,16 +8,13 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from console.app import build_console
-from console.ui.session_panel import build_session_panel
 
 
 def test_the_panel_sits_beside_the_vitals_and_resumes_after_a_restart(qtbot, tmp_path):
     data = tmp_path / "data"
     console = build_console(str(data), [], demo=False)
     qtbot.addWidget(console.window)
-    panel = build_session_panel(console.database, console.audit, hub=console.hub, data_dir=data,
-                                window=console.window)
-    console.window.add_side_panel(panel, "Session")
+    panel = console.session_panel  # the composition root puts the panel beside the vitals
     console.window.show()
     desk = panel.desk
     admin = desk.staff.create_first_admin("admin", "Ada Admin", "2580", now=desk.clock())
@@ -40,7 +37,7 @@ def test_the_panel_sits_beside_the_vitals_and_resumes_after_a_restart(qtbot, tmp
 
     again = build_console(str(data), [], demo=False)
     qtbot.addWidget(again.window)
-    panel2 = build_session_panel(again.database, again.audit, hub=again.hub, data_dir=data)
+    panel2 = again.session_panel
     assert panel2.desk.session is not None and panel2.desk.session.session_id == session_id
     assert panel2.current_page_name() == "lock"  # a restart never inherits a login
     panel2.desk.login("nina", "4711")
