@@ -1,8 +1,9 @@
 """The records of a session driven through the real clinical workflow: ledger, report, FHIR, history."""
 from __future__ import annotations
 
+from pdf_reader import pdf_text
+
 import json
-import subprocess
 from datetime import datetime, timezone
 
 import pytest
@@ -96,8 +97,7 @@ def test_the_report_and_the_bundle_of_a_real_session(database, data_dir, tmp_pat
                      "--out", str(pdf)]) == 0
     assert cli.main(["export", "--data-dir", str(data_dir), "--session", session.session_id, "--format", "fhir",
                      "--out", str(bundle)]) == 0
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdf_text(pdf)
     for expected in ("Pat Example", "MRN-0042", f"{given:.1f} mg", f"{given / 70:.2f} mg/kg", "noah",
                      "dizziness", "ALDRETE", "lot KX-1", "ledger balanced", "signed the discharge"):
         assert expected in text, expected

@@ -1,7 +1,8 @@
 """The records panel: the nurse exports a report and backs up from the screen, without freezing it."""
 from __future__ import annotations
 
-import subprocess
+from pdf_reader import pdf_text
+
 from datetime import datetime
 
 from console.records.demo_session import DemoPatient, write_demo_session
@@ -31,7 +32,7 @@ def test_the_newest_session_is_selected_and_exports_as_a_pdf_from_the_screen(qtb
         panel.export_selected("pdf")
     assert done.args[0] is True, done.args[1]
     pdf = tmp_path / "session-S-1.pdf"
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(pdf)
     assert "Maria Keller" in text and "Saved" in panel.status.text()
     panel.show()
     qtbot.waitExposed(panel)
