@@ -74,6 +74,9 @@ class AlarmEngine:
             self.technical.link(event, t)
         elif isinstance(event, Waveform):
             self.technical.seen(event.device, t)
+        elif hasattr(event, "command") and hasattr(event, "ok"):  # drivers' PumpCommandResult
+            self.technical.seen(event.device, t)  # type: ignore[attr-defined]
+            self.interlock.pump_command_result(event, t)
 
     def on_measurement(self, m: Measurement, now: float) -> None:
         self.technical.measurement(m, now)

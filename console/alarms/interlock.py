@@ -74,8 +74,9 @@ class RespiratoryInterlock:
     # ---- inputs ---------------------------------------------------------------------------------------
     def measurement(self, m: Measurement, now: float) -> None:
         self._latest[m.metric] = (now, float(m.value))
-        if self.holding and m.device == self.technical.pump_device and m.metric == "rate":
-            self._pump_rate_read(float(m.value), now)
+        if self.holding and m.device == self.technical.pump_device and m.metric in ("rate", "state"):
+            # A rate of 0, or the pump state "stopped" (0 in the drivers' PUMP_STATES), confirms the stop.
+            self._pump_rate_read(float(m.value), now, m.metric)
         self.evaluate(now)
 
     def _unit(self, metric: str) -> str:
@@ -154,14 +155,28 @@ class RespiratoryInterlock:
         self.board.assert_condition(Condition(key=KEY, kind="physiological", priority=priority, text=text,
                                               parameter="interlock", instruction=self._instruction()), now)
 
-    def _pump_rate_read(self, rate: float, now: float) -> None:
+    def _pump_rate_read(self, value: float, now: float, metric: str = "rate") -> None:
         if self.stop_sent_at is None or self.stopped_at is not None:
             return
-        if rate == 0:
-            self.stopped_at = now
-            self.board.record("interlock_pump_stopped", {"confirmed_by": "pump rate read back as 0",
-                                                         "after": round(now - self.stop_sent_at, 3)}, None, now)
-            self.board.clear_condition(NOT_STOPPED_KEY, now, "the pump reads back stopped")
+        if value == 0:
+            self._pump_confirmed(now, f"pump {metric} read back as 0")
+
+    def _pump_confirmed(self, now: float, how: str) -> None:
+        self.stopped_at = now
+        self.board.record("interlock_pump_stopped", {"confirmed_by": how,
+                                                     "after": round(now - (self.stop_sent_at or now), 3)}, None, now)
+        self.board.clear_condition(NOT_STOPPED_KEY, now, "the pump reads back stopped")
+
+    def pump_command_result(self, result: object, now: float) -> None:
+        """The drivers' PumpCommandResult for our stop: read back stopped, or refused/unanswered."""
+        if not self.holding or self.stop_sent_at is None or getattr(result, "command", "") != "stop":
+            return
+        if getattr(result, "ok", False):
+            if self.stopped_at is None:
+                self._pump_confirmed(now, "pump accepted the stop and read back stopped")
+        else:
+            self.stop_failed = getattr(result, "detail", "") or f"pump answered {getattr(result, 'readback', '')!r}"
+        self.evaluate(now)
 
     def _check_stopped(self, now: float) -> None:
         if self.stopped_at is not None or self.stop_sent_at is None:

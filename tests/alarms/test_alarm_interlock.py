@@ -137,3 +137,32 @@ def test_the_interlock_alarm_escalates_like_any_high_alarm(bedside):
     bedside.engine.set_pump(None, "manual")
     depress(bedside, 70)
     assert KEY in [a.key for a in escalated]
+
+
+class StopResult:
+    """Shaped like the drivers' PumpCommandResult."""
+
+    def __init__(self, t, ok, detail=""):
+        self.t, self.device, self.command, self.requested, self.readback = t, "pump", "stop", "STP", ""
+        self.ok, self.detail = ok, detail
+
+
+def test_a_pump_that_reads_back_stopped_after_the_command_confirms_the_stop(bedside):
+    bedside.engine.set_pump("pump", "controllable")
+    depress(bedside)
+    bedside.engine.on_event(StopResult(bedside.now, True), bedside.now)
+    assert "Pump stopped by the console" in bedside.alarm(KEY).instruction
+
+
+def test_a_pump_that_refuses_the_stop_raises_the_stop_by_hand_alarm(bedside):
+    bedside.engine.set_pump("pump", "controllable")
+    depress(bedside)
+    bedside.engine.on_event(StopResult(bedside.now, False, "pump answered ?NA"), bedside.now)
+    assert "?NA" in bedside.alarm(NOT_STOPPED_KEY).text
+
+
+def test_the_pump_state_stopped_confirms_the_stop(bedside):
+    bedside.engine.set_pump("pump", "controllable")
+    depress(bedside)
+    bedside.measure("state", 0, device="pump")
+    assert bedside.records.of("interlock_pump_stopped")[0][0]["confirmed_by"] == "pump state read back as 0"
