@@ -1,0 +1,117 @@
+"""Puts the alarm system into a running console: engine, records, sound, escalation, bar, tiles, history.
+
+Called once from the composition root (`install_alarms(console)` in console/app.py), so app.py stays a
+list of parts and this module holds the alarm-specific wiring in one place.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from console.alarms.alarm_config import AlarmConfig, load_defaults
+from console.alarms.alarm_limits import Limits
+from console.alarms.alarm_recording import AuditRecorder
+from console.alarms.audio import AlarmSounder, SubprocessPlayer
+from console.alarms.engine import AlarmEngine
+from console.alarms.escalation import CommandEscalation
+from console.alarms.qt_adapter import AlarmController
+
+
+@dataclass
+class AlarmSystem:
+    engine: AlarmEngine
+    controller: AlarmController
+    recorder: AuditRecorder
+    bar: object = None
+    history: object = None
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def limits_text(limits: list[Limits]) -> str:
+    """"50–120" for one metric; "sys 90–180 · dia 50–100" for a group (NIBP)."""
+    parts = []
+    for lim in limits:
+        low = "" if lim.low is None else f"{lim.low:g}"
+        high = "" if lim.high is None else f"{lim.high:g}"
+        span = f"≥ {low}" if not high else (f"≤ {high}" if not low else f"{low}–{high}")
+        parts.append(span if len(limits) == 1 else f"{lim.parameter.replace('nibp_', '')} {span}")
+    return "alarm " + " · ".join(parts) if parts else ""
+
+
+def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=None,
+                   session_id: Callable[[], str | None] | None = None, user: Callable[[], str | None] | None = None,
+                   with_sound: bool = True) -> AlarmSystem:
+    config = config or load_defaults()
+    box: list[AlarmEngine] = []
+    recorder = AuditRecorder(console.audit, session_id=session_id,
+                             on_failure=lambda t, why: box[0].storage_failed(t or time.time(), why),
+                             on_recovery=lambda t: box[0].storage_recovered(t or time.time()))
+    engine = AlarmEngine(config, recorder, pump_intent=pump_intent)
+    box.append(engine)
+    escalation = None
+    if config.escalation_command:
+        escalation = CommandEscalation(config.escalation_command,
+                                       lambda why: engine.escalation_failed(time.time(), why),
+                                       timeout=config.escalation_timeout)
+        engine.set_escalation_action(escalation)
+    controller = AlarmController(engine, escalation=escalation, user=user, disk_path=console.data_dir)
+    if with_sound:
+        controller.sounder = AlarmSounder(config, SubprocessPlayer(), controller.audio_report)
+        controller.sounder.probe()
+    controller.attach_hub(console.hub)
+    system = AlarmSystem(engine, controller, recorder)
+    window = getattr(console, "window", None)
+    if window is not None:
+        attach_window(system, window, config)
+    return system
+
+
+def attach_window(system: AlarmSystem, window, config: AlarmConfig) -> None:
+    from console.ui.alarm_bar import AlarmBar
+    from console.ui.alarm_history import AlarmHistoryView
+
+    engine, controller = system.engine, system.controller
+    bar = AlarmBar(config, clock=controller.clock)
+    history = AlarmHistoryView(config)
+    window.set_alarm_bar(bar)
+    window.add_side_panel(history, "Alarms")
+    bar.acknowledge.connect(controller.acknowledge)
+    bar.acknowledge_all.connect(controller.acknowledge_all)
+    bar.pause_audio.connect(controller.pause_audio)
+    bar.confirm_pump_stopped.connect(controller.confirm_pump_stopped)
+
+    def show_limits() -> None:
+        for tile in window.tiles.values():
+            limits = [engine.limits_for(m) for m in tile.spec.metrics]
+            tile.set_limits(limits_text([lim for lim in limits if lim is not None]) if any(limits) else "")
+
+    def tile_priority(tile) -> str | None:
+        ranked = [p for p in (engine.alarm_priority_for(m) for m in tile.spec.metrics) if p]
+        order = {"high": 0, "medium": 1, "low": 2}
+        return min(ranked, key=order.get) if ranked else None
+
+    def show_tiles() -> None:
+        for tile in window.tiles.values():
+            priority = tile_priority(tile)
+            colour = config.display[priority].colour if priority else None
+            tile.set_alarm(priority, colour, bar.flasher.lit.get(priority, True) if priority else True)
+
+    def flash_tiles(priority: str, lit: bool) -> None:
+        for tile in window.tiles.values():
+            if tile.alarm_priority == priority:
+                tile.set_alarm(priority, config.display[priority].colour, lit)
+
+    def on_change(alarms) -> None:
+        bar.show_alarms(alarms)
+        history.show_history(engine.history())
+        show_tiles()
+        show_limits()
+
+    controller.alarms_changed.connect(on_change)
+    bar.flasher.toggled.connect(flash_tiles)
+    show_limits()
+    on_change(engine.alarms())
+    system.bar, system.history = bar, history
