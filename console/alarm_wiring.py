@@ -18,6 +18,9 @@ from console.alarms.escalation import CommandEscalation
 from console.alarms.qt_adapter import AlarmController
 
 
+HISTORY_EVERY_MS = 500
+
+
 @dataclass
 class AlarmSystem:
     engine: AlarmEngine
@@ -70,6 +73,8 @@ def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=No
 
 
 def attach_window(system: AlarmSystem, window, config: AlarmConfig) -> None:
+    from PySide6.QtCore import QTimer
+
     from console.ui.alarm_bar import AlarmBar
     from console.ui.alarm_history import AlarmHistoryView
 
@@ -104,14 +109,21 @@ def attach_window(system: AlarmSystem, window, config: AlarmConfig) -> None:
             if tile.alarm_priority == priority:
                 tile.set_alarm(priority, config.display[priority].colour, lit)
 
+    history_due = QTimer(bar)
+    history_due.setSingleShot(True)
+    history_due.setInterval(HISTORY_EVERY_MS)
+    history_due.timeout.connect(lambda: history.show_history(engine.history()))
+
     def on_change(alarms) -> None:
         bar.show_alarms(alarms)
-        history.show_history(engine.history())
         show_tiles()
         show_limits()
+        if not history_due.isActive():
+            history_due.start()  # the history is for reading back, not urgent: batch its updates
 
     controller.alarms_changed.connect(on_change)
     bar.flasher.toggled.connect(flash_tiles)
     show_limits()
     on_change(engine.alarms())
+    history.show_history(engine.history())
     system.bar, system.history = bar, history

@@ -92,8 +92,8 @@ class AlarmBoard:
             alarm.condition_active, alarm.latched, alarm.cleared_at = True, False, None
             alarm.announced = now
             self._apply(alarm, cond)
-            self.record("alarm_change", {**alarm.summary(), "change": "recurred", "condition_since": since}, None, now)
             self._notify("changed", alarm)
+            self.record("alarm_change", {**alarm.summary(), "change": "recurred", "condition_since": since}, None, now)
             return
         alarm = Alarm(id=self._next_id, key=cond.key, kind=cond.kind, priority=cond.priority, text=cond.text,
                       parameter=cond.parameter, value=cond.value, limit=cond.limit, started=now,
@@ -102,8 +102,10 @@ class AlarmBoard:
         self._next_id += 1
         self._alarms[cond.key] = alarm
         self._history.append(alarm)
-        self.record("alarm_start", {**alarm.summary(), "condition_since": since}, None, now)
+        # Shown first, then written: an alarm must never wait for the disk (the write follows within the
+        # same turn of the GUI thread; a failed write raises its own technical alarm).
         self._notify("started", alarm)
+        self.record("alarm_start", {**alarm.summary(), "condition_since": since}, None, now)
 
     def _apply(self, alarm: Alarm, cond: Condition) -> None:
         alarm.text, alarm.value, alarm.limit = cond.text, cond.value, cond.limit

@@ -130,7 +130,11 @@ class AlarmRow(QFrame):
         return DARK, signal.colour
 
     def paint(self) -> None:
-        background, text = self.colours()
+        colours = self.colours()
+        if colours == getattr(self, "_painted", None):
+            return  # restyling is the costly part of a refresh; skip it when nothing changed
+        self._painted = colours
+        background, text = colours
         self.setStyleSheet(f"QFrame#alarmRow {{ background: {background}; border-radius: 6px; }}"
                            f"QFrame#alarmRow QLabel {{ background: transparent; color: {text}; font-size: 18px; }}"
                            f"QFrame#alarmRow QPushButton {{ color: {style.TEXT}; }}")

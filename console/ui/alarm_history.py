@@ -41,19 +41,22 @@ class AlarmHistoryView(QWidget):
         box.addWidget(self.title)
         box.addWidget(self.table, 1)
         self._acks: dict[int, str] = {}
+        self._shown: dict[int, tuple[str, ...]] = {}  # alarm id -> the cell texts on screen
+        self._order: list[int] = []  # alarm ids, top row first
 
     def show_history(self, history: list[Alarm]) -> None:
-        """Newest first. Acknowledgements are remembered here even after a reminder clears them on the alarm."""
+        """Newest first. Rows are added and updated in place (a long session has hundreds of alarms and
+        this runs on the GUI thread). Acknowledgements are remembered even after a reminder clears them."""
         for a in history:
             if a.acknowledged_by:
                 self._acks[a.id] = a.acknowledged_by
-        rows = sorted(history, key=lambda a: (-a.started, -a.id))
-        self.table.setRowCount(len(rows))
-        for r, a in enumerate(rows):
-            ended = _clock(a.ended) if a.ended else ("latched" if a.latched else "active")
-            priority = a.priority.upper() + {"technical": "\ntech", "device": "\ndevice"}.get(a.kind, "")
-            text = a.text if a.worst is None or a.worst == a.value else f"{a.text} (worst {a.worst:g})"
-            values = (f"{_clock(a.started)}\n{ended}", priority, text, self._acks.get(a.id, ""))
+            values = self._values(a)
+            if self._shown.get(a.id) == values:
+                continue
+            if a.id not in self._shown:
+                self.table.insertRow(0)
+                self._order.insert(0, a.id)
+            row = self._order.index(a.id)
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if c == COLUMNS.index("Priority"):
@@ -61,6 +64,13 @@ class AlarmHistoryView(QWidget):
                     item.setBackground(QColor(signal.colour))
                     item.setForeground(QColor(signal.text_colour))
                     item.setTextAlignment(Qt.AlignCenter)
-                self.table.setItem(r, c, item)
-        self.table.resizeRowsToContents()
-        self.title.setText(f"Alarms this session: {len(rows)}")
+                self.table.setItem(row, c, item)
+            self.table.resizeRowToContents(row)
+            self._shown[a.id] = values
+        self.title.setText(f"Alarms this session: {len(self._order)}")
+
+    def _values(self, a: Alarm) -> tuple[str, ...]:
+        ended = _clock(a.ended) if a.ended else ("latched" if a.latched else "active")
+        priority = a.priority.upper() + {"technical": "\ntech", "device": "\ndevice"}.get(a.kind, "")
+        text = a.text if a.worst is None or a.worst == a.value else f"{a.text} (worst {a.worst:g})"
+        return (f"{_clock(a.started)}\n{ended}", priority, text, self._acks.get(a.id, ""))

@@ -167,7 +167,8 @@ def test_the_history_lists_every_alarm_of_the_session(qtbot, screen):
     hold(system, clock, 1, pr=80)
     feed(system, clock, "nibp_sys", 200)
     table = system.history.table
-    assert table.rowCount() == 2
+    qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=3000)
+    qtbot.wait(600)  # one more batch, in case the second alarm arrived after the first batch
     texts = [table.item(r, 2).text() for r in range(2)]
     assert texts[0].startswith("NIBP systolic 200") and texts[1].startswith("Heart rate 130")
     assert table.item(0, 0).text().endswith("active") and not table.item(1, 0).text().endswith("active")
