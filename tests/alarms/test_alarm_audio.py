@@ -15,6 +15,7 @@ from console.alarms.alarm import AudioDemand
 from console.alarms.alarm_config import load_defaults
 from console.alarms.audio import (AlarmSounder, SubprocessPlayer, burst_samples, pulse_onsets, pulse_samples,
                                   wav_bytes, write_sounds)
+from alarm_bedside import bedside  # noqa: F401 (a fixture)
 
 CONFIG = load_defaults()
 

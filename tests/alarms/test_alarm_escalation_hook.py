@@ -5,6 +5,7 @@ import sys
 
 from console.alarms.alarm import Alarm
 from console.alarms.escalation import CommandEscalation
+from alarm_bedside import bedside  # noqa: F401 (a fixture)
 
 
 def an_alarm() -> Alarm:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Clinician
+from alarm_bedside import Clinician, bedside  # noqa: F401 (bedside is a fixture)
 from console.alarms.interlock import KEY, NOT_STOPPED_KEY, InterlockError
 
 

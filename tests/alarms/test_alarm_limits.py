@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from console.alarms.alarm_limits import LimitError
+from alarm_bedside import bedside  # noqa: F401 (a fixture)
 
 
 def test_the_session_starts_from_the_clinic_defaults(bedside):

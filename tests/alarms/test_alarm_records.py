@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import T0, Bedside, Clinician
+from alarm_bedside import Bedside, Clinician, T0, bedside  # noqa: F401 (bedside is a fixture)
 from console.alarms.alarm_recording import AuditRecorder
 from console.alarms.engine import AlarmEngine
 from console.records.audit import AuditLog, verify_chain

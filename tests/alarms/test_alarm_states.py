@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from console.errors import UserError
+from alarm_bedside import bedside  # noqa: F401 (a fixture)
 
 
 def test_a_desaturation_alarms_only_after_it_has_lasted_its_delay(bedside):

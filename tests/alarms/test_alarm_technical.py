@@ -1,6 +1,8 @@
 """Technical alarms: what the console cannot see, trust or keep is an alarm of its own."""
 from __future__ import annotations
 
+from alarm_bedside import bedside  # noqa: F401 (a fixture)
+
 
 def test_an_oximeter_that_goes_silent_raises_a_technical_alarm_after_its_freshness_limit(bedside):
     bedside.advance(5, spo2=97, pr=70)

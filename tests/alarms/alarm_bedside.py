@@ -1,4 +1,8 @@
-"""A bedside for alarm tests: an engine, an in-memory record of what it wrote, and a fake clock."""
+"""A bedside for alarm tests: an engine, an in-memory record of what it wrote, and a fake clock.
+
+(A plain module, not conftest.py: tests import its helpers by name, and tests/conftest.py is another module
+called conftest.)
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
