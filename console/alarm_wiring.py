@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from console.alarms.alarm_config import AlarmConfig, load_defaults
+from console.alarms.alarm_config import AlarmConfig, load_for
 from console.alarms.alarm_limits import Limits
 from console.alarms.alarm_recording import AuditRecorder
 from console.alarms.audio import AlarmSounder, SubprocessPlayer
@@ -33,6 +33,16 @@ class AlarmSystem:
         self.controller.stop()
 
 
+def pump_stopper(pump) -> Callable[[str, str], None]:
+    """The interlock's pump intent for a controllable pump (the drivers' ControllablePump): "stop" queues
+    the pump's stop command, whose read-back comes back to the engine as a PumpCommandResult; "release"
+    only lifts the hold (restarting is the session's decision, not the alarm system's)."""
+    def intent(command: str, reason: str) -> None:
+        if command == "stop":
+            pump.stop()
+    return intent
+
+
 def limits_text(limits: list[Limits]) -> str:
     """"50–120" for one metric; "sys 90–180 · dia 50–100" for a group (NIBP)."""
     parts = []
@@ -47,7 +57,7 @@ def limits_text(limits: list[Limits]) -> str:
 def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=None,
                    session_id: Callable[[], str | None] | None = None, user: Callable[[], str | None] | None = None,
                    with_sound: bool = True) -> AlarmSystem:
-    config = config or load_defaults()
+    config = config or load_for(console.data_dir)[0]
     box: list[AlarmEngine] = []
     recorder = AuditRecorder(console.audit, session_id=session_id,
                              on_failure=lambda t, why: box[0].storage_failed(t or time.time(), why),

@@ -14,7 +14,7 @@ from console.errors import UserError
 
 #: Sub-command modules under console/commands/, in the order `--help` lists them.
 COMMANDS = (
-    "run", "demo", "ports", "drivers", "probe", "simulate", "verify_records",
+    "run", "demo", "ports", "drivers", "probe", "simulate", "verify_records", "alarms",
 )
 
 PROG = "bedside-console"

@@ -24,6 +24,8 @@ IEC_BURST_S = {"high": (2.5, 15.0), "medium": (2.5, 30.0)}
 IEC_PULSES = {"high": 10, "medium": 3}
 
 DEFAULTS_FILE = "alarm_defaults.toml"
+#: A clinic's own alarm configuration, in the data directory: a full copy of the defaults, edited.
+CLINIC_FILE = "alarms.toml"
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,15 @@ def load_clinic_file(path: Path) -> AlarmConfig:
     doc = resources.load_path(path)
     doc.text("source")
     return from_doc(doc)
+
+
+def load_for(data_dir: Path | None) -> tuple[AlarmConfig, str]:
+    """The configuration in force: the clinic's `alarms.toml` in the data directory if there is one,
+    else the shipped defaults; with where it came from."""
+    if data_dir is not None and (Path(data_dir) / CLINIC_FILE).exists():
+        path = Path(data_dir) / CLINIC_FILE
+        return load_clinic_file(path), str(path)
+    return load_defaults(), f"resources/{DEFAULTS_FILE} (shipped defaults)"
 
 
 def _priority(doc: Doc, key: str) -> str:
