@@ -131,6 +131,23 @@ class AlarmEngine:
     def report_rate_mismatch(self, now: float, ordered: float, actual: float, detail: str = "") -> None:
         self.technical.rate_mismatch(now, ordered, actual, detail)
 
+    def on_session_event(self, event: object) -> None:
+        """Events from the clinical session (its `listeners`): the pump/order comparison it makes."""
+        kind, payload = getattr(event, "kind", ""), getattr(event, "payload", {}) or {}
+        t = float(getattr(event, "t", 0.0))
+        if kind in ("session.pump_mismatch", "session.pump_matched"):
+            self.technical.pump_mismatch(str(payload.get("metric", "rate")), float(payload.get("expected", 0.0)),
+                                         float(payload.get("actual", 0.0)), kind == "session.pump_mismatch", t)
+
+    def begin_session(self, now: float, actor: str | None = None) -> None:
+        """A new patient: limits back to the clinic defaults (recorded). Active alarms stay: a lost link or a
+        full disk does not go away because a session starts."""
+        self.limits.reset()
+        self.board.record("alarm_limits_reset", {"why": "new session: clinic defaults"}, actor, now)
+        for p in self.config.parameters.values():
+            for metric in p.metrics:
+                self._check_limits(metric, now)
+
     def set_nibp_schedule(self, interval_s: float | None, now: float) -> None:
         self.technical.set_nibp_schedule(interval_s, now)
 

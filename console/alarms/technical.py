@@ -153,6 +153,18 @@ class TechnicalWatch:
                         parameter="rate", value=actual, limit=ordered, device=self.pump_device,
                         instruction="Check the pump against the order")
 
+    def pump_mismatch(self, metric: str, expected: float, actual: float, active: bool, now: float) -> None:
+        """The session's own comparison of pump and order (it knows the titrations), mismatched or matched."""
+        key = "tech:rate_mismatch" if metric == "rate" else f"tech:pump_mismatch:{metric}"
+        if not active:
+            self.board.clear_condition(key, now, "the pump agrees with the order again")
+            return
+        unit = "mL/h" if metric == "rate" else "mL"
+        what = "runs" if metric == "rate" else f"reports {metric.replace('_', ' ')}"
+        self._condition("rate_mismatch", key, f"Pump {what} {actual:g} {unit}, order is {expected:g} {unit}", now,
+                        parameter=metric, value=actual, limit=expected, device=self.pump_device,
+                        instruction="Check the pump against the order")
+
     def set_nibp_schedule(self, interval: float | None, now: float) -> None:
         self.nibp_interval = interval
         self.nibp_due = None if interval is None else now + interval
@@ -192,7 +204,8 @@ class TechnicalWatch:
     def tick(self, now: float) -> None:
         for device, last in list(self._last_seen.items()):
             limit = self._fresh_limit.get(device)
-            if limit is not None and now - last > limit:
+            explained = self.board.asserted_keys(f"tech:status:{device}:")  # sensor off: no values, not silent
+            if limit is not None and now - last > limit and not explained:
                 self._condition("device_silent", f"tech:silent:{device}",
                                 f"{device}: no data for {now - last:.0f} s", now, device=device,
                                 value=round(now - last, 1), limit=limit)

@@ -66,6 +66,7 @@ def _age(seconds: float) -> str:
 class AlarmRow(QFrame):
     acknowledge = Signal(int)
     confirm_stop = Signal()
+    resume = Signal()
 
     def __init__(self, config: AlarmConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +84,9 @@ class AlarmRow(QFrame):
         self.stop_button = QPushButton("Pump is stopped")
         self.stop_button.setMinimumSize(170, 48)
         self.stop_button.clicked.connect(self.confirm_stop.emit)
+        self.resume_button = QPushButton("Restart (PIN)…")
+        self.resume_button.setMinimumSize(170, 48)
+        self.resume_button.clicked.connect(self.resume.emit)
         self.ack_button = QPushButton("Ack")
         self.ack_button.setMinimumSize(72, 48)
         self.ack_button.clicked.connect(lambda: self.alarm and self.acknowledge.emit(self.alarm.id))
@@ -92,6 +96,7 @@ class AlarmRow(QFrame):
         row.addWidget(self.text, 1)
         row.addWidget(self.state)
         row.addWidget(self.stop_button)
+        row.addWidget(self.resume_button)
         row.addWidget(self.ack_button)
 
     def show_alarm(self, alarm: Alarm, now: float) -> None:
@@ -112,7 +117,9 @@ class AlarmRow(QFrame):
         if alarm.escalated:
             bits.append("ESCALATED")
         self.state.setText("<br>".join(bits))
-        self.stop_button.setVisible(alarm.key == INTERLOCK_KEY and "STOP THE PUMP" in alarm.instruction)
+        interlock = alarm.key == INTERLOCK_KEY
+        self.stop_button.setVisible(interlock and "STOP THE PUMP" in alarm.instruction)
+        self.resume_button.setVisible(interlock and "Pump stopped by" in alarm.instruction)
         self.ack_button.setVisible(alarm.acknowledged_by is None or alarm.latched)
         self.paint()
 
@@ -145,6 +152,8 @@ class AlarmBar(QWidget):
     acknowledge_all = Signal()
     pause_audio = Signal()
     confirm_pump_stopped = Signal()
+    #: The interlock row's restart button: the console asks for a physician's PIN, then calls the engine.
+    resume_after_interlock = Signal()
 
     def __init__(self, config: AlarmConfig, clock: Callable[[], float] = time.time,
                  parent: QWidget | None = None) -> None:
@@ -166,6 +175,7 @@ class AlarmBar(QWidget):
             row = AlarmRow(config)
             row.acknowledge.connect(self.acknowledge.emit)
             row.confirm_stop.connect(self.confirm_pump_stopped.emit)
+            row.resume.connect(self.resume_after_interlock.emit)
             row.setVisible(False)
             self.rows.append(row)
             self.rows_box.addWidget(row)

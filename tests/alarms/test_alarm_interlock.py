@@ -87,13 +87,13 @@ def test_restarting_needs_a_clinician_once_the_signs_have_gone(bedside):
     bedside.engine.set_pump("pump", "controllable")
     depress(bedside)
     bedside.measure("rate", 0.0, device="pump")
-    doctor = Clinician("Dr Lee", "clinician")
+    doctor = Clinician("Dr Lee", "physician")
     with pytest.raises(InterlockError, match="still present"):
         bedside.engine.resume_after_interlock(doctor, bedside.now, "airway opened")
     bedside.advance(5, spo2=96, rr=12)
     held = bedside.alarm(KEY)
     assert held.priority == "medium" and "held stopped" in held.text
-    with pytest.raises(InterlockError, match="clinician"):
+    with pytest.raises(InterlockError, match="needs a physician"):
         bedside.engine.resume_after_interlock(Clinician("nurse Ada", "nurse"), bedside.now, "better")
     with pytest.raises(InterlockError, match="why"):
         bedside.engine.resume_after_interlock(doctor, bedside.now, "")
@@ -102,7 +102,7 @@ def test_restarting_needs_a_clinician_once_the_signs_have_gone(bedside):
     assert not bedside.engine.pump_held and KEY not in bedside.keys()
     assert bedside.pump_commands[-1] == ("release", "SpO2 96 on 2 L O2, RR 12, rousable")
     payload, actor = bedside.records.of("interlock_resume")[0]
-    assert actor == "Dr Lee" and payload["role"] == "clinician"
+    assert actor == "Dr Lee" and payload["role"] == "physician"
 
 
 def test_with_a_manual_pump_the_nurse_is_told_to_stop_it_and_her_confirmation_is_recorded(bedside):
@@ -128,7 +128,7 @@ def test_with_a_read_only_pump_the_console_sends_nothing_and_asks_the_nurse(beds
     assert bedside.alarm(KEY).instruction.startswith("STOP THE PUMP NOW")
     with pytest.raises(InterlockError, match="confirmed stopped"):
         bedside.advance(3, spo2=97, rr=12)
-        bedside.engine.resume_after_interlock(Clinician("Dr Lee", "clinician"), bedside.now, "ok")
+        bedside.engine.resume_after_interlock(Clinician("Dr Lee", "physician"), bedside.now, "ok")
 
 
 def test_the_interlock_alarm_escalates_like_any_high_alarm(bedside):

@@ -62,3 +62,10 @@ def test_widening_a_limit_clears_the_alarm_it_caused(bedside):
     bedside.engine.set_limit("heart_rate", "high", 130, actor="nurse Ada", reason="anxious, known tachycardia",
                              now=bedside.now)
     assert bedside.keys() == []
+
+
+def test_a_new_session_starts_again_from_the_clinic_defaults(bedside):
+    bedside.engine.set_limit("spo2", "low", 88, actor="nurse Ada", reason="COPD", now=bedside.now)
+    bedside.engine.begin_session(bedside.now, actor="nurse Ben")
+    assert bedside.engine.limits_for("spo2").low == 90
+    assert bedside.records.of("alarm_limits_reset")[0][1] == "nurse Ben"

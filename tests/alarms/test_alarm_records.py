@@ -40,7 +40,7 @@ def test_an_alarm_story_is_in_the_audit_log_with_times_and_people(database):
     bed.measure("rate", 0, device="pump")
     bed.advance(5, spo2=97, rr=12)
     bed.engine.acknowledge_all("nurse Ada", bed.now)
-    bed.engine.resume_after_interlock(Clinician("Dr Lee", "clinician"), bed.now, "recovered, RR 12")
+    bed.engine.resume_after_interlock(Clinician("Dr Lee", "physician"), bed.now, "recovered, RR 12")
     events = audit.events(session_id="S-1")
     kinds = [e.kind for e in events]
     for kind in ("alarm_limit_change", "alarm_start", "interlock_trip", "interlock_pump_stop_sent", "alarm_pause",

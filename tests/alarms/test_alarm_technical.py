@@ -138,3 +138,28 @@ def test_a_nearly_full_disk_is_a_technical_alarm(bedside):
 def test_no_audio_device_is_a_visible_technical_alarm(bedside):
     bedside.engine.audio_unavailable(bedside.now, "no player found")
     assert "alarms are visual only" in bedside.alarm("tech:no_audio").text
+
+
+def test_sensor_off_is_not_also_reported_as_a_silent_device(bedside):
+    bedside.advance(5, spo2=97)
+    bedside.status("sensor_off", True, text="Sensor off patient")
+    bedside.advance(30)  # the oximeter keeps sending lines, with dashes for values
+    assert bedside.keys() == ["tech:status:monitor:sensor_off"]
+
+
+class SessionEvent:
+    """Shaped like the session's AuditEvent."""
+
+    def __init__(self, kind, payload, t):
+        self.kind, self.payload, self.t = kind, payload, t
+
+
+def test_the_sessions_pump_mismatch_events_raise_and_clear_the_alarm(bedside):
+    bedside.engine.on_session_event(SessionEvent("session.pump_mismatch", {
+        "metric": "volume_infused", "expected": 12.0, "actual": 15.5, "tolerance": 0.5}, bedside.now))
+    bedside.advance(10)
+    alarm = bedside.alarm("tech:pump_mismatch:volume_infused")
+    assert alarm.priority == "high" and alarm.text == "Pump reports volume infused 15.5 mL, order is 12 mL"
+    bedside.engine.on_session_event(SessionEvent("session.pump_matched", {
+        "metric": "volume_infused", "expected": 12.0, "actual": 12.1}, bedside.now))
+    assert bedside.alarm("tech:pump_mismatch:volume_infused").latched

@@ -158,7 +158,9 @@ def test_the_interlock_row_asks_the_nurse_to_stop_the_pump_and_records_her_confi
     assert rows and rows[0].stop_button.isVisible()
     qtbot.mouseClick(rows[0].stop_button, Qt.LeftButton)
     assert ("interlock_pump_stopped", "nurse Ada") in [(k, a) for k, _, a in records]
-    assert not rows[0].stop_button.isVisible()
+    assert not rows[0].stop_button.isVisible() and rows[0].resume_button.isVisible()
+    with qtbot.waitSignal(system.bar.resume_after_interlock, timeout=1000):
+        qtbot.mouseClick(rows[0].resume_button, Qt.LeftButton)
 
 
 def test_the_history_lists_every_alarm_of_the_session(qtbot, screen):
