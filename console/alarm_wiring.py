@@ -44,14 +44,14 @@ def pump_stopper(pump) -> Callable[[str, str], None]:
 
 
 def limits_text(limits: list[Limits]) -> str:
-    """"50–120" for one metric; "sys 90–180 · dia 50–100" for a group (NIBP)."""
+    """"alarm 50–120" for one metric; "alarm 90–180 / 50–100" for a group, in the order its value reads
+    (NIBP systolic/diastolic)."""
     parts = []
     for lim in limits:
         low = "" if lim.low is None else f"{lim.low:g}"
         high = "" if lim.high is None else f"{lim.high:g}"
-        span = f"≥ {low}" if not high else (f"≤ {high}" if not low else f"{low}–{high}")
-        parts.append(span if len(limits) == 1 else f"{lim.parameter.replace('nibp_', '')} {span}")
-    return "alarm " + " · ".join(parts) if parts else ""
+        parts.append(f"≥ {low}" if not high else (f"≤ {high}" if not low else f"{low}–{high}"))
+    return "alarm " + " / ".join(parts) if parts else ""
 
 
 def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=None,

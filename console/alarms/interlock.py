@@ -138,7 +138,7 @@ class RespiratoryInterlock:
                                                            "pump_device": self.technical.pump_device}, None, now)
 
     def _instruction(self) -> str:
-        restart = "Restart needs a clinician's PIN."
+        restart = f"Restart needs the PIN of a {' or '.join(self.rule.resume_roles)}."
         if self.stopped_at is not None:
             who = "the console" if self.stopped_by is None else self.stopped_by
             return f"Pump stopped by {who} at {clock(self.stopped_at)}. {restart}"
@@ -204,7 +204,8 @@ class RespiratoryInterlock:
         self.evaluate(now)
 
     def resume(self, user: VerifiedUser, now: float, reason: str) -> None:
-        """A clinician, whose PIN the caller has verified, releases the hold so the pump may be restarted."""
+        """A clinician of a role the clinic allows (physician by default), whose PIN the caller has just
+        verified, releases the hold so the pump may be restarted."""
         if not self.holding:
             raise InterlockError("the respiratory interlock is not holding the pump")
         name, role = getattr(user, "name", ""), getattr(user, "role", "")
