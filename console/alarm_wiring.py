@@ -44,14 +44,14 @@ def pump_stopper(pump) -> Callable[[str, str], None]:
 
 
 def limits_text(limits: list[Limits]) -> str:
-    """"alarm 50–120" for one metric; "alarm 90–180 / 50–100" for a group, in the order its value reads
-    (NIBP systolic/diastolic)."""
+    """"50–120" for one metric; "90–180 / 50–100" for a group, in the order its value reads (NIBP
+    systolic/diastolic); "≥ 90" for a low limit alone. Short: the tile's header is narrow."""
     parts = []
     for lim in limits:
         low = "" if lim.low is None else f"{lim.low:g}"
         high = "" if lim.high is None else f"{lim.high:g}"
         parts.append(f"≥ {low}" if not high else (f"≤ {high}" if not low else f"{low}–{high}"))
-    return "alarm " + " / ".join(parts) if parts else ""
+    return " / ".join(parts)
 
 
 def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=None,
@@ -101,7 +101,10 @@ def attach_window(system: AlarmSystem, window, config: AlarmConfig) -> None:
     def show_limits() -> None:
         for tile in window.tiles.values():
             limits = [engine.limits_for(m) for m in tile.spec.metrics]
-            tile.set_limits(limits_text([lim for lim in limits if lim is not None]) if any(limits) else "")
+            text = limits_text([lim for lim in limits if lim is not None]) if any(limits) else ""
+            if tile.limits.text() != text:
+                tile.set_limits(text)
+                tile.limits.setToolTip("alarm limits for this patient")
 
     def tile_priority(tile) -> str | None:
         ranked = [p for p in (engine.alarm_priority_for(m) for m in tile.spec.metrics) if p]
@@ -111,6 +114,8 @@ def attach_window(system: AlarmSystem, window, config: AlarmConfig) -> None:
     def show_tiles() -> None:
         for tile in window.tiles.values():
             priority = tile_priority(tile)
+            if priority == tile.alarm_priority:
+                continue  # restyling a tile is not free; the flasher keeps its phase
             colour = config.display[priority].colour if priority else None
             tile.set_alarm(priority, colour, bar.flasher.lit.get(priority, True) if priority else True)
 

@@ -112,9 +112,9 @@ def test_a_low_priority_alarm_is_cyan_and_steady(qtbot, screen):
 
 def test_the_tile_in_alarm_shows_it_and_every_tile_shows_its_limits(qtbot, screen):
     system, window, clock, _ = screen
-    assert window.tiles["spo2"].limits.text() == "alarm ≥ 90"
-    assert window.tiles["pr"].limits.text() == "alarm 50–120"
-    assert window.tiles["nibp"].limits.text() == "alarm 90–180 / 50–100"
+    assert window.tiles["spo2"].limits.text() == "≥ 90"
+    assert window.tiles["pr"].limits.text() == "50–120"
+    assert window.tiles["nibp"].limits.text() == "90–180 / 50–100"
     hold(system, clock, 10, spo2=84)
     tile = window.tiles["spo2"]
     assert tile.alarm_priority == "high"
