@@ -110,8 +110,10 @@ class AlarmBoard:
     def _apply(self, alarm: Alarm, cond: Condition) -> None:
         alarm.text, alarm.value, alarm.limit = cond.text, cond.value, cond.limit
         alarm.instruction, alarm.priority, alarm.kind = cond.instruction, cond.priority, cond.kind
-        if cond.value is not None and (alarm.worst is None or (
-                cond.worse == "low" and cond.value < alarm.worst) or (cond.worse == "high" and cond.value > alarm.worst)):
+        if cond.value is None:
+            return
+        if (alarm.worst is None or (cond.worse == "low" and cond.value < alarm.worst)
+                or (cond.worse == "high" and cond.value > alarm.worst)):
             alarm.worst = cond.value
 
     def _update(self, alarm: Alarm, cond: Condition, now: float) -> None:
@@ -122,7 +124,8 @@ class AlarmBoard:
             return
         if alarm.priority != old_priority or alarm.instruction != old_instruction:
             change = "priority" if alarm.priority != old_priority else "instruction"
-            self.record("alarm_change", {**alarm.summary(), "change": change, "previous_priority": old_priority}, None, now)
+            self.record("alarm_change", {**alarm.summary(), "change": change, "previous_priority": old_priority},
+                        None, now)
             if RANK[alarm.priority] > RANK[old_priority]:
                 alarm.announced, alarm.acknowledged_by, alarm.acknowledged_at = now, None, None
         self._notify("changed", alarm)
@@ -205,8 +208,8 @@ class AlarmBoard:
                     and alarm.acknowledged_by is None and not alarm.escalated
                     and now >= alarm.announced + self.config.escalation_seconds):
                 alarm.escalated, alarm.escalated_at = True, now
-                self.record("alarm_escalate", {**alarm.summary(), "unacknowledged_for": round(now - alarm.announced, 3)},
-                            None, now)
+                waited = round(now - alarm.announced, 3)
+                self.record("alarm_escalate", {**alarm.summary(), "unacknowledged_for": waited}, None, now)
                 self._notify("changed", alarm)
                 if self._escalate is not None:
                     self._escalate(alarm.copy())

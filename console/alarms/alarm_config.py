@@ -218,7 +218,8 @@ def _interlock(doc: Doc) -> Interlock:
         signs.append(InterlockSign(name, s.text("label"), _metric_list(s, "metrics"), below, above))
     minimum = int(doc.number("minimum_signs", min=2))
     if minimum > len(signs):
-        raise ResourceError(doc.file, doc._path("minimum_signs"), f"is {minimum}, but only {len(signs)} signs are listed")
+        raise ResourceError(doc.file, doc._path("minimum_signs"),
+                            f"is {minimum}, but only {len(signs)} signs are listed")
     roles = doc.items("resume_roles")
     if not roles or not all(isinstance(r, str) for r in roles):
         raise ResourceError(doc.file, doc._path("resume_roles"), "must list at least one staff role")

@@ -93,10 +93,12 @@ class LimitSet:
             raise LimitError(f"{p.label} {side} limit must be a number, not {value!r}") from None
         if not s.min <= value <= s.max:
             raise LimitError(f"{p.label} {side} limit {value:g} {p.unit} is outside the clinic's bounds "
-                             f"{s.min:g}-{s.max:g} {p.unit}; a wider range needs the clinic's alarm configuration changed")
+                             f"{s.min:g}-{s.max:g} {p.unit}; a wider range needs the clinic's alarm "
+                             "configuration changed")
         other = "high" if side == "low" else "low"
         other_value = self._values.get((p.name, other))
-        if other_value is not None and ((side == "low" and value >= other_value) or (side == "high" and value <= other_value)):
+        crosses = other_value is not None and (value >= other_value if side == "low" else value <= other_value)
+        if crosses:
             raise LimitError(f"{p.label} {side} limit {value:g} would cross the {other} limit {other_value:g} {p.unit}")
         old = self._values[(p.name, side)]
         self._values[(p.name, side)] = value

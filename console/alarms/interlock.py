@@ -124,7 +124,8 @@ class RespiratoryInterlock:
         self.stop_sent_at = self.stopped_at = None
         self.stopped_by, self.stop_failed = None, ""
         self.board.record("interlock_trip", {
-            "signs": [{"sign": s.name, "label": s.label, "value": s.value, "threshold": s.threshold} for s in self._signs],
+            "signs": [{"sign": s.name, "label": s.label, "value": s.value, "threshold": s.threshold}
+                      for s in self._signs],
             "pump_control": self.technical.pump_control, "pump_device": self.technical.pump_device}, None, now)
         self.technical.set_interlock_stopped(True, now)
         if self._controlled():
@@ -184,7 +185,8 @@ class RespiratoryInterlock:
         rule = self.config.technical["pump_not_stopped"]
         deadline = self.stop_sent_at + float(rule.extra["confirm_seconds"])
         if self.stop_failed or now >= deadline:
-            why = f"the stop command failed ({self.stop_failed})" if self.stop_failed else "it does not read back stopped"
+            why = (f"the stop command failed ({self.stop_failed})" if self.stop_failed
+                   else "it does not read back stopped")
             self.board.assert_condition(Condition(
                 key=NOT_STOPPED_KEY, kind="technical", priority=rule.priority,
                 text=f"Pump did not confirm the interlock stop: {why}", device=self.technical.pump_device,
@@ -210,7 +212,8 @@ class RespiratoryInterlock:
             raise InterlockError("the respiratory interlock is not holding the pump")
         name, role = getattr(user, "name", ""), getattr(user, "role", "")
         if not name or role not in self.rule.resume_roles:
-            raise InterlockError(f"restarting after the respiratory interlock needs a {' or '.join(self.rule.resume_roles)}"
+            roles = " or ".join(self.rule.resume_roles)
+            raise InterlockError(f"restarting after the respiratory interlock needs a {roles}"
                                  f" with their PIN; {name or 'this user'} is {role or 'not identified'}")
         if not reason or not reason.strip():
             raise InterlockError("say why it is safe to restart the infusion")

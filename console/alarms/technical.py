@@ -204,7 +204,9 @@ class TechnicalWatch:
     def tick(self, now: float) -> None:
         for device, last in list(self._last_seen.items()):
             limit = self._fresh_limit.get(device)
-            explained = self.board.asserted_keys(f"tech:status:{device}:")  # sensor off: no values, not silent
+            # Sensor off (no values, but lines still come) or a lost link already say why there is no data.
+            explained = (self.board.asserted_keys(f"tech:status:{device}:")
+                         or self.board.is_asserted(f"tech:link:{device}"))
             if limit is not None and now - last > limit and not explained:
                 self._condition("device_silent", f"tech:silent:{device}",
                                 f"{device}: no data for {now - last:.0f} s", now, device=device,

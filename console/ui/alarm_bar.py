@@ -222,7 +222,8 @@ class AlarmBar(QWidget):
             row.setVisible(False)
         self.quiet.setVisible(not shown)
         hidden = len(self.alarms) - len(shown)
-        self.more.setText(f"+ {hidden} more alarm{'s' if hidden > 1 else ''} — see the alarm history" if hidden else "")
+        plural = "s" if hidden > 1 else ""
+        self.more.setText(f"+ {hidden} more alarm{plural} — see the alarm history" if hidden else "")
         self.more.setVisible(hidden > 0)
         paused = [a.audio_paused_until for a in self.alarms if a.audio_paused_until and a.audio_paused_until > now]
         self.pause_button.setText(f"Audio paused\n{_age(max(paused) - now)}" if paused

@@ -163,3 +163,10 @@ def test_the_sessions_pump_mismatch_events_raise_and_clear_the_alarm(bedside):
     bedside.engine.on_session_event(SessionEvent("session.pump_matched", {
         "metric": "volume_infused", "expected": 12.0, "actual": 12.1}, bedside.now))
     assert bedside.alarm("tech:pump_mismatch:volume_infused").latched
+
+
+def test_a_lost_link_is_one_alarm_not_also_a_silent_device(bedside):
+    bedside.advance(5, spo2=97)
+    bedside.link("reconnecting", detail="port vanished")
+    bedside.advance(30)
+    assert bedside.keys() == ["tech:link:monitor"]
