@@ -131,7 +131,7 @@ class SubprocessPlayer:
         self.stop()
         argv = find_player(self.path)
         if argv is None:
-            return "no sound player found (pw-play, paplay or aplay)"
+            return "no sound player found: pw-play, paplay or aplay"
         try:
             self._proc = subprocess.Popen([*argv, str(wav)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE, close_fds=True)

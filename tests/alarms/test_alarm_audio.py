@@ -122,7 +122,7 @@ def test_with_no_player_on_path_the_console_shows_no_audio_as_a_technical_alarm(
 
     sounder = AlarmSounder(CONFIG, SubprocessPlayer(path=str(empty)), on_audio, tmp_path / "sounds")
     sounder.probe()
-    assert reports == [(False, "no sound player found (pw-play, paplay or aplay)")]
+    assert reports == [(False, "no sound player found: pw-play, paplay or aplay")]
     alarm = bedside.alarm("tech:no_audio")
     assert alarm.text.startswith("No audio device — alarms are visual only") and alarm.priority == "medium"
     sounder.update(AudioDemand("high"), 0.0)
