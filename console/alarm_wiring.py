@@ -28,6 +28,7 @@ class AlarmSystem:
     recorder: AuditRecorder
     bar: object = None
     history: object = None
+    resume_dialog: object = None
 
     def stop(self) -> None:
         self.controller.stop()
@@ -56,7 +57,10 @@ def limits_text(limits: list[Limits]) -> str:
 
 def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=None,
                    session_id: Callable[[], str | None] | None = None, user: Callable[[], str | None] | None = None,
+                   verify_pin: Callable[[str, str], object] | None = None,
                    with_sound: bool = True) -> AlarmSystem:
+    """`user` names who presses the alarm buttons (the signed-in nurse); `verify_pin(username, pin)` returns
+    the staff member (with .name and .role) for a restart after the interlock, or raises saying why not."""
     config = config or load_for(console.data_dir)[0]
     box: list[AlarmEngine] = []
     recorder = AuditRecorder(console.audit, session_id=session_id,
@@ -78,11 +82,12 @@ def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=No
     system = AlarmSystem(engine, controller, recorder)
     window = getattr(console, "window", None)
     if window is not None:
-        attach_window(system, window, config)
+        attach_window(system, window, config, verify_pin)
     return system
 
 
-def attach_window(system: AlarmSystem, window, config: AlarmConfig) -> None:
+def attach_window(system: AlarmSystem, window, config: AlarmConfig,
+                  verify_pin: Callable[[str, str], object] | None = None) -> None:
     from PySide6.QtCore import QTimer
 
     from console.ui.alarm_bar import AlarmBar
@@ -97,6 +102,18 @@ def attach_window(system: AlarmSystem, window, config: AlarmConfig) -> None:
     bar.acknowledge_all.connect(controller.acknowledge_all)
     bar.pause_audio.connect(controller.pause_audio)
     bar.confirm_pump_stopped.connect(controller.confirm_pump_stopped)
+
+    def ask_for_restart() -> None:
+        from console.ui.interlock_dialog import InterlockResumeDialog
+        if verify_pin is None:
+            return
+        dialog = InterlockResumeDialog(
+            verify_pin, lambda person, reason: engine.resume_after_interlock(person, controller.clock(), reason),
+            config.interlock.resume_roles, window)
+        system.resume_dialog = dialog
+        dialog.open()
+
+    bar.resume_after_interlock.connect(ask_for_restart)
 
     def show_limits() -> None:
         for tile in window.tiles.values():

@@ -12,6 +12,7 @@ from console.alarm_wiring import install_alarms, pump_stopper
 from console.alarms.alarm_config import load_defaults
 from console.app import DeviceSpec, build_console
 from device_drivers.pty_server import PtyServer
+from device_drivers.events import Measurement
 from device_drivers.simulators.masimo import MasimoSimulator
 
 
@@ -92,3 +93,41 @@ def test_the_interlock_stop_reaches_a_controllable_pump():
     assert pump.stopped == 0
     intent("stop", "respiratory interlock")
     assert pump.stopped == 1
+
+
+def test_a_physician_restarts_after_the_interlock_with_their_pin_and_a_nurse_cannot(qtbot, bed):
+    from console.app import seed_demo_staff
+    console, server, model = bed
+    staff = console.session_panel.desk.staff
+    if staff.needs_first_admin():
+        seed_demo_staff(staff)
+    alarms = install_alarms(console, with_sound=False, user=lambda: "Nora Nurse (demo)",
+                            verify_pin=lambda u, p: staff.authenticate(u, p, now=time.time()))
+    console.window.show()
+    engine, now = alarms.engine, time.time()
+    engine.set_pump(None, "manual")
+    for i in range(11):
+        for metric, value in (("spo2", 84), ("rr", 5)):
+            engine.on_event(Measurement(now + i, "monitor", metric, value, ""), now + i)
+    engine.confirm_pump_stopped("Nora Nurse (demo)", now + 11)
+    for i in range(12, 15):
+        for metric, value in (("spo2", 96), ("rr", 12)):
+            engine.on_event(Measurement(now + i, "monitor", metric, value, ""), now + i)
+    alarms.bar.show_alarms(engine.alarms())
+    row = next(r for r in alarms.bar.rows if r.alarm is not None and r.alarm.key == "interlock:respiratory")
+    assert row.resume_button.isVisible()
+    qtbot.mouseClick(row.resume_button, Qt.LeftButton)
+    dialog = alarms.resume_dialog
+    dialog.username.setText("nurse")
+    dialog.pin.setText("2468")
+    dialog.reason.setText("looks fine")
+    qtbot.mouseClick(dialog.ok, Qt.LeftButton)
+    assert "needs a physician" in dialog.error.text() and engine.pump_held
+    dialog.username.setText("doctor")
+    dialog.pin.setText("1357")
+    dialog.reason.setText("awake, SpO2 96 %, RR 12")
+    qtbot.mouseClick(dialog.ok, Qt.LeftButton)
+    assert not engine.pump_held and dialog.result() == dialog.DialogCode.Accepted
+    resumed = console.audit.events(kinds=["interlock_resume"])[-1]
+    assert resumed.actor == "Dr Paula Physician (demo)" and resumed.payload["reason"] == "awake, SpO2 96 %, RR 12"
+    alarms.stop()
