@@ -29,6 +29,8 @@ class AlarmSystem:
     bar: object = None
     history: object = None
     resume_dialog: object = None
+    limits_dialog: object = None
+    limits_button: object = None
 
     def stop(self) -> None:
         self.controller.stop()
@@ -89,6 +91,7 @@ def install_alarms(console, *, config: AlarmConfig | None = None, pump_intent=No
 def attach_window(system: AlarmSystem, window, config: AlarmConfig,
                   verify_pin: Callable[[str, str], object] | None = None) -> None:
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
     from console.ui.alarm_bar import AlarmBar
     from console.ui.alarm_history import AlarmHistoryView
@@ -96,8 +99,26 @@ def attach_window(system: AlarmSystem, window, config: AlarmConfig,
     engine, controller = system.engine, system.controller
     bar = AlarmBar(config, clock=controller.clock)
     history = AlarmHistoryView(config)
+    limits_button = QPushButton("Alarm limits for this patient…")
+    limits_button.setMinimumHeight(52)
+    panel = QWidget()
+    panel_box = QVBoxLayout(panel)
+    panel_box.addWidget(limits_button)
+    panel_box.addWidget(history, 1)
     window.set_alarm_bar(bar)
-    window.add_side_panel(history, "Alarms")
+    window.add_side_panel(panel, "Alarms")
+
+    def change_limit(parameter: str, side: str, value: float, reason: str) -> None:
+        engine.set_limit(parameter, side, value, actor=controller.who(), reason=reason, now=controller.clock())
+
+    def ask_for_limits() -> None:
+        from console.ui.alarm_limits_dialog import AlarmLimitsDialog
+        dialog = AlarmLimitsDialog(config, engine.limits.value, change_limit, window)
+        dialog.finished.connect(lambda _: show_limits())
+        system.limits_dialog = dialog
+        dialog.open()
+
+    limits_button.clicked.connect(ask_for_limits)
     bar.acknowledge.connect(controller.acknowledge)
     bar.acknowledge_all.connect(controller.acknowledge_all)
     bar.pause_audio.connect(controller.pause_audio)
@@ -158,4 +179,4 @@ def attach_window(system: AlarmSystem, window, config: AlarmConfig,
     show_limits()
     on_change(engine.alarms())
     history.show_history(engine.history())
-    system.bar, system.history = bar, history
+    system.bar, system.history, system.limits_button = bar, history, limits_button

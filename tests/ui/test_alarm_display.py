@@ -175,3 +175,26 @@ def test_the_history_lists_every_alarm_of_the_session(qtbot, screen):
     assert texts[0].startswith("NIBP systolic 200") and texts[1].startswith("Heart rate 130")
     assert table.item(0, 0).text().endswith("active") and not table.item(1, 0).text().endswith("active")
     assert table.item(1, 1).text() == "MEDIUM"
+
+
+def test_a_nurse_changes_a_limit_within_bounds_with_a_reason_and_the_tile_shows_it(qtbot, screen):
+    system, window, clock, records = screen
+    qtbot.mouseClick(system.limits_button, Qt.LeftButton)
+    dialog = system.limits_dialog
+    spo2_low = dialog.boxes[("spo2", "low")]
+    assert (spo2_low.minimum(), spo2_low.maximum(), spo2_low.value()) == (85, 95, 90)
+    spo2_low.setValue(80)  # below the clinic's bound: the box stops at it
+    assert spo2_low.value() == 85
+    spo2_low.setValue(87)
+    plus = [b for b in dialog.findChildren(type(dialog.ok)) if b.text() == "+"][0]  # the SpO2 low row's "+"
+    qtbot.mouseClick(plus, Qt.LeftButton)
+    assert spo2_low.value() == 88
+    qtbot.mouseClick(dialog.ok, Qt.LeftButton)
+    assert "Write why" in dialog.error.text() and system.engine.limits_for("spo2").low == 90
+    dialog.reason.setText("COPD, baseline SpO2 89 %")
+    qtbot.mouseClick(dialog.ok, Qt.LeftButton)
+    assert system.engine.limits_for("spo2").low == 88
+    assert window.tiles["spo2"].limits.text() == "≥ 88"
+    change = [(p, a) for k, p, a in records if k == "alarm_limit_change"]
+    assert len(change) == 1 and change[0][1] == "nurse Ada"
+    assert (change[0][0]["old"], change[0][0]["new"], change[0][0]["reason"]) == (90, 88, "COPD, baseline SpO2 89 %")
