@@ -64,6 +64,7 @@ class Console:
     window: object = None
     session_panel: object = None
     records_panel: object = None
+    alarms: object = None
     storage_problems: object = None
     temp_dir: str | None = None
     _last_link: dict = field(default_factory=dict)
@@ -81,6 +82,8 @@ class Console:
     def stop(self) -> None:
         """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
         self.hub.blockSignals(True)
+        if self.alarms is not None:
+            self.alarms.stop()
         if self.window is not None:
             self.window.shutdown()
         if self.records_panel is not None:
@@ -104,6 +107,26 @@ def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:
         servers.append(server)
         specs.append(DeviceSpec(role, driver, server.port))
     return specs, servers
+
+
+def install_console_alarms(console: "Console", desk) -> None:
+    """The alarm engine, fed by the hub, the session and storage failures; its bar and history in the window."""
+    from PySide6.QtCore import QObject, Signal
+
+    from console.alarm_wiring import install_alarms
+
+    alarms = install_alarms(console, user=lambda: desk.user.name if desk.user else None,
+                            session_id=lambda: desk.session.session_id if desk.session else None,
+                            verify_pin=lambda u, p: desk.staff.authenticate(u, p, now=time.time()))
+    desk.session_listeners.append(alarms.engine.on_session_event)
+
+    class _StorageRelay(QObject):  # storage failures arrive on worker threads; the engine lives on the GUI's
+        failed = Signal(str)
+
+    relay = _StorageRelay(console.window)
+    relay.failed.connect(lambda message: alarms.engine.storage_failed(time.time(), message))
+    console.storage_problems.listeners.append(relay.failed.emit)
+    console.alarms = alarms
 
 
 def seed_demo_staff(staff) -> str:
@@ -142,6 +165,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
     if with_window:
         from console.ui.main_window import MainWindow
         window = MainWindow(catalog, demo=demo)
+        console.window = window
         if temp_dir is None and demo:
             window.demo_banner.setText(f"SIMULATED DEVICES — NOT A PATIENT — records kept in {path}")
         for spec in devices:
@@ -160,7 +184,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         from console.ui.records_panel import RecordsPanel
         console.records_panel = RecordsPanel(database, export_dir=path / "exports")
         window.add_side_panel(console.records_panel, "Records")
-        console.window = window
+        install_console_alarms(console, panel.desk)
     recorder.start()
     hub.start()
     return console

@@ -135,6 +135,8 @@ class AlarmEngine:
         """Events from the clinical session (its `listeners`): the pump/order comparison it makes."""
         kind, payload = getattr(event, "kind", ""), getattr(event, "payload", {}) or {}
         t = float(getattr(event, "t", 0.0))
+        if kind == "session.opened":
+            self.begin_session(t, getattr(event, "actor", None))
         if kind in ("session.pump_mismatch", "session.pump_matched"):
             self.technical.pump_mismatch(str(payload.get("metric", "rate")), float(payload.get("expected", 0.0)),
                                          float(payload.get("actual", 0.0)), kind == "session.pump_mismatch", t)

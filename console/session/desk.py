@@ -112,6 +112,8 @@ class SessionDesk:
         ref = PatientRef(patient["id"], patient["mrn"], patient["name"], patient["dob"], patient["allergies"])
         self.session = ClinicalSession.open(self.log, self.config, ref, by=self.require_user(), now=self.clock())
         self._attach()
+        for event in self.session.events:  # `session.opened` was written before anyone could listen
+            self._relay(event)
         return self.session
 
     def close_view(self) -> None:
