@@ -14,6 +14,9 @@ DRIVERS: dict[str, str] = {
     "nonin-df8": "device_drivers.nonin:NoninDf8",
     "intellivue": "device_drivers.intellivue:IntelliVue",
     "ne1000": "device_drivers.ne1000:Ne1000",
+    "ne1000-safe": "device_drivers.ne1000:Ne1000Safe",
+    # no port: the nurse keys in what she programmed on the pump (needs_link = False)
+    "manual": "device_drivers.manual_pump:ManualPump",
 }
 
 #: driver name -> simulator model class (the device side of the same protocol)
@@ -23,6 +26,7 @@ SIMULATORS: dict[str, str] = {
     "nonin-df8": "device_drivers.simulators.nonin:NoninDf8Simulator",
     "intellivue": "device_drivers.simulators.intellivue:IntelliVueSimulator",
     "ne1000": "device_drivers.simulators.ne1000:Ne1000Simulator",
+    "ne1000-safe": "device_drivers.simulators.ne1000:Ne1000SafeSimulator",
 }
 
 
