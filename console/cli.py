@@ -15,7 +15,6 @@ from console.errors import UserError
 #: Sub-command modules under console/commands/, in the order `--help` lists them.
 COMMANDS = (
     "run", "demo", "ports", "drivers", "probe", "simulate",
-    "verify_records",
 )
 
 PROG = "bedside-console"

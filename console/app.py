@@ -1,0 +1,112 @@
+"""The composition root: builds the parts, wires their signals, owns their lifetimes.
+
+The only module that knows all parts. Everything else gets what it needs passed in, so each part can be
+built alone in a test.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from console.device_hub import DeviceHub
+from console.metric_catalog import Catalog, load_catalog
+from console.records.audit import AuditLog
+from console.records.database import Database, open_database
+from console.records.vitals import VitalsRecorder
+from device_drivers import registry
+from device_drivers.events import LinkState
+from device_drivers.pty_server import PtyServer
+from device_drivers.transport import SerialLink
+
+
+@dataclass
+class DeviceSpec:
+    """One device to connect: which driver, on which port (a URL, or a callable that finds it)."""
+
+    role: str
+    driver: str
+    port: object
+    settings: object = None
+
+
+@dataclass
+class Console:
+    data_dir: Path
+    database: Database
+    audit: AuditLog
+    recorder: VitalsRecorder
+    hub: DeviceHub
+    catalog: Catalog
+    demo: bool
+    simulators: list[PtyServer] = field(default_factory=list)
+    window: object = None
+    temp_dir: str | None = None
+    _last_link: dict = field(default_factory=dict)
+
+    def record_link(self, event) -> None:
+        """Link state changes go into the audit trail: why a device was silent is part of the record."""
+        if not isinstance(event, LinkState) or event.state == "connecting":
+            return
+        if self._last_link.get(event.device) == (event.state, event.detail.split(":")[0]):
+            return
+        self._last_link[event.device] = (event.state, event.detail.split(":")[0])
+        self.audit.append("device_link", {"device": event.device, "state": event.state, "port": event.port,
+                                          "detail": event.detail}, t=event.t)
+
+    def stop(self) -> None:
+        self.hub.stop()
+        for sim in self.simulators:
+            sim.stop()
+        self.recorder.stop()
+        self.database.close()
+        if self.temp_dir:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:
+    """Simulated devices on real ptys, so the demo exercises the same serial path as a real bed."""
+    specs, servers = [], []
+    for role, driver in (("oximeter", "masimo-ascii"),):
+        model_cls = registry.simulator_class(driver)
+        model = model_cls(scenario if scenario in model_cls.scenarios else "normal", start=time.time())
+        server = PtyServer(model).start()
+        servers.append(server)
+        specs.append(DeviceSpec(role, driver, server.port))
+    return specs, servers
+
+
+def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool,
+                  simulators: list[PtyServer] | None = None, with_window: bool = True) -> Console:
+    temp_dir = None
+    if data_dir is None:
+        temp_dir = tempfile.mkdtemp(prefix="bedside-demo-")
+        data_dir = temp_dir
+    path = Path(data_dir)
+    database = open_database(path)
+    audit = AuditLog(database)
+    recorder = VitalsRecorder(database)
+    hub = DeviceHub()
+    catalog = load_catalog()
+    console = Console(path, database, audit, recorder, hub, catalog, demo, simulators or [], None, temp_dir)
+    hub.add_thread_sink(lambda e: recorder.submit(e) if hasattr(e, "metric") else None)
+    hub.device_event.connect(console.record_link)
+    for spec in devices:
+        codec = registry.codec_class(spec.driver)(spec.role)
+        hub.add_link(SerialLink(spec.port, codec, hub.post, settings=spec.settings))
+    if with_window:
+        from console.ui.main_window import MainWindow
+        window = MainWindow(catalog, demo=demo)
+        if temp_dir is None and demo:
+            window.demo_banner.setText(f"SIMULATED DEVICES — NOT A PATIENT — records kept in {path}")
+        for spec in devices:
+            title = f"{spec.role.capitalize()} · {spec.driver}"
+            window.devices.add_device(spec.role, title)
+        hub.measurement.connect(window.on_measurement)
+        hub.device_event.connect(window.on_device_event)
+        console.window = window
+    recorder.start()
+    hub.start()
+    return console

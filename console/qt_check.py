@@ -1,0 +1,55 @@
+"""Before a real window opens: is there a display, and are Qt's xcb libraries installed?
+
+Without this, a machine missing one library prints Qt's "could not load the Qt platform plugin xcb"
+dump, which names no package. Here we ask `ldd` which libraries the xcb plugin cannot find and name the
+Debian/Ubuntu packages that provide them.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from console.errors import UserError
+
+#: shared library -> Debian/Ubuntu package
+PACKAGES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0", "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxcb-icccm.so.4": "libxcb-icccm4", "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-shape.so.0": "libxcb-shape0", "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-image.so.0": "libxcb-image0", "libxkbcommon.so.0": "libxkbcommon0", "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1", "libfontconfig.so.1": "libfontconfig1", "libdbus-1.so.3": "libdbus-1-3",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0", "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-xkb.so.1": "libxcb-xkb1", "libX11-xcb.so.1": "libx11-xcb1", "libxcb.so.1": "libxcb1",
+}
+
+
+def missing_libraries(plugin: Path) -> list[str]:
+    if not shutil.which("ldd") or not plugin.exists():
+        return []
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout
+    return sorted(set(re.findall(r"^\s*(\S+) => not found", out, re.MULTILINE)))
+
+
+def xcb_plugin() -> Path:
+    import PySide6
+    return Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+
+
+def check_display() -> None:
+    """Raise UserError with what to install or set when a real window cannot open."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith("xcb"):
+        return  # offscreen, wayland, ... : the user chose
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        raise UserError("no display: run this on the bedside computer's desktop, or set DISPLAY "
+                        "(for a virtual screen: `Xvfb :99 &` then `DISPLAY=:99 ./bedside`)")
+    if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+        return
+    missing = missing_libraries(xcb_plugin())
+    if missing:
+        packages = sorted({PACKAGES.get(lib, lib) for lib in missing})
+        raise UserError(f"Qt cannot open a window: missing {', '.join(missing)}. Install them with: "
+                        f"sudo apt-get install {' '.join(packages)}")

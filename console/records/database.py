@@ -1,0 +1,183 @@
+"""Open the installation's SQLite file safely: check it, refuse what we must not touch, migrate it.
+
+One file per installation (`bedside-console.sqlite`), WAL mode so the vitals recorder thread can write
+while the screen reads, `synchronous=FULL` so a committed clinical event survives a power cut. A file
+that fails the integrity check is never written to: the clinic's only record may be in it, so the
+program stops and says how to restore from a backup.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from console.errors import UserError
+from console.records.migrations import latest_version, migrate
+
+FILE_NAME = "bedside-console.sqlite"
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseDamaged(UserError):
+    """The database file fails SQLite's integrity check or is not a database at all."""
+
+    exit_code = 3
+
+
+class DatabaseTooNew(UserError):
+    """The file was written by a newer program version whose schema this version does not know."""
+
+    exit_code = 4
+
+
+class DatabaseMissing(UserError):
+    """A read-only open (verify, backup) found no database where it looked."""
+
+
+def restore_hint(path: Path) -> str:
+    return (f"It has not been changed. Keep a copy of {path}, then restore the last good backup with "
+            f"`bedside-console restore --from BACKUP_FILE --force`, or ask your support contact.")
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+def _raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+    _configure(conn)
+    return conn
+
+
+def check_integrity(conn: sqlite3.Connection, *, full: bool = False) -> list[str]:
+    """Problems SQLite reports (empty when the file is sound). `full` runs integrity_check, else quick_check."""
+    pragma = "integrity_check" if full else "quick_check"
+    rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
+    return [] if rows == ["ok"] else rows
+
+
+class Database:
+    """An open records database.
+
+    `conn` is in autocommit mode (isolation_level=None): every statement outside `write()` commits on its
+    own, so nothing sits uncommitted by accident. Group related writes with `with database.write() as c:`,
+    which serialises writers on this connection (the lock) and across processes (BEGIN IMMEDIATE).
+    `conn` may be used from several threads under that lock; a thread that writes continuously (the
+    vitals recorder) takes its own connection from `connect()`.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
+        self.path = path
+        self.conn = conn
+        self.readonly = readonly
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection to the same file, configured like this one (for another thread)."""
+        return _raw_connect(self.path, readonly=self.readonly)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One durable transaction: committed (and fsynced) when the block ends, rolled back on error."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_file(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        problems = check_integrity(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseDamaged(f"The records database {path} is damaged or is not a database ({exc}). "
+                              f"{restore_hint(path)}") from None
+    if problems:
+        conn.close()
+        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+        raise DatabaseDamaged(f"The records database {path} is damaged: {shown}. {restore_hint(path)}")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    known = latest_version()
+    if version > known:
+        conn.close()
+        raise DatabaseTooNew(f"The records database {path} has schema version {version}, written by a newer "
+                             f"version of Bedside Console (this one knows up to {known}). It has not been "
+                             f"changed; install the newer version to use it.")
+
+
+def open_database(data_dir: Path, *, readonly: bool = False) -> Database:
+    """Open (creating if needed) the database in `data_dir`: integrity check, version check, migrations.
+
+    `readonly` opens an existing file without creating, migrating or writing anything (verify, backup).
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / FILE_NAME
+    if readonly:
+        if not path.is_file():
+            raise DatabaseMissing(f"no records database at {path}; check --data-dir or $BEDSIDE_CONSOLE_DATA")
+    else:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create the data directory {data_dir} ({exc.strerror or exc}); "
+                            f"choose another with --data-dir") from None
+    try:
+        conn = _raw_connect(path, readonly=readonly)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseDamaged(f"The records database {path} cannot be opened ({exc}). "
+                              f"{restore_hint(path)}") from None
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot open the records database {path} ({exc})") from None
+    _check_file(conn, path)
+    if not readonly:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise UserError(f"the records database {path} cannot use WAL mode (got {mode}); "
+                                f"put the data directory on a local disk")
+            migrate(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise UserError(f"cannot prepare the records database {path} ({exc}); is another copy of "
+                            f"Bedside Console holding it?") from None
+    return Database(path, conn, readonly=readonly)

@@ -1,0 +1,199 @@
+"""Numerics on disk at their device rate, written off the GUI thread in batches.
+
+The recorder owns a thread and its own connection: `submit` only puts the sample on a queue, so a slow
+disk never stalls the screen or the alarms. Batches commit at least every `interval` seconds (0.5 s by
+default), which bounds what a crash can lose (design.md, "Records"). A write that fails keeps its rows
+for the next attempt and is reported through `on_error`; it is never silently dropped.
+"""
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+import time
+from typing import Callable, Protocol
+
+import numpy as np
+
+from console.records.database import Database
+
+#: Rows kept in memory while the disk refuses writes (about an hour of 6 metrics at 1 Hz per device pair).
+MAX_PENDING_ROWS = 50_000
+
+
+class MeasurementLike(Protocol):
+    t: float
+    device: str
+    metric: str
+    value: float
+    unit: str
+
+
+class _Flush:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ok = True
+
+
+_STOP = object()
+
+
+class VitalsRecorder:
+    """Batched, thread-owned writer of `Measurement`s into the `vitals` table."""
+
+    def __init__(self, database: Database, *, interval: float = 0.5,
+                 on_error: Callable[[str], None] | None = None) -> None:
+        self.database = database
+        self.interval = interval
+        self.on_error = on_error
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._metric_ids: dict[str, int] = {}
+        self._source_ids: dict[str, int] = {}
+        self.rows_written = 0
+        self.failures = 0
+        self.batches = 0
+
+    def start(self) -> "VitalsRecorder":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="vitals-recorder", daemon=True)
+            self._thread.start()
+        return self
+
+    def submit(self, measurement: MeasurementLike) -> None:
+        """Queue one sample; returns at once, from any thread. Starts the thread on first use."""
+        if self._thread is None:
+            self.start()
+        self._queue.put(measurement)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Block until everything submitted so far is committed; False if the write failed or timed out."""
+        if self._thread is None or not self._thread.is_alive():
+            return self._queue.empty()
+        marker = _Flush()
+        self._queue.put(marker)
+        return marker.done.wait(timeout) and marker.ok
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then end the thread and close its connection."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _report(self, message: str) -> None:
+        self.failures += 1
+        if self.on_error is not None:
+            try:
+                self.on_error(message)
+            except Exception:  # the error channel must not kill the recorder
+                pass
+
+    def _run(self) -> None:
+        conn = self.database.connect()
+        pending: list = []
+        waiting: list[_Flush] = []
+        deadline = time.monotonic() + self.interval
+        stopping = False
+        try:
+            while not stopping:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    item = None
+                if item is _STOP:
+                    stopping = True
+                elif isinstance(item, _Flush):
+                    waiting.append(item)
+                elif item is not None:
+                    pending.append(item)
+                now = time.monotonic()
+                if not (stopping or waiting or now >= deadline):
+                    continue
+                ok = self._write(conn, pending)
+                if ok:
+                    pending = []
+                elif len(pending) > MAX_PENDING_ROWS:
+                    dropped = len(pending) - MAX_PENDING_ROWS
+                    pending = pending[dropped:]
+                    self._report(f"vitals recording: {dropped} oldest samples discarded after repeated "
+                                 f"write failures; check the disk")
+                for marker in waiting:
+                    marker.ok = ok
+                    marker.done.set()
+                waiting = []
+                deadline = now + self.interval
+            if pending:
+                self._report(f"vitals recording stopped with {len(pending)} samples not written")
+        finally:
+            conn.close()
+
+    def _write(self, conn: sqlite3.Connection, samples: list) -> bool:
+        if not samples:
+            return True
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = [(float(m.t), self._metric_id(conn, m.metric, m.unit),
+                         self._source_id(conn, m.device), float(m.value)) for m in samples]
+                conn.executemany("INSERT INTO vitals(t, metric_id, source_id, value) VALUES (?, ?, ?, ?)",
+                                 rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, TypeError, ValueError) as exc:
+            self._metric_ids.clear()
+            self._source_ids.clear()
+            self._report(f"vitals recording failed ({exc}); {len(samples)} samples held for retry")
+            return False
+        self.rows_written += len(samples)
+        self.batches += 1
+        return True
+
+    def _metric_id(self, conn: sqlite3.Connection, name: str, unit: str) -> int:
+        cached = self._metric_ids.get(name)
+        if cached is None:
+            conn.execute("INSERT OR IGNORE INTO metrics(name, unit) VALUES (?, ?)", (name, unit or ""))
+            cached = conn.execute("SELECT id FROM metrics WHERE name = ?", (name,)).fetchone()[0]
+            self._metric_ids[name] = cached
+        return cached
+
+    def _source_id(self, conn: sqlite3.Connection, name: str) -> int:
+        cached = self._source_ids.get(name)
+        if cached is None:
+            conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
+            cached = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0]
+            self._source_ids[name] = cached
+        return cached
+
+
+def read_vitals(database: Database, metric: str, since: float | None = None, until: float | None = None,
+                device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Times and values of one metric, oldest first, as float arrays (empty when nothing matches)."""
+    sql = ("SELECT v.t, v.value FROM vitals v JOIN metrics m ON m.id = v.metric_id "
+           "WHERE m.name = ?")
+    params: list = [metric]
+    if since is not None:
+        sql += " AND v.t >= ?"
+        params.append(float(since))
+    if until is not None:
+        sql += " AND v.t <= ?"
+        params.append(float(until))
+    if device is not None:
+        sql += " AND v.source_id = (SELECT id FROM sources WHERE name = ?)"
+        params.append(device)
+    sql += " ORDER BY v.t"
+    with database.lock:
+        rows = database.conn.execute(sql, params).fetchall()
+    if not rows:
+        return np.empty(0), np.empty(0)
+    data = np.array(rows, dtype=float)
+    return data[:, 0], data[:, 1]
+
+
+def metric_units(database: Database) -> dict[str, str]:
+    with database.lock:
+        return dict(database.conn.execute("SELECT name, unit FROM metrics").fetchall())

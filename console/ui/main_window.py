@@ -1,0 +1,113 @@
+"""The bedside screen: vitals tiles and trend, the device strip, and slots for the alarm bar and side panels."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from console.metric_catalog import Catalog
+from console.ui import style
+from console.ui.device_strip import DeviceStrip
+from console.ui.trend_view import TrendView
+from console.ui.vital_tile import VitalTile
+from device_drivers.events import LinkState, Measurement
+
+REFRESH_MS = 200  # tiles and trend redraw at 5 Hz, whatever the sample rate (design: never per sample)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, catalog: Catalog, *, demo: bool = False) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.setWindowTitle("Bedside Console" + (" — DEMO" if demo else ""))
+        self.setStyleSheet(style.STYLESHEET)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.setSpacing(6)
+        self.demo_banner = QLabel("SIMULATED DEVICES — NOT A PATIENT — demo records are thrown away on exit")
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setAlignment(Qt.AlignCenter)
+        self.demo_banner.setVisible(demo)
+        outer.addWidget(self.demo_banner)
+        self.alarm_slot = QVBoxLayout()
+        outer.addLayout(self.alarm_slot)
+
+        header = QHBoxLayout()
+        self.patient_label = QLabel("No patient — start a session from the panel on the right")
+        self.patient_label.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.clock = QLabel()
+        self.clock.setStyleSheet("font-size: 22px; font-weight: bold;")
+        header.addWidget(self.patient_label, 1)
+        header.addWidget(self.clock)
+        outer.addLayout(header)
+
+        body = QHBoxLayout()
+        self.trend = TrendView(catalog)
+        body.addWidget(self.trend, 5)
+        tiles_box = QWidget()
+        self.tiles_grid = QGridLayout(tiles_box)
+        self.tiles_grid.setContentsMargins(0, 0, 0, 0)
+        self.tiles: dict[str, VitalTile] = {}
+        self.tile_for_metric: dict[str, VitalTile] = {}
+        for spec in catalog.tiles:
+            tile = VitalTile(spec, catalog.metrics)
+            self.tiles[spec.name] = tile
+            for m in spec.metrics:
+                self.tile_for_metric[m] = tile
+            tile.setVisible(spec.always_shown)
+        self._relayout_tiles()
+        body.addWidget(tiles_box, 4)
+        self.side = QTabWidget()
+        self.side.setVisible(False)
+        self.side.setMinimumWidth(440)
+        body.addWidget(self.side, 4)
+        outer.addLayout(body, 1)
+
+        self.devices = DeviceStrip()
+        outer.addWidget(self.devices)
+        self.setCentralWidget(central)
+        self.resize(1440, 900)
+
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start(REFRESH_MS)
+        self.refresh()
+
+    def _relayout_tiles(self) -> None:
+        visible = [t for t in self.tiles.values() if not t.isHidden() or t.spec.always_shown]
+        for tile in self.tiles.values():
+            self.tiles_grid.removeWidget(tile)
+        for i, tile in enumerate(visible):
+            self.tiles_grid.addWidget(tile, i // 2, i % 2)
+
+    # --- slots other parts plug into
+    def set_alarm_bar(self, widget: QWidget) -> None:
+        self.alarm_slot.addWidget(widget)
+
+    def add_side_panel(self, widget: QWidget, title: str) -> None:
+        self.side.addTab(widget, title)
+        self.side.setVisible(True)
+
+    # --- data in (GUI thread)
+    def on_measurement(self, m: Measurement) -> None:
+        tile = self.tile_for_metric.get(m.metric)
+        if tile is not None:
+            tile.set_value(m.metric, m.value, m.t)
+            if tile.isHidden():
+                tile.setVisible(True)
+                self._relayout_tiles()
+        self.trend.add(m.metric, m.t, m.value)
+
+    def on_device_event(self, event) -> None:
+        if isinstance(event, LinkState):
+            self.devices.show_state(event)
+
+    def refresh(self) -> None:
+        now = time.time()
+        self.clock.setText(time.strftime("%H:%M:%S", time.localtime(now)))
+        for tile in self.tiles.values():
+            tile.refresh(now)
+        self.trend.redraw(now)

@@ -1,0 +1,101 @@
+"""A large numeric tile: value, unit, time of the last value, and whether it can still be trusted.
+
+Fresh values are shown in the metric's colour; older than its freshness limit they turn grey and say how
+old they are; older than the expiry limit the tile shows "--", because an old number on a bedside screen
+reads as a current one.
+"""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
+
+from console.metric_catalog import MetricInfo, TileSpec
+from console.ui import style
+
+
+class VitalTile(QFrame):
+    def __init__(self, spec: TileSpec, infos: dict[str, MetricInfo], parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.spec = spec
+        self.infos = [infos[m] for m in spec.metrics]
+        self.values: dict[str, tuple[float, float]] = {}  # metric -> (t, value)
+        self.alarm_priority: str | None = None
+        self.title = QLabel(spec.label)
+        self.title.setStyleSheet(f"color: {self.infos[0].colour}; font-size: 18px; font-weight: bold;")
+        self.unit = QLabel(spec.unit)
+        self.unit.setStyleSheet(f"color: {style.MUTED}; font-size: 16px;")
+        self.limits = QLabel("")
+        self.limits.setStyleSheet(f"color: {style.MUTED}; font-size: 14px;")
+        self.limits.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.value = QLabel("--")
+        self.value.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.value.setObjectName("tileValue")
+        self.when = QLabel("no value yet")
+        self.when.setStyleSheet(f"color: {style.MUTED}; font-size: 14px;")
+        self.when.setAlignment(Qt.AlignRight)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.limits)
+        foot = QHBoxLayout()
+        foot.addWidget(self.unit)
+        foot.addStretch(1)
+        foot.addWidget(self.when)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 8, 12, 8)
+        box.addLayout(head)
+        box.addWidget(self.value, 1)
+        box.addLayout(foot)
+        self.state = "empty"
+        self._paint_value("--", style.STALE)
+
+    def set_value(self, metric: str, value: float, t: float) -> None:
+        self.values[metric] = (t, value)
+
+    def set_limits(self, text: str) -> None:
+        """Alarm limits shown next to the value (the alarm engine sets them)."""
+        self.limits.setText(text)
+
+    def set_alarm(self, priority: str | None) -> None:
+        self.alarm_priority = priority
+
+    def refresh(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        if not self.values:
+            return
+        first = self.infos[0]
+        t = max(t for t, _ in self.values.values())
+        age = now - t
+        if age >= first.expire_s:
+            self.state = "expired"
+            self._paint_value("--", style.STALE)
+            self.when.setText(f"no value for {_age(age)}")
+            return
+        self.state = "fresh" if age < first.fresh_s else "stale"
+        colour = first.colour if self.state == "fresh" else style.STALE
+        self._paint_value(self._text(), colour)
+        clock = time.strftime("%H:%M:%S", time.localtime(t))
+        self.when.setText(clock if self.state == "fresh" else f"{clock} · STALE {_age(age)} old")
+
+    def _text(self) -> tuple[str, str]:
+        """The value as plain text (what the nurse reads) and as rich text (mean in smaller type)."""
+        parts = [info.format(self.values[info.name][1]) if info.name in self.values else "--"
+                 for info in self.infos]
+        if len(parts) == 3:  # sys/dia (mean)
+            return f"{parts[0]}/{parts[1]} ({parts[2]})", \
+                f"{parts[0]}/{parts[1]} <span style='font-size:36px'>({parts[2]})</span>"
+        text = "/".join(parts)
+        return text, text
+
+    def _paint_value(self, text: tuple[str, str] | str, colour: str) -> None:
+        plain, rich = (text, text) if isinstance(text, str) else text
+        self.shown = plain
+        size = 72 if len(self.infos) == 1 else 56
+        self.value.setText(f"<span style='color:{colour}; font-size:{size}px; font-weight:bold'>{rich}</span>")
+
+
+def _age(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"

@@ -1,0 +1,194 @@
+"""Masimo Radical-7 / Rad-8 / Root serial output, "ASCII 1" mode: one text line a second at 9600 8N1.
+
+    12/01/05 11:56:29 SN=0123456789 SPO2=098% BPM=072 PI=03.50% SPCO=--.-% SPMET=--.-% DESAT=-- ...
+        ... PIDELTA=+-- PVI=--- ALARM=0000 EXC=000800<CR><LF>
+
+ASCII 1 has no checksum, so this codec is strict instead: a line counts only when it has a valid date and
+time, every field it knows parses exactly, and every value lies in the plausible range from
+resources/devices/masimo_ascii.toml. Anything else is counted in `stats` and dropped whole: a value from a
+line that is partly garbage is never reported. Choices where the manuals are silent:
+
+- Dashes (`---`, `--.-`) mean "no value", and so does 0 for SpO2, pulse rate and PI: the Rad-8 prints
+  zeros while searching, and a 0 % saturation is not a reading.
+- A line longer than 512 bytes without a line feed is noise (a real line is ~150 bytes): it is discarded.
+- Unknown `KEY=value` fields (newer firmware adds some) are ignored, not errors, so a firmware update
+  does not silence the device; a known field that does not parse makes the whole line bad.
+- ALARM and EXC bits are reported as `DeviceAlarm` / `DeviceStatus` only when they change, so a steady
+  state is one event, not one a second.
+"""
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import resources
+from device_drivers.codec import Codec, LinkSettings
+from device_drivers.events import DeviceAlarm, DeviceEvent, DeviceStatus, Measurement
+
+MAX_LINE = 512
+
+_DATE = re.compile(rb"^(\d\d)/(\d\d)/(\d\d)$")
+_TIME = re.compile(rb"^(\d\d):(\d\d):(\d\d)$")
+_NUMBER = re.compile(rb"^[+]?\d+(\.\d+)?$")
+_NO_VALUE = re.compile(rb"^[+-]?-+(\.-+)?$")
+_HEX = re.compile(rb"^[0-9A-Fa-f]+$")
+
+#: ASCII 1 field -> (metric, unit suffix it carries or None). Fields not here are informational.
+_FIELDS = {b"SPO2": ("spo2", b"%"), b"BPM": ("pr", None), b"PI": ("pi", b"%"),
+           b"SPCO": ("spco", b"%"), b"SPMET": ("spmet", b"%"), b"PVI": ("pvi", None)}
+_REPORTED = ("spo2", "pr", "pi")  # what the console shows; the others are parsed only to validate the line
+_ZERO_MEANS_NONE = {"spo2", "pr", "pi"}
+
+
+class _BitTable:
+    """One hex bit-field's meanings, loaded from the resource file."""
+
+    def __init__(self, doc: resources.Doc, key: str) -> None:
+        self.bits: dict[int, resources.Doc] = {}
+        for name, entry in doc.sections(key):
+            try:
+                self.bits[int(name, 16)] = entry
+            except ValueError:
+                raise resources.ResourceError(doc.file, f"{key}.{name}", "must be a hex bit like \"0x0004\"") from None
+
+
+class MasimoAscii(Codec):
+    name: ClassVar[str] = "masimo-ascii"
+    title: ClassVar[str] = "Masimo Radical-7 / Rad-8 / Root (ASCII 1 serial output)"
+    role: ClassVar[str] = "oximeter"
+    link: ClassVar[LinkSettings] = LinkSettings(9600, 8, "N", 1)
+    metrics: ClassVar[tuple[str, ...]] = _REPORTED
+
+    _table: ClassVar[resources.Doc | None] = None
+
+    def __init__(self, device: str | None = None) -> None:
+        super().__init__(device)
+        table = self._load_table()
+        self._alarm_bits = _BitTable(table, "alarm_bits")
+        self._exc_bits = _BitTable(table, "exception_bits")
+        self._ranges = {m: table.section("ranges").section(m) for m in (f[0] for f in _FIELDS.values())}
+        self._units = {m: r.text("unit") for m, r in self._ranges.items()}
+        self._limits = {m: (r.number("min"), r.number("max")) for m, r in self._ranges.items()}
+        self._buffer = bytearray()
+        self._discarding = False
+        self._alarm_word: int | None = None
+        self._exc_word: int | None = None
+
+    @classmethod
+    def _load_table(cls) -> resources.Doc:
+        if cls._table is None:
+            cls._table = resources.load("devices/masimo_ascii.toml")
+        return cls._table
+
+    def connected(self, now: float) -> list[DeviceEvent]:
+        self._buffer.clear()
+        self._discarding = False
+        return []
+
+    def feed(self, data: bytes, now: float) -> list[DeviceEvent]:
+        self.stats.note_bytes(data)
+        events: list[DeviceEvent] = []
+        self._buffer.extend(data)
+        while True:
+            end = self._buffer.find(b"\n")
+            if end < 0:
+                if len(self._buffer) > MAX_LINE:
+                    self.stats.garbage_bytes += len(self._buffer)
+                    self.stats.bad_frame(f"{len(self._buffer)} bytes without a line end")
+                    self._buffer.clear()
+                    self._discarding = True
+                break
+            line = bytes(self._buffer[:end])
+            del self._buffer[:end + 1]
+            if self._discarding:  # the tail of an over-long line: its start is already gone
+                self._discarding = False
+                self.stats.garbage_bytes += len(line) + 1
+                continue
+            events.extend(self._line(line.strip(b"\r \t\x00"), now))
+        return events
+
+    def _line(self, line: bytes, now: float) -> list[DeviceEvent]:
+        if not line:
+            return []
+        parsed = self._parse(line)
+        if isinstance(parsed, str):
+            self.stats.garbage_bytes += len(line)
+            self.stats.bad_frame(parsed)
+            return []
+        self.stats.frames_ok += 1
+        values, alarm_word, exc_word = parsed
+        events: list[DeviceEvent] = [Measurement(now, self.device, m, values[m], self._units[m])
+                                     for m in _REPORTED if values.get(m) is not None]
+        events.extend(self._bit_changes(now, alarm_word, exc_word))
+        return events
+
+    def _parse(self, line: bytes) -> tuple[dict[str, float | None], int, int] | str:
+        """The line's values and bit words, or a string saying why the whole line is rejected."""
+        if any(b < 0x20 or b > 0x7E for b in line):
+            return "non-printable bytes in line (noise, or wrong baud rate?)"
+        parts = line.split()
+        if len(parts) < 3 or not _DATE.match(parts[0]) or not _TIME.match(parts[1]):
+            return "line does not start with a date and time"
+        month, day = int(parts[0][:2]), int(parts[0][3:5])
+        hh, mm, ss = int(parts[1][:2]), int(parts[1][3:5]), int(parts[1][6:8])
+        if not (1 <= month <= 12 and 1 <= day <= 31 and hh < 24 and mm < 60 and ss < 60):
+            return f"impossible date or time {parts[0].decode()} {parts[1].decode()}"
+        fields: dict[bytes, bytes] = {}
+        for part in parts[2:]:
+            key, eq, value = part.partition(b"=")
+            if not eq or not key.isalnum():
+                return f"malformed field {part[:20]!r}"
+            if key in fields:
+                return f"field {key.decode()} appears twice"
+            fields[key] = value
+        for needed in (b"SPO2", b"BPM", b"ALARM", b"EXC"):
+            if needed not in fields:
+                return f"field {needed.decode()} missing"
+        values: dict[str, float | None] = {}
+        for key, (metric, suffix) in _FIELDS.items():
+            if key not in fields:
+                continue
+            value = self._value(metric, fields[key], suffix)
+            if isinstance(value, str):
+                self.stats.bad_field(value)
+                return value
+            values[metric] = value
+        words = []
+        for key, width in ((b"ALARM", 4), (b"EXC", 6)):
+            raw = fields[key]
+            if not _HEX.match(raw) or len(raw) > 8:
+                self.stats.bad_field(f"{key.decode()}={raw[:12]!r} is not hexadecimal")
+                return f"{key.decode()} is not a hex bit field"
+            words.append(int(raw, 16))
+        return values, words[0], words[1]
+
+    def _value(self, metric: str, raw: bytes, suffix: bytes | None) -> float | None | str:
+        if suffix is not None and raw.endswith(suffix):
+            raw = raw[: -len(suffix)]
+        if _NO_VALUE.match(raw):
+            return None
+        if not _NUMBER.match(raw):
+            return f"{metric}: {raw[:12]!r} is not a number"
+        value = float(raw)
+        if value == 0 and metric in _ZERO_MEANS_NONE:
+            return None
+        low, high = self._limits[metric]
+        if not low <= value <= high:
+            return f"{metric}: {value:g} outside the plausible {low:g}–{high:g}"
+        return value
+
+    def _bit_changes(self, now: float, alarm_word: int, exc_word: int) -> list[DeviceEvent]:
+        events: list[DeviceEvent] = []
+        old_alarm = self._alarm_word if self._alarm_word is not None else 0
+        for bit, entry in self._alarm_bits.bits.items():
+            if (alarm_word ^ old_alarm) & bit:
+                events.append(DeviceAlarm(now, self.device, entry.text("code"), entry.text("text"),
+                                          entry.text("priority", choices=("high", "medium", "low")),
+                                          bool(alarm_word & bit)))
+        old_exc = self._exc_word if self._exc_word is not None else 0
+        for bit, entry in self._exc_bits.bits.items():
+            if (exc_word ^ old_exc) & bit:
+                events.append(DeviceStatus(now, self.device, entry.text("code"), entry.text("text"),
+                                           bool(exc_word & bit), entry.flag("technical")))
+        self._alarm_word, self._exc_word = alarm_word, exc_word
+        return events

@@ -1,0 +1,105 @@
+"""Opening the records: a sound file is migrated and used; a damaged or newer one is never touched."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from console.errors import UserError
+from console.records.audit import AuditLog
+from console.records.database import (FILE_NAME, DatabaseDamaged, DatabaseMissing, DatabaseTooNew,
+                                      open_database)
+from console.records.migrations import latest_version
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_first_start_creates_the_directory_and_a_wal_database_at_the_newest_schema(tmp_path):
+    data = tmp_path / "new" / "place"
+    db = open_database(data)
+    assert (data / FILE_NAME).is_file()
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    assert db.schema_version == latest_version()
+    assert {"events", "vitals", "metrics", "sources", "meta"} <= set(db.db.table_names())
+    assert len(db.get_meta("installation_id")) == 36
+    db.close()
+
+
+def test_reopening_keeps_the_installation_and_its_events(data_dir):
+    db = open_database(data_dir)
+    installation = db.get_meta("installation_id")
+    AuditLog(db).append("x", {})
+    db.close()
+    again = open_database(data_dir)
+    assert again.get_meta("installation_id") == installation
+    assert len(AuditLog(again).events()) == 1
+    again.close()
+
+
+def test_a_second_connection_sees_committed_rows_and_is_configured_the_same(database):
+    database.set_meta("last_backup_t", "123.5")
+    other = database.connect()
+    assert other.execute("SELECT value FROM meta WHERE key='last_backup_t'").fetchone() == ("123.5",)
+    assert other.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    other.close()
+
+
+def test_a_failed_write_block_leaves_nothing_behind(database):
+    with pytest.raises(RuntimeError):
+        with database.write() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('half', 'done')")
+            raise RuntimeError("power dips")
+    assert database.get_meta("half") is None
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_as_it_was(data_dir):
+    data_dir.mkdir()
+    path = data_dir / FILE_NAME
+    path.write_bytes(b"this is a spreadsheet, not a database" * 200)
+    before = digest(path)
+    with pytest.raises(DatabaseDamaged) as caught:
+        open_database(data_dir)
+    assert "restore" in str(caught.value) and str(path) in str(caught.value)
+    assert isinstance(caught.value, UserError)
+    assert digest(path) == before
+
+
+def test_a_corrupted_page_is_found_at_startup_and_the_file_is_not_touched(data_dir):
+    db = open_database(data_dir)
+    log = AuditLog(db)
+    for i in range(400):
+        log.append("assessment", {"text": "patient comfortable " * 10, "i": i})
+    db.close()
+    path = data_dir / FILE_NAME
+    raw = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(3 * page, 6 * page, 7):  # scribble over interior b-tree pages
+        raw[offset] = 0xA5
+    path.write_bytes(bytes(raw))
+    before = digest(path)
+    with pytest.raises(DatabaseDamaged, match="damaged"):
+        open_database(data_dir)
+    assert digest(path) == before
+    assert not (data_dir / f"{FILE_NAME}-wal").exists() or (data_dir / f"{FILE_NAME}-wal").stat().st_size == 0
+
+
+def test_a_database_from_a_newer_program_is_refused_with_a_clear_message(data_dir):
+    db = open_database(data_dir)
+    db.close()
+    conn = sqlite3.connect(data_dir / FILE_NAME)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 7}")
+    conn.close()
+    with pytest.raises(DatabaseTooNew, match="newer version"):
+        open_database(data_dir)
+
+
+def test_read_only_open_of_a_missing_database_says_where_it_looked(tmp_path):
+    with pytest.raises(DatabaseMissing, match="no records database"):
+        open_database(tmp_path / "nowhere", readonly=True)
+    assert not (tmp_path / "nowhere").exists()
