@@ -14,7 +14,8 @@ from console.errors import UserError
 
 #: Sub-command modules under console/commands/, in the order `--help` lists them.
 COMMANDS = (
-    "run", "demo", "ports", "drivers", "probe", "simulate",
+    "run", "demo", "ports", "drivers", "probe", "simulate", "setup_devices",
+    "verify_records",
 )
 
 PROG = "bedside-console"

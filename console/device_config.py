@@ -136,7 +136,8 @@ def _assignment(role: str, doc: Doc) -> DeviceAssignment:
         raise _fail(file, f"{role}.driver", f"driver {driver!r} cannot be loaded ({exc})")
     driver_role = getattr(cls, "role", "")
     if (role == "pump") != (driver_role == "pump"):
-        raise _fail(file, f"{role}.driver", f"{driver!r} is a {driver_role} driver and cannot serve as the {role}")
+        article = "an" if driver_role[:1] in "aeiou" else "a"
+        raise _fail(file, f"{role}.driver", f"{driver!r} drives {article} {driver_role}, not the {role}")
     values = {}
     for key in PORT_KEYS:
         if key in doc:
