@@ -5,8 +5,9 @@ a checksum (sum of the first four bytes, mod 256). Status bit 7 is always set; b
 first frame of a 25-frame packet (three packets a second). The data byte of frames 1, 2 and 3 carries
 HR MSB (bits 8-7 of the rate in its bits 1-0), HR LSB (bits 6-0) and SpO2.
 **DF8** sends four bytes once a second: status 1 (bit 7 set, status bits, HR bits 8-7), HR bits 6-0,
-SpO2, status 2. It has no checksum: a frame is accepted only if byte 1 has bit 7 set and bytes 2-4 have
-it clear, which is how the specification tells frames apart.
+SpO2, status 2. It has no checksum: a frame needs byte 1 with bit 7 set and bytes 2-4 with it clear (the
+specification's framing) *and* must sit on a frame boundary (after a pause, or right after the previous
+frame); values start from the second such frame in a row (see NoninDf8).
 
 Choices where the public documents leave room (also in the report):
 - DF7 reports the *standard-mode* 4-beat averages (frames 1-3), not the "display" variants (SpO2-D,
@@ -184,33 +185,63 @@ class NoninDf7(_NoninBase):
 
 
 class NoninDf8(_NoninBase):
-    """Nonin data format 8: four bytes once a second, no checksum (bit-7 framing only)."""
+    """Nonin data format 8: four bytes once a second, no checksum.
+
+    Without a checksum, bit-7 framing alone would let a DF7 stream (or noise) pass for DF8 now and then,
+    so a frame must also sit on a frame boundary: right after a pause in the line (DF8 sends 4 bytes,
+    then nothing for a second) or right after the previous good frame. Values are reported only once two
+    frames in a row were found on boundaries, so the first frame after connecting (or after garbage)
+    establishes sync and values start with the next one, a second later.
+    """
 
     name = "nonin-df8"
     title = "Nonin oximeter, data format 8 (1 Hz)"
+    #: a pause at least this long (s) between reads puts the next byte on a frame boundary
+    frame_gap = 0.25
 
     def __init__(self, device: str | None = None) -> None:
         super().__init__(device)
         self._bits1 = _bits(self._doc, "df8_status1_bits")
         self._bits2 = _bits(self._doc, "df8_status2_bits")
+        self._last_feed: float | None = None
+        self._aligned: int | None = None
+        self._in_row = 0
+
+    def connected(self, now: float) -> list[DeviceEvent]:
+        self._last_feed, self._aligned, self._in_row = None, None, 0
+        return super().connected(now)
 
     def feed(self, data: bytes, now: float) -> list[DeviceEvent]:
         self.stats.note_bytes(data)
         buf = self._buf
+        if self._last_feed is None or now - self._last_feed >= self.frame_gap:
+            if buf:
+                self.stats.garbage_bytes += len(buf)  # a frame never spans a pause
+                buf.clear()
+            self._aligned = 0
+        self._last_feed = now
         buf.extend(data)
         events: list[DeviceEvent] = []
         i = 0
         n = len(buf)
         while n - i >= DF8_FRAME:
             s1, hr_lsb, spo2, s2 = buf[i], buf[i + 1], buf[i + 2], buf[i + 3]
-            if not (s1 & 0x80) or (hr_lsb | spo2 | s2) & 0x80:
-                if s1 & 0x80:
-                    self.stats.bad_frame("a byte after the status byte has bit 7 set: not a DF8 frame")
+            shaped = bool(s1 & 0x80) and not (hr_lsb | spo2 | s2) & 0x80
+            if not shaped or self._aligned != i:
+                if self._aligned == i:
+                    self.stats.bad_frame("bytes at a frame boundary are not a DF8 frame")
+                    self._aligned, self._in_row = None, 0
+                elif shaped:
+                    self.stats.bad_frame("DF8-shaped bytes in the middle of a stream, not on a frame boundary")
                 self.stats.garbage_bytes += 1
                 i += 1
                 continue
             i += DF8_FRAME
+            self._aligned = i
+            self._in_row += 1
             self.stats.frames_ok += 1
+            if self._in_row < 2:
+                continue  # sync established; report from the next frame on
             conditions: dict[str, StatusBit] = {}
             suppressed = False
             for bits, byte in ((self._bits1, s1), (self._bits2, s2)):
@@ -222,4 +253,6 @@ class NoninDf8(_NoninBase):
             hr = ((s1 & 0x03) << 7) | hr_lsb
             events.extend(self._values(now, hr, spo2, suppressed))
         del buf[:i]
+        if self._aligned is not None:
+            self._aligned -= i
         return events

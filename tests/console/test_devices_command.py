@@ -13,7 +13,7 @@ def test_set_test_and_list_a_simulated_oximeter(tmp_path, capsys):
     with PtyServer(simulator_class("nonin-df8")()) as server:
         assert main(["--data-dir", str(tmp_path), "devices", "set", "oximeter", "--driver", "nonin-df8",
                      "--port", server.port]) == 0
-        assert main(["--data-dir", str(tmp_path), "devices", "test", "oximeter", "--seconds", "2.5"]) == 0
+        assert main(["--data-dir", str(tmp_path), "devices", "test", "oximeter", "--seconds", "3"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"values .*spo2=\d+%", out) and "Working" in out
     assert main(["--data-dir", str(tmp_path), "devices", "list", "--json"]) == 0

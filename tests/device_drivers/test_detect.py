@@ -9,11 +9,12 @@ from device_drivers.pty_server import PtyServer
 from device_drivers.registry import simulator_class
 
 
-@pytest.mark.parametrize("simulated, others", [("nonin-df8", ["nonin-df7", "masimo-ascii", "ne1000"]),
-                                               ("intellivue", ["nonin-df7", "ne1000"])])
-def test_detect_names_the_driver_of_a_simulated_device(simulated, others):
+@pytest.mark.parametrize("simulated, others, seconds", [
+    ("nonin-df8", ["nonin-df7", "masimo-ascii"], 2.5),   # 1 frame/s: needs two frames to sync
+    ("intellivue", ["nonin-df7", "ne1000"], 1.0)])
+def test_detect_names_the_driver_of_a_simulated_device(simulated, others, seconds):
     with PtyServer(simulator_class(simulated)()) as server:
-        results = detect(server.port, seconds=1.0, drivers=[simulated] + others)
+        results = detect(server.port, seconds=seconds, drivers=[simulated] + others)
     assert results[0].driver == simulated and results[0].decodes
     assert not any(r.decodes for r in results[1:])
 

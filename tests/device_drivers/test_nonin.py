@@ -87,25 +87,33 @@ DF8_SENSOR_OFF = bytes.fromhex("C3 7F 7F 00")
 
 def test_golden_df8_frames():
     codec = NoninDf8()
-    assert values(codec.feed(DF8_HR72_SPO2_98, 1.0)) == {"pr": 72.0, "spo2": 98.0}
-    assert values(codec.feed(DF8_HR200_SPO2_95, 2.0)) == {"pr": 200.0, "spo2": 95.0}
+    assert codec.feed(DF8_HR72_SPO2_98, 1.0) == []  # the first frame only establishes sync
+    assert values(codec.feed(DF8_HR72_SPO2_98, 2.0)) == {"pr": 72.0, "spo2": 98.0}
+    assert values(codec.feed(DF8_HR200_SPO2_95, 3.0)) == {"pr": 200.0, "spo2": 95.0}
 
 
 def test_df8_sensor_off_reports_state_and_no_value():
     codec = NoninDf8()
-    events = codec.feed(DF8_SENSOR_OFF, 1.0)
+    codec.feed(DF8_SENSOR_OFF, 1.0)
+    events = codec.feed(DF8_SENSOR_OFF, 2.0)
     assert of_type(events, Measurement) == []
     assert [s.condition for s in of_type(events, DeviceStatus)] == ["sensor_disconnected"]
 
 
-def test_df8_frame_with_a_high_bit_in_a_data_byte_is_rejected_and_resynchronised():
+def test_a_df8_frame_with_a_high_bit_in_a_data_byte_is_rejected_and_values_resume_after_resync():
     codec = NoninDf8()
+    codec.feed(DF8_HR72_SPO2_98, 1.0)
     corrupt = bytes.fromhex("80 48 E2 00")  # SpO2 byte has bit 7 set: cannot be a DF8 frame
-    events = codec.feed(corrupt + DF8_HR72_SPO2_98, 1.0)
-    assert [(e.metric, e.value) for e in of_type(events, Measurement)] == [("pr", 72.0), ("spo2", 98.0)]
+    assert codec.feed(corrupt, 2.0) == []
     assert codec.stats.frames_bad >= 1
+    assert codec.feed(DF8_HR72_SPO2_98, 3.0) == []  # sync again first
+    assert values(codec.feed(DF8_HR72_SPO2_98, 4.0)) == {"pr": 72.0, "spo2": 98.0}
 
 
-def test_df7_bytes_fed_to_the_df8_decoder_give_nothing_plausible():
-    events = NoninDf8().feed(hex_bytes(PACKET), 1.0)
-    assert values(events).get("spo2") != 97.0
+def test_df7_stream_fed_to_the_df8_decoder_never_gives_a_value():
+    codec = NoninDf8()
+    stream = hex_bytes(PACKET) * 6
+    events = []
+    for k in range(0, len(stream), 40):  # continuous line, read every 50 ms as the transport does
+        events += codec.feed(stream[k:k + 40], 1.0 + k / 40 * 0.05)
+    assert of_type(events, Measurement) == []

@@ -23,7 +23,7 @@ def oximeter_port():
 def make_dialog(qtbot, tmp_path, port):
     listed = [PortInfo(port, "simulated Nonin on a pty", "0403:6001", "SIM0001", "test", None)]
     dialog = DeviceSetupDialog(tmp_path, ports=lambda: listed)
-    dialog.detect_seconds = 1.0
+    dialog.detect_seconds = 2.5
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -41,8 +41,11 @@ def test_detect_finds_the_simulator_then_test_shows_live_values_and_save_keeps_i
     assert dialog.port_edit.text() == oximeter_port
     dialog.role_combo.setCurrentText("oximeter")
     qtbot.mouseClick(dialog.detect_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: dialog.driver == "nonin-df8" and "Found nonin-df8" in dialog.diagnosis_label.text(),
-                    timeout=20000)
+    try:
+        qtbot.waitUntil(lambda: dialog.driver == "nonin-df8" and "Found nonin-df8" in dialog.diagnosis_label.text(),
+                        timeout=20000)
+    except Exception:
+        raise AssertionError(dialog.diagnosis_label.text())
     qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: int(dialog.frames_label.text()) >= 2 and "spo2" in dialog.values_label.text(),
                     timeout=10000)
