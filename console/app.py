@@ -57,6 +57,8 @@ class Console:
                                           "detail": event.detail}, t=event.t)
 
     def stop(self) -> None:
+        """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
+        self.hub.blockSignals(True)
         self.hub.stop()
         for sim in self.simulators:
             sim.stop()

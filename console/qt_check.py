@@ -29,8 +29,17 @@ PACKAGES = {
 def missing_libraries(plugin: Path) -> list[str]:
     if not shutil.which("ldd") or not plugin.exists():
         return []
-    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout
-    return sorted(set(re.findall(r"^\s*(\S+) => not found", out, re.MULTILINE)))
+    return parse_ldd(subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout)
+
+
+def parse_ldd(text: str) -> list[str]:
+    return sorted(set(re.findall(r"^\s*(\S+) => not found", text, re.MULTILINE)))
+
+
+def install_advice(missing: list[str]) -> str:
+    packages = sorted({PACKAGES.get(lib, lib) for lib in missing})
+    return (f"Qt cannot open a window: missing {', '.join(missing)}. Install them with: "
+            f"sudo apt-get install {' '.join(packages)}")
 
 
 def xcb_plugin() -> Path:
@@ -50,6 +59,4 @@ def check_display() -> None:
         return
     missing = missing_libraries(xcb_plugin())
     if missing:
-        packages = sorted({PACKAGES.get(lib, lib) for lib in missing})
-        raise UserError(f"Qt cannot open a window: missing {', '.join(missing)}. Install them with: "
-                        f"sudo apt-get install {' '.join(packages)}")
+        raise UserError(install_advice(missing))

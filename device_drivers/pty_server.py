@@ -63,6 +63,13 @@ class PtyServer:
         with self._lock:
             self._inject += data
 
+    def write(self, data: bytes) -> None:
+        """Write bytes now, from the caller's thread (benchmarks time the write itself)."""
+        with self._lock:
+            master = self._master
+        if master >= 0:
+            self._write(master, data)
+
     def __enter__(self) -> "PtyServer":
         return self.start()
 

@@ -1,0 +1,30 @@
+"""Starting the console on a machine that cannot show a window says what to do, not a Qt plugin dump."""
+from __future__ import annotations
+
+from console.qt_check import install_advice, missing_libraries, parse_ldd, xcb_plugin
+
+LDD_WITH_GAPS = """\
+\tlinux-vdso.so.1 (0x00007ffd)
+\tlibQt6XcbQpa.so.6 => /venv/PySide6/Qt/lib/libQt6XcbQpa.so.6 (0x00007f)
+\tlibxcb-cursor.so.0 => not found
+\tlibxkbcommon-x11.so.0 => not found
+\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f)
+"""
+
+
+def test_missing_xcb_libraries_are_named_with_their_debian_packages():
+    missing = parse_ldd(LDD_WITH_GAPS)
+    assert missing == ["libxcb-cursor.so.0", "libxkbcommon-x11.so.0"]
+    advice = install_advice(missing)
+    assert "sudo apt-get install libxcb-cursor0 libxkbcommon-x11-0" in advice
+
+
+def test_this_machine_has_what_the_xcb_plugin_needs():
+    assert xcb_plugin().exists()
+    assert missing_libraries(xcb_plugin()) == []
+
+
+def test_no_display_is_one_clear_line(cli):
+    result = cli("demo", env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "no display" in result.stderr and "Xvfb" in result.stderr

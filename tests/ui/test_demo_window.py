@@ -1,0 +1,68 @@
+"""The demo window, for real: simulator on a pty → transport → hub → tiles and a drawn pyqtgraph trend."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from console.app import build_console, demo_devices
+from console.records.vitals import read_vitals
+
+
+@pytest.fixture
+def demo(qtbot, tmp_path):
+    devices, sims = demo_devices("normal")
+    console = build_console(str(tmp_path / "data"), devices, demo=True, simulators=sims)
+    qtbot.addWidget(console.window)
+    console.window.show()
+    yield console
+    console.stop()
+
+
+def test_the_demo_shows_the_simulators_spo2_within_seconds(qtbot, demo):
+    tile = demo.window.tiles["spo2"]
+    qtbot.waitUntil(lambda: tile.state == "fresh", timeout=8000)
+    value = float(tile.shown)
+    assert 85 <= value <= 100
+    assert demo.window.demo_banner.isVisible() and "SIMULATED" in demo.window.demo_banner.text()
+    chip = demo.window.devices.chips["oximeter"]
+    qtbot.waitUntil(lambda: chip.property("state") == "connected", timeout=5000)
+
+
+def test_the_trend_is_really_drawn(qtbot, demo):
+    """Renders the pyqtgraph axes and curve to pixels: PySide6 6.12 + pyqtgraph 0.14 aborts right here."""
+    qtbot.waitUntil(lambda: demo.window.trend.buffers["spo2"].count >= 2, timeout=10000)
+    demo.window.refresh()
+    image = demo.window.trend.grab().toImage()
+    assert image.width() > 200 and image.height() > 200
+    spo2_colour = demo.catalog.metrics["spo2"].colour.lstrip("#")
+    target = np.array([int(spo2_colour[i:i + 2], 16) for i in (0, 2, 4)])
+    pixels = [image.pixelColor(x, y) for x in range(0, image.width(), 2) for y in range(0, image.height() // 3, 2)]
+    close = [p for p in pixels if np.abs(np.array([p.red(), p.green(), p.blue()]) - target).sum() < 60]
+    assert close, "no pixel of the SpO2 curve's colour in the top plot"
+
+
+def test_vitals_reach_the_database_in_batches(qtbot, demo):
+    qtbot.waitUntil(lambda: demo.window.trend.buffers["spo2"].count >= 2, timeout=10000)
+    assert demo.recorder.flush()
+    t, v = read_vitals(demo.database, "spo2")
+    assert len(t) >= 2 and np.all((v >= 50) & (v <= 100))
+
+
+def test_a_value_goes_stale_then_blank_when_the_oximeter_stops(qtbot, demo):
+    tile = demo.window.tiles["spo2"]
+    qtbot.waitUntil(lambda: tile.state == "fresh", timeout=8000)
+    last = max(t for t, _ in tile.values.values())
+    info = demo.catalog.metrics["spo2"]
+    tile.refresh(last + info.fresh_s + 1)
+    assert tile.state == "stale" and "STALE" in tile.when.text() and tile.shown != "--"
+    tile.refresh(last + info.expire_s + 1)
+    assert tile.state == "expired" and tile.shown == "--"
+
+
+def test_link_changes_are_recorded_in_the_audit_trail(qtbot, demo):
+    qtbot.waitUntil(lambda: demo.window.devices.chips["oximeter"].property("state") == "connected", timeout=5000)
+    qtbot.waitUntil(lambda: any(e.kind == "device_link" for e in demo.audit.events()), timeout=3000)
+    event = next(e for e in demo.audit.events() if e.kind == "device_link")
+    assert event.payload["state"] == "connected" and event.payload["device"] == "oximeter"
