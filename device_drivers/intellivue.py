@@ -31,6 +31,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+import numpy as np
+
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import Codec, LinkSettings
 from device_drivers.events import DeviceAlarm, DeviceEvent, DeviceStatus, Measurement, Waveform
@@ -86,6 +88,9 @@ class IntelliVue(Codec):
         self._waves = {_hex_key(doc, k, "waves"): e.text("wave") for k, e in doc.sections("waves")}
         self._state_bits = [(_hex_key(doc, k, "measurement_state"), e.text("code"), e.text("text"),
                              e.flag("status", False)) for k, e in doc.sections("measurement_state")]
+        self._state_mask = 0
+        for mask, *_ in self._state_bits:
+            self._state_mask |= mask
         self._alert_types = {_hex_key(doc, k, "alert_types"): (e.text("priority", choices=("high", "medium", "low")),
                                                                 e.flag("technical"))
                              for k, e in doc.sections("alert_types")}
@@ -259,11 +264,11 @@ class IntelliVue(Codec):
         metric = self._numerics.get(physio)
         if metric is None:
             return []
-        for mask, code, _text, status in self._state_bits:
-            if state & mask:
-                if status:
+        if state & self._state_mask:
+            for mask, code, _text, status in self._state_bits:
+                if state & mask and status:
                     flagged.add(code)
-                return []
+            return []
         value = w.float_type(raw)
         if value is None:
             return []
@@ -312,14 +317,14 @@ class IntelliVue(Codec):
                 wave = self._waves.get(physio)
                 if wave is None or not spec.period_s:
                     continue
-                mask = (1 << spec.significant_bits) - 1
-                raw = [array.u16() & mask for _ in range(array.left() // 2)]
+                count = array.left() // 2
+                raw = np.frombuffer(array.take(count * 2), dtype=">u2") & ((1 << spec.significant_bits) - 1)
                 if spec.scale:
                     lo_abs, hi_abs, lo, hi = spec.scale
                     k = (hi_abs - lo_abs) / (hi - lo)
-                    values = tuple(lo_abs + (x - lo) * k for x in raw)
+                    values = tuple((raw * k + (lo_abs - lo * k)).tolist())
                 else:
-                    values = tuple(float(x) for x in raw)
+                    values = tuple(raw.astype(float).tolist())
                 events.append(Waveform(now, self.device, wave, values, round(1.0 / spec.period_s, 3)))
         return events
 
