@@ -7,8 +7,8 @@ error, O phase out of range), and data a value or a command error (`?`, `?NA`, `
 Safe mode wraps both directions as `<STX><length><data><CRC-16 hi><CRC-16 lo><ETX>` (length counts the
 bytes that follow STX including itself; CRC-16/XMODEM over data) and lets the pump send alarms unasked.
 
-The codec polls DIS (volume infused, status), RAT (rate) and, less often, VOL (volume to be infused)
-once a second. Commands from the console (`set_rate`, `set_vtbi`, `set_diameter`, `start`, `stop`) are
+The codec polls DIS (volume infused, status) and RAT (rate) once a second and, every fifth cycle, VOL
+(volume to be infused) and DIR (direction: a pump set to withdraw is reported as a technical state). Commands from the console (`set_rate`, `set_vtbi`, `set_diameter`, `start`, `stop`) are
 queued, sent between polls, and each is **read back**: the rate, volume or diameter is queried again and
 compared, and run/stop are checked against the status prompt. The outcome is a `PumpCommandResult`; a
 refusal, a missing answer or a differing read-back is also a high-priority `DeviceAlarm`
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from device_drivers.codec import Codec, LinkSettings
-from device_drivers.events import DeviceAlarm, DeviceEvent, Measurement
+from device_drivers.events import DeviceAlarm, DeviceEvent, DeviceStatus, Measurement
 from device_drivers.pump import PUMP_STATES, STATE_UNIT, PumpCommandResult, PumpControl
 from resources import load
 
@@ -214,6 +214,7 @@ class Ne1000(Codec):
         self.rate: float | None = None
         self.vtbi: float | None = None
         self.diameter: float | None = None
+        self.direction: str | None = None
         self._failed_alarm = False
 
     # ---- console side (any thread) ----------------------------------------------------------------
@@ -277,6 +278,7 @@ class Ne1000(Codec):
             self._queue.append(_Request("RAT", self._on_rat))
             if self._cycle % self.vtbi_every == 1:
                 self._queue.append(_Request("VOL", self._on_vol))
+                self._queue.append(_Request("DIR", self._on_dir))
         self._send_next(now)
         return events
 
@@ -390,6 +392,18 @@ class Ne1000(Codec):
         if reply is not None and not reply.error:
             self.vtbi = self._parse_volume(reply.data)
         return []
+
+    def _on_dir(self, reply: Reply | None, now: float) -> list[DeviceEvent]:
+        """A syringe pump set to withdraw would pull blood back into the line: a technical condition."""
+        if reply is None or reply.error or reply.data not in ("INF", "WDR", "REV"):
+            return []
+        withdrawing = reply.data != "INF"
+        events: list[DeviceEvent] = []
+        if withdrawing != (self.direction not in (None, "INF")):
+            events.append(DeviceStatus(now, self.device, "direction_withdraw",
+                                       "Pump is set to WITHDRAW, not infuse", withdrawing, True))
+        self.direction = reply.data
+        return events
 
     def _expect_accepted(self, reply: Reply | None, now: float) -> list[str]:
         """A step's check: [] when the pump accepted the command, else [why]."""

@@ -1,7 +1,7 @@
 """New Era pump codec: every change is read back; a pump that says otherwise raises an alarm."""
 from __future__ import annotations
 
-from device_drivers.events import DeviceAlarm, Measurement
+from device_drivers.events import DeviceAlarm, DeviceStatus, Measurement
 from device_drivers.ne1000 import Ne1000, Ne1000Safe, crc16_xmodem, format_number, parse_reply, safe_packet
 from device_drivers.pump import PUMP_STATES, PumpCommandResult, PumpControl, pump_control
 from tests.device_drivers.golden import hex_lines, of_type, values
@@ -147,3 +147,15 @@ def test_safe_mode_frames_commands_and_rejects_a_corrupt_reply():
     assert of_type(events, Measurement) == [] and codec.stats.frames_bad == 1
     events = codec.feed(safe_packet(b"00II0.150W0.000ML"), 1.02)
     assert values(events)["volume_infused"] == 0.15
+
+
+def test_a_pump_set_to_withdraw_is_a_technical_state():
+    codec = connected_codec()
+    codec.poll(1.0)
+    for text, reply_text in ((b"DIS\r", "00SI0.000W0.000ML"), (b"RAT\r", "00S1.000MH"), (b"VOL\r", "00S0.000ML")):
+        assert codec.take_output() == text
+        codec.feed(reply(reply_text), 1.01)
+    assert codec.take_output() == b"DIR\r"
+    events = codec.feed(reply("00SWDR"), 1.02)
+    status = of_type(events, DeviceStatus)[0]
+    assert status.condition == "direction_withdraw" and status.active and status.technical
