@@ -269,3 +269,10 @@ def assignment_for_port(role: str, driver: str, port: str, ports: list[PortInfo]
     info = next((p for p in ports if p.device == port), None)
     return validate(DeviceAssignment(role, driver, port, info.serial_number if info else None,
                                      info.vid_pid if info else None, dict(link_overrides or {})))
+
+
+def links_to_open(config: DeviceConfig) -> list[tuple[str, str, Callable[[], str], LinkSettings]]:
+    """(role, driver, url source, link settings) for every configured device that has a port, in role
+    order: what the composition root hands to SerialLink. Manual pumps have no link and are not listed."""
+    return [(a.role, a.driver, a.url_source(), a.link)
+            for role in ROLES if (a := config.get(role)) is not None and a.needs_link]

@@ -15,6 +15,9 @@ MeasurementState says invalid/questionable/unavailable/calibrating/test/demo, or
 converted to the metric's unit. Demo or test data additionally raise a device state.
 
 Choices where the public documents leave room (also in the report):
+- The association result is recognised by its session PDU (accept 0E / refuse 0C); the monitor's
+  MDSEUserInfoStd inside it is not parsed, since the console's own poll profile is conservative
+  (minimum poll period 312.5 ms, MTU 2500/1000 bytes) and polls at 1 s.
 - Measurement times are the console's receive time, not the monitor's relative/absolute time stamps:
   the monitor's clock is often wrong, and the console's records share one clock.
 - The association is restarted when the monitor is silent for `association_timeout` (10 s) while

@@ -71,3 +71,12 @@ def test_missing_adapter_resolves_to_the_last_path_and_an_unknown_one_says_so():
 def test_link_overrides_apply_on_top_of_the_driver_defaults():
     a = dc.validate(dc.DeviceAssignment("monitor", "intellivue", "/dev/ttyUSB0", link_overrides={"baudrate": 19200}))
     assert a.link.describe() == "19200 8N1"
+
+
+def test_links_to_open_lists_devices_with_ports_and_follows_the_adapter():
+    config = dc.DeviceConfig().with_assignment(dc.validate(dc.DeviceAssignment("pump", "manual")))
+    config = config.with_assignment(dc.validate(dc.DeviceAssignment("monitor", "intellivue", "/dev/ttyUSB7")))
+    links = dc.links_to_open(config)
+    assert [(role, driver) for role, driver, _url, _link in links] == [("monitor", "intellivue")]
+    role, driver, url, link = links[0]
+    assert url() == "/dev/ttyUSB7" and link.describe() == "115200 8N1"
