@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -138,7 +139,7 @@ class IntelliVue(Codec):
         self._last_sent = now
         self.send(w.frame(user_data))
 
-    def _request(self, kind: str, message_for: callable, now: float) -> None:
+    def _request(self, kind: str, message_for: Callable[[int], bytes], now: float) -> None:
         self._invoke = (self._invoke + 1) & 0xFFFF
         self._sent[self._invoke] = (kind, now)
         if len(self._sent) > 64:

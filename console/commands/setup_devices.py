@@ -26,7 +26,7 @@ from console.errors import UserError
 from console.paths import data_dir
 from device_drivers import registry
 from device_drivers.codec import PARITY_NAMES
-from device_drivers.detect import detect
+from device_drivers.detect import detect, diagnose
 
 NAME = "devices"
 HELP = "set up this bed's monitor, oximeter and pump (list, set, remove, test, detect)"
@@ -154,7 +154,6 @@ def _test(args) -> int:
     if test.working:
         print(snap.diagnosis or "Working.")
         return 0
-    from device_drivers.detect import diagnose
     raise UserError(snap.diagnosis or diagnose(test.codec.stats, snap.elapsed, 0, test.codec.title, a.link))
 
 
