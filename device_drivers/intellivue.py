@@ -43,6 +43,11 @@ from device_drivers.events import DeviceAlarm, DeviceEvent, DeviceStatus, Measur
 from resources import ResourceError, load
 
 
+_SA_OBS = struct.Struct(">HHH")     # SaObsValue head: physio id, state, array length
+_SA_SPEC = struct.Struct(">HBBH")   # SaSpec: array size, sample size, significant bits, flags
+_SCALE16 = struct.Struct(">IIHH")   # ScaleRangeSpec16: lower/upper absolute (FLOAT-Type), lower/upper scaled
+
+
 @dataclass(frozen=True)
 class _Unit:
     unit: str
@@ -264,7 +269,7 @@ class IntelliVue(Codec):
         return self._state_changes(flagged, now) + events
 
     def _numeric(self, r: w.Reader, now: float, flagged: set[str]) -> list[DeviceEvent]:
-        physio, state, unit_code, raw = r.u16(), r.u16(), r.u16(), r.u32()
+        physio, state, unit_code, raw = r.unpack(w.NU_OBS)
         metric = self._numerics.get(physio)
         if metric is None:
             return []
@@ -301,22 +306,20 @@ class IntelliVue(Codec):
             spec = self._wave_specs.setdefault(obj.handle, _WaveSpec())
             samples: list[tuple[int, w.Reader]] = []
             for ava in obj.attributes:
-                v = ava.value
-                if ava.attribute_id == w.NOM_ATTR_SA_SPECN:
-                    v.u16()
-                    v.u8()
-                    spec.significant_bits = v.u8() or 16
-                elif ava.attribute_id == w.NOM_ATTR_SCALE_SPECN_I16:
-                    lo_abs, hi_abs = w.float_type(v.u32()), w.float_type(v.u32())
-                    lo, hi = v.u16(), v.u16()
-                    spec.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
-                elif ava.attribute_id == w.NOM_ATTR_TIME_PD_SAMP:
-                    spec.period_s = v.u32() / w.RELATIVE_TIME_PER_S or None
-                elif ava.attribute_id == w.NOM_ATTR_SA_VAL_OBS:
-                    physio, state = v.u16(), v.u16()
-                    length = v.u16()
+                aid, v = ava.attribute_id, ava.value
+                if aid == w.NOM_ATTR_SA_VAL_OBS:
+                    physio, state, length = v.unpack(_SA_OBS)
                     if not state & 0xE000:  # invalid / questionable / unavailable
                         samples.append((physio, v.sub(length)))
+                elif aid == w.NOM_ATTR_SA_SPECN:
+                    _size, _sample_bits, significant, _flags = v.unpack(_SA_SPEC)
+                    spec.significant_bits = significant or 16
+                elif aid == w.NOM_ATTR_SCALE_SPECN_I16:
+                    lo_raw, hi_raw, lo, hi = v.unpack(_SCALE16)
+                    lo_abs, hi_abs = w.float_type(lo_raw), w.float_type(hi_raw)
+                    spec.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
+                elif aid == w.NOM_ATTR_TIME_PD_SAMP:
+                    spec.period_s = v.u32() / w.RELATIVE_TIME_PER_S or None
             for physio, array in samples:
                 wave = self._waves.get(physio)
                 if wave is None or not spec.period_s:

@@ -284,6 +284,12 @@ class Malformed(ValueError):
 
 
 _U16, _U32, _AVA_HEAD = struct.Struct(">H"), struct.Struct(">I"), struct.Struct(">HH")
+_HEAD3 = struct.Struct(">HHH")
+_DATA_HEAD = struct.Struct(">HHHH")
+_ACTION_HEAD = struct.Struct(">HHHHH")        # managed object (class, context, handle), action, length           # session id, presentation context, ro type, length
+_EXT_REPLY_HEAD = struct.Struct(">HHI8xHHH")   # poll number, sequence, rel. time, abs. time, obj type, group
+_REPLY_HEAD = struct.Struct(">HI8xHHH")       # the same without the sequence number (single poll)
+NU_OBS = struct.Struct(">HHHI")               # NuObsValue: physio id, state, unit code, FLOAT-Type
 
 
 class Reader:
@@ -316,6 +322,14 @@ class Reader:
         self.pos = pos + 4
         return _U32.unpack_from(self.data, pos)[0]
 
+    def unpack(self, layout: struct.Struct) -> tuple:
+        """Several fields at once (one bounds check, one C call)."""
+        pos = self.pos
+        if pos + layout.size > self.end:
+            raise Malformed(f"needs {layout.size} bytes at offset {pos}, message ends at {self.end}")
+        self.pos = pos + layout.size
+        return layout.unpack_from(self.data, pos)
+
     def sub(self, n: int) -> "Reader":
         start = self.pos
         if n < 0 or start + n > self.end:
@@ -340,18 +354,17 @@ class Operation:
 
 def parse_data(user: bytes) -> Operation:
     r = Reader(user)
-    if r.take(2) != SPPDU[:2]:
+    session, _context, ro_type, length = r.unpack(_DATA_HEAD)
+    if session != 0xE100:
         raise Malformed("data message without the E1 00 session header")
-    r.u16()
-    ro_type, length = r.u16(), r.u16()
     r = r.sub(length)
     linked = 0
     if ro_type == RORLS:
         linked, _count = r.u8(), r.u8()
     if ro_type == ROER:
-        invoke_id, error, length = r.u16(), r.u16(), r.u16()
+        invoke_id, error, length = r.unpack(_HEAD3)
         return Operation(ro_type, invoke_id, 0, r.sub(length), error=error)
-    invoke_id, command, length = r.u16(), r.u16(), r.u16()
+    invoke_id, command, length = r.unpack(_HEAD3)
     return Operation(ro_type, invoke_id, command, r.sub(length), linked)
 
 
@@ -377,7 +390,7 @@ class PollReply:
 
 
 def parse_attribute_list(r: Reader) -> list[Ava]:
-    count, length = r.u16(), r.u16()
+    count, length = r.unpack(_AVA_HEAD)
     body = r.sub(length)
     data, pos, end = body.data, body.pos, body.end
     avas = []
@@ -396,23 +409,19 @@ def parse_attribute_list(r: Reader) -> list[Ava]:
 
 def parse_poll_result(body: Reader) -> PollReply | None:
     """ActionResult carrying PollMdibDataReply(Ext). None for other actions."""
-    body.take(6)  # managed object
-    action, length = body.u16(), body.u16()
+    _class, _context, _handle, action, length = body.unpack(_ACTION_HEAD)
     r = body.sub(length)
-    if action not in (NOM_ACT_POLL_MDIB_DATA, NOM_ACT_POLL_MDIB_DATA_EXT):
-        return None
-    poll_number = r.u16()
     if action == NOM_ACT_POLL_MDIB_DATA_EXT:
-        r.u16()  # sequence number
-    r.u32()      # relative time stamp
-    r.take(8)    # absolute time stamp
-    _partition, obj_code, attr_group = r.u16(), r.u16(), r.u16()
+        poll_number, _seq, _rel, _partition, obj_code, attr_group = r.unpack(_EXT_REPLY_HEAD)
+    elif action == NOM_ACT_POLL_MDIB_DATA:
+        poll_number, _rel, _partition, obj_code, attr_group = r.unpack(_REPLY_HEAD)
+    else:
+        return None
     objects: list[ObservationPoll] = []
-    contexts, length = r.u16(), r.u16()
+    contexts, length = r.unpack(_AVA_HEAD)
     infos = r.sub(length)
     for _ in range(contexts):
-        infos.u16()  # context id
-        count, length = infos.u16(), infos.u16()
+        _context_id, count, length = infos.unpack(_HEAD3)
         polls = infos.sub(length)
         for _ in range(count):
             handle = polls.u16()
