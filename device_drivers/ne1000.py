@@ -41,6 +41,10 @@ from device_drivers.pump import PUMP_STATES, STATE_UNIT, PumpCommandResult, Pump
 from resources import load
 
 STX, ETX, CR = 0x02, 0x03, 0x0D
+_RATE = re.compile(r"(\d+\.?\d*|\.\d+)(MH|MM|UH|UM)")
+_VOLUME = re.compile(r"(\d+\.?\d*|\.\d+)(ML|UL)")
+_NUMBER = re.compile(r"\d+\.?\d*|\.\d+")
+_DISPENSED = re.compile(r"I(\d+\.?\d*)W(\d+\.?\d*)(ML|UL)")
 
 
 def crc16_xmodem(data: bytes) -> int:
@@ -351,16 +355,16 @@ class Ne1000(Codec):
         return Measurement(now, self.device, "state", float(PUMP_STATES[self.state or "stopped"]), STATE_UNIT)
 
     def _parse_rate(self, data: str) -> float | None:
-        m = re.fullmatch(r"(\d+\.?\d*|\.\d+)(MH|MM|UH|UM)", data)
+        m = _RATE.fullmatch(data)
         return float(m.group(1)) * self._rate_units[m.group(2)] if m else None
 
     def _parse_volume(self, data: str) -> float | None:
-        m = re.fullmatch(r"(\d+\.?\d*|\.\d+)(ML|UL)", data)
+        m = _VOLUME.fullmatch(data)
         return float(m.group(1)) * self._vol_units[m.group(2)] if m else None
 
     @staticmethod
     def _parse_plain(data: str) -> float | None:
-        m = re.fullmatch(r"\d+\.?\d*|\.\d+", data)
+        m = _NUMBER.fullmatch(data)
         return float(data) if m else None
 
     def _on_dis(self, reply: Reply | None, now: float) -> list[DeviceEvent]:
@@ -370,7 +374,7 @@ class Ne1000(Codec):
         if reply.error:
             self.stats.bad_field(f"DIS answered {self._errors.get(reply.error, reply.error)}")
             return events
-        m = re.fullmatch(r"I(\d+\.?\d*)W(\d+\.?\d*)(ML|UL)", reply.data)
+        m = _DISPENSED.fullmatch(reply.data)
         if not m:
             self.stats.bad_field(f"DIS reply not understood: {reply.data!r}")
             return events
