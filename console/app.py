@@ -43,6 +43,7 @@ class Console:
     demo: bool
     simulators: list[PtyServer] = field(default_factory=list)
     window: object = None
+    session_panel: object = None
     temp_dir: str | None = None
     _last_link: dict = field(default_factory=dict)
 
@@ -59,6 +60,8 @@ class Console:
     def stop(self) -> None:
         """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
         self.hub.blockSignals(True)
+        if self.window is not None:
+            self.window.shutdown()
         self.hub.stop()
         for sim in self.simulators:
             sim.stop()
@@ -78,6 +81,18 @@ def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:
         servers.append(server)
         specs.append(DeviceSpec(role, driver, server.port))
     return specs, servers
+
+
+def seed_demo_staff(staff) -> str:
+    """Demo accounts (resources/demo.toml) so a trainee can run a session at once; returns them as text."""
+    import resources
+    doc = resources.load("demo.toml")
+    now = time.time()
+    people = doc.items("staff")
+    admin = staff.create_first_admin(people[0]["username"], people[0]["name"], people[0]["pin"], now=now)
+    for p in people[1:]:
+        staff.create(p["username"], p["name"], p["role"], p["pin"], by=admin, now=now)
+    return ", ".join(f"{p['username']} {p['pin']}" for p in people[1:])
 
 
 def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool,
@@ -108,6 +123,14 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             window.devices.add_device(spec.role, title)
         hub.measurement.connect(window.on_measurement)
         hub.device_event.connect(window.on_device_event)
+        from console.ui.session_panel import build_session_panel
+        panel = build_session_panel(database, audit, hub=hub, data_dir=path, window=window)
+        if demo and panel.desk.staff.needs_first_admin():
+            logins = seed_demo_staff(panel.desk.staff)
+            window.demo_banner.setText(window.demo_banner.text() + f" — demo logins: {logins}")
+            panel.refresh()
+        window.add_side_panel(panel, "Session")
+        console.session_panel = panel
         console.window = window
     recorder.start()
     hub.start()

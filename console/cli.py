@@ -15,7 +15,7 @@ from console.errors import UserError
 #: Sub-command modules under console/commands/, in the order `--help` lists them.
 COMMANDS = (
     "run", "demo", "ports", "drivers", "probe", "simulate", "setup_devices",
-    "verify_records",
+    "verify_records", "dose",
 )
 
 PROG = "bedside-console"

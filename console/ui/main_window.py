@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         body.addWidget(tiles_box, 4)
         self.side = QTabWidget()
         self.side.setVisible(False)
-        self.side.setMinimumWidth(440)
+        self.side.setMinimumWidth(540)
         body.addWidget(self.side, 4)
         outer.addLayout(body, 1)
 
@@ -82,6 +82,12 @@ class MainWindow(QMainWindow):
             self.tiles_grid.removeWidget(tile)
         for i, tile in enumerate(visible):
             self.tiles_grid.addWidget(tile, i // 2, i % 2)
+
+    def shutdown(self) -> None:
+        """Stop every timer of the window and its panels, before the records they read are closed."""
+        for timer in self.findChildren(QTimer):
+            timer.stop()
+        self.close()
 
     # --- slots other parts plug into
     def set_alarm_bar(self, widget: QWidget) -> None:
