@@ -19,8 +19,10 @@ Choices where the manual leaves room (also in the report):
   Set `address` for a pump on a network.
 - Numbers are sent with at most 4 significant digits (the pump's own display limit) and the read-back is
   compared with that rounded value, so 12.3456 mL/h is sent as 12.35 and must read back as 12.35.
-- Rates are always sent with units MH (mL/h); VOL units are set to ML once after connecting, so replies
-  in other units (MM/UH/UM, UL) are still converted but should not normally occur.
+- Rates are always sent with units MH (mL/h), and a volume to be infused is sent after `VOLML` (units
+  mL) as part of the same command; the codec changes nothing on the pump unless the console commands it
+  (so `detect` and a read-only session never alter a pump). Replies in other units (MM/UH/UM, UL) are
+  converted.
 - STP on a running pump pauses it (P); the console accepts P or S as "stopped" for the read-back.
 - A reply that does not arrive within `reply_timeout` (1 s; the pump answers in milliseconds) counts
   as a framing error; a command whose reply never comes is reported as failed, never assumed done.
@@ -231,6 +233,7 @@ class Ne1000(Codec):
     def set_vtbi(self, ml: float) -> None:
         text = format_number(ml)
         self._intend(_Command("set_vtbi", text, [
+            _Request("VOLML", self._expect_accepted),
             _Request(f"VOL{text}", self._expect_accepted),
             _Request("VOL", lambda r, now: self._check_value(r, now, "set_vtbi", text, self._parse_volume))]))
 
@@ -261,8 +264,6 @@ class Ne1000(Codec):
         self._commands.clear()
         self._pending = None
         self._next_poll = now
-        self._queue.append(_Request("VOLML", lambda r, t: []))
-        self._send_next(now)
         return []
 
     def poll(self, now: float) -> list[DeviceEvent]:

@@ -19,6 +19,9 @@ Choices where the public documents leave room (also in the report):
   Artefact and perfusion grades are reported as device states *alongside* the values, as Nonin intends.
 - The pleth goes to the live waveform as 16-bit samples at 75 Hz (one Waveform per packet).
 - Status changes are reported once per change (DeviceStatus active True/False), not every frame.
+- The codecs only listen: they never send the format-select command (`02 70 02 02 <fmt> 03`), because on
+  some modules the format is stored and other equipment may rely on it. The biomed selects the format
+  (the simulator answers the command, so it can be tried), and `devices detect` tells DF7 from DF8.
 """
 from __future__ import annotations
 

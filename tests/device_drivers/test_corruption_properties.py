@@ -40,7 +40,6 @@ def test_nonin_df7_packet_with_one_flipped_bit_gives_no_value(index, bit):
 def test_ne1000_safe_mode_reply_with_one_flipped_bit_gives_no_value(index, bit):
     codec = Ne1000Safe()
     codec.connected(0.0)
-    codec.feed(safe_packet(b"00S"), 0.0)
     codec.poll(1.0)
     codec.take_output()
     assert of_type(codec.feed(flip(NE_REPLY, index, bit), 1.01), Measurement) == []

@@ -16,9 +16,7 @@ def reply(text: str) -> bytes:
 def connected_codec(cls=Ne1000):
     codec = cls()
     codec.connected(0.0)
-    assert codec.take_output() == b"VOLML\r" if cls is Ne1000 else True
-    codec.feed(reply("00S") if cls is Ne1000 else safe_packet(b"00S"), 0.0)
-    codec.take_output()
+    assert codec.take_output() == b""  # connecting changes nothing on the pump
     return codec
 
 
@@ -137,8 +135,6 @@ def test_a_stall_alarm_is_raised_once_and_cleared():
 def test_safe_mode_frames_commands_and_rejects_a_corrupt_reply():
     codec = Ne1000Safe()
     codec.connected(0.0)
-    assert codec.take_output() == safe_packet(b"VOLML")
-    codec.feed(safe_packet(b"00S"), 0.0)
     codec.poll(1.0)
     assert codec.take_output() == safe_packet(b"DIS")
     corrupt = bytearray(safe_packet(b"00II9.999W0.000ML"))
@@ -159,3 +155,15 @@ def test_a_pump_set_to_withdraw_is_a_technical_state():
     events = codec.feed(reply("00SWDR"), 1.02)
     status = of_type(events, DeviceStatus)[0]
     assert status.condition == "direction_withdraw" and status.active and status.technical
+
+
+def test_set_vtbi_sets_millilitres_first_and_reads_the_volume_back():
+    codec = connected_codec()
+    codec.set_vtbi(20)
+    codec.poll(1.0)
+    sent = []
+    for answer in ("00S", "00S", "00S20.00ML"):
+        sent.append(codec.take_output())
+        events = codec.feed(reply(answer), 1.01)
+    assert sent == [b"VOLML\r", b"VOL20.00\r", b"VOL\r"]
+    assert of_type(events, PumpCommandResult)[0].ok
