@@ -183,12 +183,14 @@ class IntelliVue(Codec):
             self._last_heard = now
             try:
                 events += self._message(user, now)
-            except (w.Malformed, struct.error) as exc:
+            except (w.Malformed, struct.error, IndexError, ValueError) as exc:
                 self.stats.frames_ok -= 1
                 self.stats.bad_frame(f"message structure broken: {exc}")
         return events
 
     def _message(self, user: bytes, now: float) -> list[DeviceEvent]:
+        if not user:
+            raise w.Malformed("empty message")
         kind = user[0]
         if kind == w.AC_SPDU:
             self.session = "associated"

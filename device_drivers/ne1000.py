@@ -31,6 +31,7 @@ Choices where the manual leaves room (also in the report):
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import deque
@@ -224,21 +225,27 @@ class Ne1000(Codec):
         self._failed_alarm = False
 
     # ---- console side (any thread) ----------------------------------------------------------------
+    @staticmethod
+    def _checked(value: float, what: str) -> str:
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value < 10000):
+            raise ValueError(f"{what} {value!r} is not a number the pump can take (0 to 9999)")
+        return format_number(value)
+
     def set_rate(self, ml_per_h: float) -> None:
-        text = format_number(ml_per_h)
+        text = self._checked(ml_per_h, "rate")
         self._intend(_Command("set_rate", text, [
             _Request(f"RAT{text}MH", self._expect_accepted),
             _Request("RAT", lambda r, now: self._check_value(r, now, "set_rate", text, self._parse_rate))]))
 
     def set_vtbi(self, ml: float) -> None:
-        text = format_number(ml)
+        text = self._checked(ml, "volume")
         self._intend(_Command("set_vtbi", text, [
             _Request("VOLML", self._expect_accepted),
             _Request(f"VOL{text}", self._expect_accepted),
             _Request("VOL", lambda r, now: self._check_value(r, now, "set_vtbi", text, self._parse_volume))]))
 
     def set_diameter(self, mm: float) -> None:
-        text = format_number(mm)
+        text = self._checked(mm, "diameter")
         self._intend(_Command("set_diameter", text, [
             _Request(f"DIA{text}", self._expect_accepted),
             _Request("DIA", lambda r, now: self._check_value(r, now, "set_diameter", text, self._parse_plain))]))

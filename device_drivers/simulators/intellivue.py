@@ -56,10 +56,15 @@ class IntelliVueSimulator(DeviceModel):
     def receive(self, data: bytes, now: float) -> bytes:
         out = bytearray()
         for user in self._deframer.feed(data):
-            out += self._message(user, now)
+            try:
+                out += self._message(user, now)
+            except (w.Malformed, struct.error, IndexError, ValueError):
+                self.stats.bad_frame("host message not understood")  # a monitor ignores what it cannot parse
         return bytes(out)
 
     def _message(self, user: bytes, now: float) -> bytes:
+        if not user:
+            return b""
         kind = user[0]
         if kind == w.CN_SPDU:
             self.requests.append("associate")

@@ -14,6 +14,13 @@ from device_drivers.simulators.base import DeviceModel
 MAX_RATE_ML_H = 1500.0
 
 
+def _number(text: str) -> float | None:
+    """The pump's number syntax: digits with at most one decimal point (no signs, exponents, inf/nan)."""
+    if not text or text.count(".") > 1 or not text.replace(".", "").isdigit():
+        return None
+    return float(text)
+
+
 class Ne1000Simulator(DeviceModel):
     driver = "ne1000"
     scenarios = ("normal", "stall", "misreport")
@@ -99,10 +106,10 @@ class Ne1000Simulator(DeviceModel):
                 return f"{format_number(shown)}MH"
             units = arg[-2:] if arg[-2:] in ("MH", "MM", "UH", "UM") else "MH"
             number = arg[:-2] if arg[-2:] == units else arg
-            try:
-                value = float(number) * {"MH": 1.0, "MM": 60.0, "UH": 0.001, "UM": 0.06}[units]
-            except ValueError:
+            value = _number(number)
+            if value is None:
                 return "?"
+            value *= {"MH": 1.0, "MM": 60.0, "UH": 0.001, "UM": 0.06}[units]
             if not 0 < value <= MAX_RATE_ML_H:
                 return "?OOR"
             self.rate = float(format_number(value))
@@ -112,9 +119,8 @@ class Ne1000Simulator(DeviceModel):
                 return f"{format_number(self.vtbi)}ML"
             if arg in ("ML", "UL"):
                 return ""
-            try:
-                value = float(arg)
-            except ValueError:
+            value = _number(arg)
+            if value is None:
                 return "?"
             if value < 0 or value > 9999:
                 return "?OOR"
@@ -125,9 +131,8 @@ class Ne1000Simulator(DeviceModel):
                 return format_number(self.diameter)
             if self.prompt == "I":
                 return "?NA"
-            try:
-                value = float(arg)
-            except ValueError:
+            value = _number(arg)
+            if value is None:
                 return "?"
             if not 0.1 <= value <= 50:
                 return "?OOR"

@@ -1,6 +1,8 @@
 """New Era pump codec: every change is read back; a pump that says otherwise raises an alarm."""
 from __future__ import annotations
 
+import pytest
+
 from device_drivers.events import DeviceAlarm, DeviceStatus, Measurement
 from device_drivers.ne1000 import Ne1000, Ne1000Safe, crc16_xmodem, format_number, parse_reply, safe_packet
 from device_drivers.pump import PUMP_STATES, PumpCommandResult, PumpControl, pump_control
@@ -167,3 +169,12 @@ def test_set_vtbi_sets_millilitres_first_and_reads_the_volume_back():
         events = codec.feed(reply(answer), 1.01)
     assert sent == [b"VOLML\r", b"VOL20.00\r", b"VOL\r"]
     assert of_type(events, PumpCommandResult)[0].ok
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 1e6])
+def test_nonsense_from_the_screen_is_refused_before_it_reaches_the_pump(bad):
+    codec = connected_codec()
+    with pytest.raises(ValueError):
+        codec.set_rate(bad)
+    codec.poll(1.0)
+    assert codec.take_output() == b"DIS\r"  # only the normal poll went out
