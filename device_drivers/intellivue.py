@@ -259,13 +259,13 @@ class IntelliVue(Codec):
     def _numerics_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
         flagged: set[str] = set()
-        for obj in reply.objects:
-            for ava in obj.attributes:
-                if ava.attribute_id == w.NOM_ATTR_NU_VAL_OBS:
-                    events += self._numeric(ava.value, now, flagged)
-                elif ava.attribute_id == w.NOM_ATTR_NU_CMPD_VAL_OBS:
-                    count, length = ava.value.u16(), ava.value.u16()
-                    values = ava.value.sub(length)
+        for _handle, attributes in reply.objects:
+            for aid, value in attributes:
+                if aid == w.NOM_ATTR_NU_VAL_OBS:
+                    events += self._numeric(value, now, flagged)
+                elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
+                    count, length = value.u16(), value.u16()
+                    values = value.sub(length)
                     for _ in range(count):
                         events += self._numeric(values.sub(10), now, flagged)
         return self._state_changes(flagged, now) + events
@@ -304,11 +304,12 @@ class IntelliVue(Codec):
     # ---- waves -----------------------------------------------------------------------------------
     def _waves_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
-        for obj in reply.objects:
-            spec = self._wave_specs.setdefault(obj.handle, _WaveSpec())
+        for handle, attributes in reply.objects:
+            spec = self._wave_specs.get(handle)
+            if spec is None:
+                spec = self._wave_specs[handle] = _WaveSpec()
             samples: list[tuple[int, w.Reader]] = []
-            for ava in obj.attributes:
-                aid, v = ava.attribute_id, ava.value
+            for aid, v in attributes:
                 if aid == w.NOM_ATTR_SA_VAL_OBS:
                     physio, state, length = v.unpack(_SA_OBS)
                     if not state & 0xE000:  # invalid / questionable / unavailable
@@ -327,24 +328,27 @@ class IntelliVue(Codec):
                 if wave is None or not spec.period_s:
                     continue
                 count = array.left() // 2
-                raw = np.frombuffer(array.take(count * 2), dtype=">u2") & ((1 << spec.significant_bits) - 1)
+                mask = (1 << spec.significant_bits) - 1
+                k, base = 1.0, 0.0
                 if spec.scale:
                     lo_abs, hi_abs, lo, hi = spec.scale
                     k = (hi_abs - lo_abs) / (hi - lo)
-                    values = tuple((raw * k + (lo_abs - lo * k)).tolist())
+                    base = lo_abs - lo * k
+                data = array.take(count * 2)
+                if count < 64:  # plain Python is quicker than numpy's set-up for short blocks
+                    values = tuple([base + (x & mask) * k for x in struct.unpack(f">{count}H", data)])
                 else:
-                    values = tuple(raw.astype(float).tolist())
+                    values = tuple(((np.frombuffer(data, dtype=">u2") & mask) * k + base).tolist())
                 events.append(Waveform(now, self.device, wave, values, round(1.0 / spec.period_s, 3)))
         return events
 
     # ---- alarms ----------------------------------------------------------------------------------
     def _alarms_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
         current: dict[tuple[int, int], DeviceAlarm] = {}
-        for obj in reply.objects:
-            for ava in obj.attributes:
-                if ava.attribute_id not in (w.NOM_ATTR_AL_MON_P_AL_LIST, w.NOM_ATTR_AL_MON_T_AL_LIST):
+        for _handle, attributes in reply.objects:
+            for aid, r in attributes:
+                if aid not in (w.NOM_ATTR_AL_MON_P_AL_LIST, w.NOM_ATTR_AL_MON_T_AL_LIST):
                     continue
-                r = ava.value
                 count, length = r.u16(), r.u16()
                 entries = r.sub(length)
                 for _ in range(count):

@@ -368,16 +368,10 @@ def parse_data(user: bytes) -> Operation:
     return Operation(ro_type, invoke_id, command, r.sub(length), linked)
 
 
-@dataclass(slots=True)
-class Ava:
-    attribute_id: int
-    value: Reader
-
-
-@dataclass
-class ObservationPoll:
-    handle: int
-    attributes: list[Ava] = field(default_factory=list)
+#: An attribute (AVAType): (attribute id, reader over its value). A plain tuple: thousands a second.
+Ava = tuple
+#: An ObservationPoll: (object handle, [Ava, ...]).
+ObservationPoll = tuple
 
 
 @dataclass
@@ -402,7 +396,7 @@ def parse_attribute_list(r: Reader) -> list[Ava]:
         pos += 4
         if pos + alen > end:
             raise Malformed(f"attribute {aid:#06x} longer than its list")
-        avas.append(Ava(aid, Reader(data, pos, pos + alen)))
+        avas.append((aid, Reader(data, pos, pos + alen)))
         pos += alen
     return avas
 
@@ -425,7 +419,7 @@ def parse_poll_result(body: Reader) -> PollReply | None:
         polls = infos.sub(length)
         for _ in range(count):
             handle = polls.u16()
-            objects.append(ObservationPoll(handle, parse_attribute_list(polls)))
+            objects.append((handle, parse_attribute_list(polls)))
     return PollReply(action, poll_number, obj_code, attr_group, objects)
 
 

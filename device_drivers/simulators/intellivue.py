@@ -95,9 +95,9 @@ class IntelliVueSimulator(DeviceModel):
         poll_number, _partition, code, group = req.u16(), req.u16(), req.u16(), req.u16()
         period = None
         if action == w.NOM_ACT_POLL_MDIB_DATA_EXT and req.left() >= 4:
-            for ava in w.parse_attribute_list(req):
-                if ava.attribute_id == w.NOM_ATTR_TIME_PD_POLL:
-                    period = ava.value.u32() / w.RELATIVE_TIME_PER_S
+            for aid, value in w.parse_attribute_list(req):
+                if aid == w.NOM_ATTR_TIME_PD_POLL:
+                    period = value.u32() / w.RELATIVE_TIME_PER_S
         rel = round(self._elapsed(now) * w.RELATIVE_TIME_PER_S) & 0xFFFFFFFF
         if action == w.NOM_ACT_POLL_MDIB_DATA:
             self.requests.append("keepalive")
