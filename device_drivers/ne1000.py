@@ -24,6 +24,8 @@ Choices where the manual leaves room (also in the report):
   (so `detect` and a read-only session never alter a pump). Replies in other units (MM/UH/UM, UL) are
   converted.
 - STP on a running pump pauses it (P); the console accepts P or S as "stopped" for the read-back.
+- The `rate` metric is the rate going into the patient: the programmed rate while the pump infuses,
+  0 mL/h otherwise (RAT answers the programmed rate even when stopped); `state` tells why.
 - A reply that does not arrive within `reply_timeout` (1 s; the pump answers in milliseconds) counts
   as a framing error; a command whose reply never comes is reported as failed, never assumed done.
 - Safe mode (`ne1000-safe`) assumes the biomed has put the pump in safe mode (SAF command, stored in
@@ -362,6 +364,13 @@ class Ne1000(Codec):
     def _state_measurement(self, now: float) -> Measurement:
         return Measurement(now, self.device, "state", float(PUMP_STATES[self.state or "stopped"]), STATE_UNIT)
 
+    def _rate_measurement(self, now: float) -> Measurement:
+        """The rate going into the patient: the programmed rate while infusing, else 0. The pump answers
+        RAT with its programmed rate even when stopped or paused, and the alarm interlock must see a
+        stopped pump as 0 mL/h."""
+        delivering = self.state == "infusing"
+        return Measurement(now, self.device, "rate", (self.rate or 0.0) if delivering else 0.0, "mL/h")
+
     def _parse_rate(self, data: str) -> float | None:
         m = _RATE.fullmatch(data)
         return float(m.group(1)) * self._rate_units[m.group(2)] if m else None
@@ -398,7 +407,7 @@ class Ne1000(Codec):
             self.stats.bad_field(f"RAT reply not understood: {reply.data!r}")
             return []
         self.rate = rate
-        return [Measurement(now, self.device, "rate", rate, "mL/h")]
+        return [self._rate_measurement(now)]
 
     def _on_vol(self, reply: Reply | None, now: float) -> list[DeviceEvent]:
         if reply is not None and not reply.error:
@@ -438,7 +447,7 @@ class Ne1000(Codec):
         events = self._command_ok(now, command, requested, reply.data)
         if command == "set_rate":
             self.rate = value
-            events.append(Measurement(now, self.device, "rate", value, "mL/h"))
+            events.append(self._rate_measurement(now))
         elif command == "set_vtbi":
             self.vtbi = value
         else:

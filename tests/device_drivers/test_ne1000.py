@@ -178,3 +178,14 @@ def test_nonsense_from_the_screen_is_refused_before_it_reaches_the_pump(bad):
         codec.set_rate(bad)
     codec.poll(1.0)
     assert codec.take_output() == b"DIS\r"  # only the normal poll went out
+
+
+def test_a_stopped_pump_reports_zero_rate_even_though_a_rate_is_programmed():
+    codec = connected_codec()
+    codec.poll(1.0)
+    codec.take_output()
+    events = codec.feed(reply("00PI1.000W0.000ML"), 1.01)  # paused after STP
+    codec.take_output()
+    events += codec.feed(reply("00P12.50MH"), 1.02)
+    assert values(events)["rate"] == 0.0 and values(events)["state"] == PUMP_STATES["paused"]
+    assert codec.rate == 12.5
