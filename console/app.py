@@ -22,6 +22,25 @@ from device_drivers.pty_server import PtyServer
 from device_drivers.transport import SerialLink
 
 
+class StorageProblems:
+    """Storage failures reported from any thread (the vitals recorder, the background integrity check).
+
+    Never silent: each is printed to stderr at once and kept; listeners (the alarm engine raises a
+    technical alarm) get it too; they are called on the reporting thread and must hand over to their own.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.listeners: list = []
+
+    def report(self, message: str) -> None:
+        import sys
+        self.messages.append(message)
+        print(f"bedside-console: records: {message}", file=sys.stderr, flush=True)
+        for listener in list(self.listeners):
+            listener(message)
+
+
 @dataclass
 class DeviceSpec:
     """One device to connect: which driver, on which port (a URL, or a callable that finds it)."""
@@ -44,6 +63,8 @@ class Console:
     simulators: list[PtyServer] = field(default_factory=list)
     window: object = None
     session_panel: object = None
+    records_panel: object = None
+    storage_problems: object = None
     temp_dir: str | None = None
     _last_link: dict = field(default_factory=dict)
 
@@ -62,6 +83,8 @@ class Console:
         self.hub.blockSignals(True)
         if self.window is not None:
             self.window.shutdown()
+        if self.records_panel is not None:
+            self.records_panel.shutdown()
         self.hub.stop()
         for sim in self.simulators:
             sim.stop()
@@ -102,12 +125,15 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         temp_dir = tempfile.mkdtemp(prefix="bedside-demo-")
         data_dir = temp_dir
     path = Path(data_dir)
-    database = open_database(path)
+    database = open_database(path, defer_vitals_check=True)  # the bulk vitals table is checked in background
     audit = AuditLog(database)
-    recorder = VitalsRecorder(database)
+    problems = StorageProblems()
+    recorder = VitalsRecorder(database, on_error=problems.report)
     hub = DeviceHub()
     catalog = load_catalog()
     console = Console(path, database, audit, recorder, hub, catalog, demo, simulators or [], None, temp_dir)
+    console.storage_problems = problems
+    database.check_in_background(problems.report)
     hub.add_thread_sink(lambda e: recorder.submit(e) if hasattr(e, "metric") else None)
     hub.device_event.connect(console.record_link)
     for spec in devices:
@@ -131,6 +157,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             panel.refresh()
         window.add_side_panel(panel, "Session")
         console.session_panel = panel
+        from console.ui.records_panel import RecordsPanel
+        console.records_panel = RecordsPanel(database, export_dir=path / "exports")
+        window.add_side_panel(console.records_panel, "Records")
         console.window = window
     recorder.start()
     hub.start()

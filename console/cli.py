@@ -15,7 +15,7 @@ from console.errors import UserError
 #: Sub-command modules under console/commands/, in the order `--help` lists them.
 COMMANDS = (
     "run", "demo", "ports", "drivers", "probe", "simulate", "setup_devices",
-    "verify_records", "dose",
+    "verify_records", "dose", "export", "backup", "restore", "ledger", "alarms",
 )
 
 PROG = "bedside-console"

@@ -59,6 +59,17 @@ class AuditLog:
     def append(self, kind: str, payload: dict[str, Any], *, actor: str | None = None,
                session_id: str | None = None, refers_to: int | None = None,
                t: float | None = None) -> AuditEvent:
+        with self.database.write() as conn:
+            return self.append_in(conn, kind, payload, actor=actor, session_id=session_id,
+                                  refers_to=refers_to, t=t)
+
+    def append_in(self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any], *,
+                  actor: str | None = None, session_id: str | None = None, refers_to: int | None = None,
+                  t: float | None = None) -> AuditEvent:
+        """Append inside a transaction the caller holds (`with database.write() as conn`), so that rows
+        of another records table and their audit event commit together or not at all."""
+        if not conn.in_transaction:
+            raise RuntimeError("append_in needs an open write transaction (use database.write())")
         if not kind or not isinstance(kind, str):
             raise ValueError("an event needs a kind")
         if not isinstance(payload, dict):
@@ -66,25 +77,27 @@ class AuditLog:
         t = time.time() if t is None else float(t)
         payload_text = canonical_json(payload)
         payload = json.loads(payload_text)  # what a reader will get back (tuples become lists, etc.)
-        with self.database.write() as conn:
-            last = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
-            new_id, prev_hash = (1, GENESIS_HASH) if last is None else (last[0] + 1, last[1])
-            if refers_to is not None and conn.execute("SELECT 1 FROM events WHERE id = ?",
-                                                      (refers_to,)).fetchone() is None:
-                raise ValueError(f"event refers to event {refers_to}, which does not exist")
-            digest = event_hash(id=new_id, t=t, kind=kind, session_id=session_id, actor=actor,
-                                payload=payload, refers_to=refers_to, prev_hash=prev_hash)
-            conn.execute(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (new_id, t, kind, session_id, actor, payload_text, refers_to, prev_hash, digest))
-            conn.execute("INSERT INTO meta(key, value) VALUES ('chain_head', ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (f"{new_id}:{digest}",))
+        last = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        new_id, prev_hash = (1, GENESIS_HASH) if last is None else (last[0] + 1, last[1])
+        if refers_to is not None and conn.execute("SELECT 1 FROM events WHERE id = ?",
+                                                  (refers_to,)).fetchone() is None:
+            raise ValueError(f"event refers to event {refers_to}, which does not exist")
+        digest = event_hash(id=new_id, t=t, kind=kind, session_id=session_id, actor=actor,
+                            payload=payload, refers_to=refers_to, prev_hash=prev_hash)
+        conn.execute(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (new_id, t, kind, session_id, actor, payload_text, refers_to, prev_hash, digest))
+        conn.execute("INSERT INTO meta(key, value) VALUES ('chain_head', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (f"{new_id}:{digest}",))
         return AuditEvent(new_id, t, kind, session_id, actor, payload, refers_to, prev_hash, digest)
 
     def events(self, *, session_id: str | None = None, kinds: Iterable[str] | None = None,
-               after_id: int = 0) -> list[AuditEvent]:
-        """Events in the order they were recorded, optionally for one session and some kinds."""
+               after_id: int = 0, until_id: int | None = None) -> list[AuditEvent]:
+        """Events in the order they were recorded, optionally for one session, some kinds, an id range."""
         sql = f"SELECT {_COLUMNS} FROM events WHERE id > ?"
         params: list[Any] = [after_id]
+        if until_id is not None:
+            sql += " AND id <= ?"
+            params.append(until_id)
         if session_id is not None:
             sql += " AND session_id = ?"
             params.append(session_id)

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlite_utils
 
@@ -60,11 +60,32 @@ def _raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def check_integrity(conn: sqlite3.Connection, *, full: bool = False) -> list[str]:
-    """Problems SQLite reports (empty when the file is sound). `full` runs integrity_check, else quick_check."""
+#: Tables whose check is left to the background at start-up: bulk numerics, by far the largest part of
+#: the file (a year of 1 Hz vitals is ~2 GB, ~10 s to check), and not needed to resume a session safely.
+BACKGROUND_CHECKED = ("vitals",)
+
+
+def check_integrity(conn: sqlite3.Connection, *, full: bool = False,
+                    skip: tuple[str, ...] = ()) -> list[str]:
+    """Problems SQLite reports (empty when the file is sound). `full` runs integrity_check, else quick_check.
+
+    With `skip`, every other table is checked on its own (`PRAGMA quick_check(table)`, with its indexes);
+    the file-wide page accounting is then left to the complete check.
+    """
     pragma = "integrity_check" if full else "quick_check"
-    rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
-    return [] if rows == ["ok"] else rows
+    if not skip:
+        rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
+        return [] if rows == ["ok"] else rows
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    problems = []
+    for table in ["sqlite_master", *tables]:
+        if table in skip:
+            continue
+        quoted = table.replace('"', '""')
+        rows = [r[0] for r in conn.execute(f'PRAGMA {pragma}("{quoted}")').fetchall()]
+        if rows != ["ok"]:
+            problems.extend(rows)
+    return problems
 
 
 class Database:
@@ -114,6 +135,31 @@ class Database:
             conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
+    def reader(self) -> "Database":
+        """A read-only handle on its own connection, for a worker thread (exports, backups): no checks,
+        no migrations, nothing it does can hold up the screen's connection."""
+        return Database(self.path, _raw_connect(self.path, readonly=True), readonly=True)
+
+    def check_in_background(self, on_problem: Callable[[str], None]) -> threading.Thread:
+        """The complete quick_check on its own connection and thread; `on_problem(message)` if it fails
+        (the console shows it like a technical alarm: the records need attention, the session goes on)."""
+        def run() -> None:
+            try:
+                conn = self.connect()
+                try:
+                    problems = check_integrity(conn)
+                finally:
+                    conn.close()
+            except sqlite3.Error as exc:
+                problems = [str(exc)]
+            if problems:
+                on_problem(f"The records database {self.path} is damaged: {'; '.join(problems[:3])}. "
+                           f"Finish the session on paper if needed; {restore_hint(self.path)}")
+
+        thread = threading.Thread(target=run, name="records-check", daemon=True)
+        thread.start()
+        return thread
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()
@@ -125,9 +171,9 @@ class Database:
         self.close()
 
 
-def _check_file(conn: sqlite3.Connection, path: Path) -> None:
+def _check_file(conn: sqlite3.Connection, path: Path, skip: tuple[str, ...] = ()) -> None:
     try:
-        problems = check_integrity(conn)
+        problems = check_integrity(conn, skip=skip)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseDamaged(f"The records database {path} is damaged or is not a database ({exc}). "
@@ -145,10 +191,13 @@ def _check_file(conn: sqlite3.Connection, path: Path) -> None:
                              f"changed; install the newer version to use it.")
 
 
-def open_database(data_dir: Path, *, readonly: bool = False) -> Database:
+def open_database(data_dir: Path, *, readonly: bool = False, defer_vitals_check: bool = False) -> Database:
     """Open (creating if needed) the database in `data_dir`: integrity check, version check, migrations.
 
     `readonly` opens an existing file without creating, migrating or writing anything (verify, backup).
+    `defer_vitals_check` (the console's start-up) checks every table except the bulk vitals now, and
+    leaves the complete check to `Database.check_in_background`, so a year of vitals does not delay the
+    screen by seconds.
     """
     data_dir = Path(data_dir)
     path = data_dir / FILE_NAME
@@ -168,7 +217,7 @@ def open_database(data_dir: Path, *, readonly: bool = False) -> Database:
                               f"{restore_hint(path)}") from None
     except sqlite3.Error as exc:
         raise UserError(f"cannot open the records database {path} ({exc})") from None
-    _check_file(conn, path)
+    _check_file(conn, path, BACKGROUND_CHECKED if defer_vitals_check else ())
     if not readonly:
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]

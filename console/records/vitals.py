@@ -7,6 +7,7 @@ for the next attempt and is reported through `on_error`; it is never silently dr
 """
 from __future__ import annotations
 
+import math
 import queue
 import sqlite3
 import threading
@@ -129,14 +130,36 @@ class VitalsRecorder:
         finally:
             conn.close()
 
+    def _numbers(self, samples: list) -> list[tuple[float, str, str, str, float]]:
+        """(t, metric, unit, device, value) of the samples that carry a finite number. A NaN is a device's
+        "no reading" and is skipped; anything else that is not a number is reported, never retried."""
+        rows, unusable = [], []
+        for m in samples:
+            try:
+                t, value = float(m.t), float(m.value)
+            except (TypeError, ValueError, AttributeError):
+                unusable.append(m)
+                continue
+            if math.isfinite(value) and math.isfinite(t):
+                rows.append((t, m.metric, m.unit, m.device, value))
+            elif not math.isnan(value):
+                unusable.append(m)
+        if unusable:
+            first = unusable[0]
+            self._report(f"vitals recording: {len(unusable)} samples without a usable number were not recorded "
+                         f"(e.g. {getattr(first, 'device', '?')} {getattr(first, 'metric', '?')} = "
+                         f"{getattr(first, 'value', '?')!r})")
+        return rows
+
     def _write(self, conn: sqlite3.Connection, samples: list) -> bool:
         if not samples:
             return True
+        numbers = self._numbers(samples)
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                rows = [(float(m.t), self._metric_id(conn, m.metric, m.unit),
-                         self._source_id(conn, m.device), float(m.value)) for m in samples]
+                rows = [(t, self._metric_id(conn, metric, unit), self._source_id(conn, device), value)
+                        for t, metric, unit, device, value in numbers]
                 conn.executemany("INSERT INTO vitals(t, metric_id, source_id, value) VALUES (?, ?, ?, ?)",
                                  rows)
                 conn.execute("COMMIT")
@@ -144,12 +167,12 @@ class VitalsRecorder:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        except (sqlite3.Error, TypeError, ValueError) as exc:
+        except sqlite3.Error as exc:
             self._metric_ids.clear()
             self._source_ids.clear()
             self._report(f"vitals recording failed ({exc}); {len(samples)} samples held for retry")
             return False
-        self.rows_written += len(samples)
+        self.rows_written += len(numbers)
         self.batches += 1
         return True
 
@@ -197,3 +220,17 @@ def read_vitals(database: Database, metric: str, since: float | None = None, unt
 def metric_units(database: Database) -> dict[str, str]:
     with database.lock:
         return dict(database.conn.execute("SELECT name, unit FROM metrics").fetchall())
+
+
+def bulk_insert(database: Database, device: str, metric: str, unit: str, t: np.ndarray,
+                values: np.ndarray) -> int:
+    """Write a whole series at once (imports, synthetic sessions for tests and benchmarks)."""
+    with database.write() as conn:
+        conn.execute("INSERT OR IGNORE INTO metrics(name, unit) VALUES (?, ?)", (metric, unit))
+        conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (device,))
+        metric_id = conn.execute("SELECT id FROM metrics WHERE name = ?", (metric,)).fetchone()[0]
+        source_id = conn.execute("SELECT id FROM sources WHERE name = ?", (device,)).fetchone()[0]
+        conn.executemany("INSERT INTO vitals(t, metric_id, source_id, value) VALUES (?, ?, ?, ?)",
+                         zip(np.asarray(t, dtype=float).tolist(), [metric_id] * len(t), [source_id] * len(t),
+                             np.asarray(values, dtype=float).tolist()))
+    return len(t)

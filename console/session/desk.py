@@ -37,10 +37,14 @@ def duration_text(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}"
 
 
+from console.records.ledger import Ledger
+
+
 class SessionDesk:
     def __init__(self, database, log, config: Config, *, clock: Callable[[], float] = time.time) -> None:
         self.log, self.config, self.clock = log, config, clock
         self.people = PeopleStore(database)
+        self.ledger = Ledger(database, log)
         self.staff = StaffDirectory(self.people, config.clinic)
         self.user: Clinician | None = None
         self.latest: dict[str, tuple[float, float]] = {}
@@ -51,6 +55,11 @@ class SessionDesk:
     def _attach(self) -> None:
         if self.session is not None:
             self.session.listeners.append(self._relay)
+            self.session.sign_off_checks.append(self._ledger_balances)
+
+    def _ledger_balances(self, session_id: str, delivered_mg: float, now: float) -> str | None:
+        """The controlled-substance ledger must balance (drawn = given + wasted) before the session closes."""
+        return self.ledger.close_problem(session_id, given_mg=delivered_mg, now=now)
 
     def _relay(self, event) -> None:
         for listener in list(self.session_listeners):

@@ -69,6 +69,9 @@ class ClinicalSession:
         self.state: SessionState = fold(self.events)
         #: Called with each event after it is durable (the alarm engine listens for pump mismatches).
         self.listeners: list = []
+        #: Checks other parts add before sign-off, each `(session_id, delivered_mg, now) -> problem or None`
+        #: (the controlled-substance ledger must balance before a session closes).
+        self.sign_off_checks: list = []
 
     # --- opening and resuming -----------------------------------------------------------------------
     @classmethod
@@ -462,10 +465,11 @@ class ClinicalSession:
 
     def sign_off(self, *, by: Clinician, now: float) -> None:
         self._require("discharge")
-        blockers = self.state.discharge_blockers()
+        mg = self.state.delivered_mg(now)
+        blockers = list(self.state.discharge_blockers())
+        blockers += [p for check in self.sign_off_checks if (p := check(self.session_id, mg, now))]
         if blockers:
             raise HardStop("before sign-off: " + "; ".join(blockers))
-        mg = self.state.delivered_mg(now)
         self._append(ek.SIGNED_OFF, {"delivered_mg": round(mg, 4),
                                      "delivered_mg_per_kg": round(mg / self.state.weight_kg, 5)}, by=by, now=now)
 

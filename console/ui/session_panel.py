@@ -22,6 +22,7 @@ from console.session.errors import NeedsConfirmation, SessionError
 from console.session.staff import StaffError
 from console.ui import style
 from console.ui.pin_dialog import PinPad, SecondPersonBox
+from console.ui.ledger_box import LedgerBox
 from console.ui.session_style import (BIG_BUTTON, CHOICE_BUTTON, ERROR_TEXT, FAIL_MARK, FIELD, GO_BUTTON,
                                       OPEN_MARK, PASS_MARK, PLAIN_BUTTON, SEVERITY, STOP_BUTTON)
 
@@ -769,6 +770,8 @@ class InfusionPage(Page):
         sb.addWidget(self.program)
         sb.addWidget(start)
         lay.addWidget(self.start_box)
+        self.ledger = LedgerBox(self.desk, self.desk.ledger)  # record the vial drawn before starting
+        lay.addWidget(self.ledger)
         self.run_box = QWidget()
         rb = QVBoxLayout(self.run_box)
         self.reason = line("reason (for pause, stop or rate change)")
@@ -840,6 +843,7 @@ class InfusionPage(Page):
                 "Rate changed: set the pump to the new rate now")
 
     def refresh(self):
+        self.ledger.refresh()
         st = self.desk.session.state
         self.start_box.setVisible(not st.started)
         self.run_box.setVisible(st.started)
@@ -961,6 +965,8 @@ class DischargePage(Page):
         self.status.setWordWrap(True)
         self.status.setStyleSheet("font-size: 18px;")
         lay.addWidget(self.status)
+        self.ledger = LedgerBox(self.desk, self.desk.ledger)  # waste with a witness, then reconcile
+        lay.addWidget(self.ledger)
         sign = button("Sign off and close the session", GO_BUTTON)
         sign.clicked.connect(lambda: self.do(lambda: self.desk.session.sign_off(by=self.desk.require_user(),
                                                                                now=self.desk.clock())))
@@ -1009,6 +1015,7 @@ class DischargePage(Page):
         self.do(act)
 
     def refresh(self):
+        self.ledger.refresh()
         self.physician.set_staff(self.desk.staff.members())
         st = self.desk.session.state
         p = st.discharge_pain

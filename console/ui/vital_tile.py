@@ -59,8 +59,16 @@ class VitalTile(QFrame):
         """Alarm limits shown next to the value (the alarm engine sets them)."""
         self.limits.setText(text)
 
-    def set_alarm(self, priority: str | None) -> None:
+    def set_alarm(self, priority: str | None, colour: str | None = None, lit: bool = True) -> None:
+        """Alarm state of this value (the alarm engine sets it): a thick border in the priority's colour,
+        flashing in step with the alarm bar (`lit` is the flash phase)."""
         self.alarm_priority = priority
+        self.alarm_lit = bool(priority and colour and lit)
+        if not priority:
+            self.setStyleSheet("")
+            return
+        border = colour if self.alarm_lit else style.PANEL
+        self.setStyleSheet(f"QFrame#tile {{ border: 4px solid {border}; }}")
 
     def refresh(self, now: float | None = None) -> None:
         now = time.time() if now is None else now

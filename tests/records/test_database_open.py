@@ -103,3 +103,54 @@ def test_read_only_open_of_a_missing_database_says_where_it_looked(tmp_path):
     with pytest.raises(DatabaseMissing, match="no records database"):
         open_database(tmp_path / "nowhere", readonly=True)
     assert not (tmp_path / "nowhere").exists()
+
+
+def _damage_pages(data_dir, table, count=5):
+    """Scribble over some leaf pages of one table (found with SQLite's dbstat), nothing else."""
+    conn = sqlite3.connect(data_dir / FILE_NAME)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = [p for (p,) in conn.execute("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' "
+                                        "ORDER BY pageno", (table,))]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    path = data_dir / FILE_NAME
+    raw = bytearray(path.read_bytes())
+    for page in pages[len(pages) // 2:len(pages) // 2 + count]:
+        start = (page - 1) * page_size
+        raw[start:start + 40] = b"\xa5" * 40
+    path.write_bytes(bytes(raw))
+
+
+def _damage_vitals(data_dir):
+    """Many vitals rows, then damage the pages that hold them (the events stay intact)."""
+    from console.records.vitals import bulk_insert
+    import numpy as np
+    db = open_database(data_dir)
+    AuditLog(db).append("session.opened", {"mrn": "M"})
+    t = np.arange(0, 20000, dtype=float)
+    bulk_insert(db, "monitor", "hr", "bpm", t, np.full(t.size, 70.0))
+    db.close()
+    _damage_pages(data_dir, "vitals")
+
+
+def test_start_up_may_leave_the_vitals_check_to_the_background_which_reports_damage(data_dir):
+    _damage_vitals(data_dir)
+    with pytest.raises(DatabaseDamaged):
+        open_database(data_dir)  # the complete check finds it
+    db = open_database(data_dir, defer_vitals_check=True)  # the clinical tables are sound: start
+    assert AuditLog(db).events()[0].kind == "session.opened"
+    problems = []
+    db.check_in_background(problems.append).join(timeout=60)
+    assert problems and "damaged" in problems[0] and "restore" in problems[0]
+    db.close()
+
+
+def test_damage_in_the_clinical_tables_stops_start_up_even_with_the_vitals_check_deferred(data_dir):
+    db = open_database(data_dir)
+    log = AuditLog(db)
+    for i in range(400):
+        log.append("assessment", {"text": "patient comfortable " * 10, "i": i})
+    db.close()
+    _damage_pages(data_dir, "events", count=2)
+    with pytest.raises(DatabaseDamaged):
+        open_database(data_dir, defer_vitals_check=True)

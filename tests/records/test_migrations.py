@@ -8,6 +8,7 @@ import pytest
 from console.records import migrations
 from console.records.audit import AuditLog, verify_chain
 from console.records.database import FILE_NAME, open_database
+from console.records.ledger import Ledger
 from console.records.migrations import Migration, discover, latest_version, migrate
 from console.records.vitals import VitalsRecorder, read_vitals
 from device_drivers.events import Measurement
@@ -52,6 +53,9 @@ def test_an_installation_at_an_earlier_version_keeps_its_records_after_upgrading
         log = AuditLog(old)
         for i in range(5):
             log.append("rate_changed", {"rate_ml_h": 10 + i}, session_id="S1", t=2000.0 + i)
+        if start >= 4:  # the ledger exists from version 4 on
+            Ledger(old, log).record_draw(session_id="S1", drug="ketamine", concentration_mg_per_ml=1.0, lot="L1",
+                                         expiry="2099-01-01", volume_ml=100, actor="nurse.a", t=2010.0)
         old.close()
 
     db = open_database(data_dir)
@@ -60,7 +64,9 @@ def test_an_installation_at_an_earlier_version_keeps_its_records_after_upgrading
         t, v = read_vitals(db, "spo2")
         assert len(t) == 60 and v[:3].tolist() == [95.0, 96.0, 97.0]
         report = verify_chain(db)
-        assert report.ok and report.count == 5
+        assert report.ok and report.count == (6 if start >= 4 else 5)
+        if start >= 4:
+            assert [d.lot for d in Ledger(db).draws("S1")] == ["L1"]
     AuditLog(db).append("after_upgrade", {})
     assert verify_chain(db).ok
     db.close()

@@ -105,3 +105,24 @@ def test_the_records_payload_text_is_what_was_hashed(recorded_session, data_dir)
     payloads = [json.loads(p) for (p,) in conn.execute("SELECT payload FROM events ORDER BY id")]
     conn.close()
     assert [p["rate_ml_h"] for p in payloads] == list(range(10, 20))
+
+
+def test_an_edited_ledger_row_is_caught_against_its_chained_event(data_dir, capsys):
+    from console.cli import main
+    from console.records.ledger import Ledger
+    db = open_database(data_dir)
+    ledger = Ledger(db)
+    ledger.record_draw(session_id="S1", drug="ketamine", concentration_mg_per_ml=1.0, lot="L1", expiry="2099-01-31",
+                       volume_ml=100, actor="nurse.a", t=1000.0)
+    ledger.record_waste(session_id="S1", volume_ml=20, actor="nurse.a", witness="nurse.b", t=1100.0)
+    db.close()
+    assert main(["verify-records", "--data-dir", str(data_dir)]) == 0
+    assert "ledger matches" in capsys.readouterr().out
+    conn = sqlite3.connect(data_dir / FILE_NAME)
+    conn.execute("DROP TRIGGER ledger_waste_no_update")
+    conn.execute("UPDATE ledger_waste SET witness = 'nurse.c' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    assert main(["verify-records", "--data-dir", str(data_dir)]) != 0
+    out = capsys.readouterr().out
+    assert "ledger_waste row 1: witness is 'nurse.c'" in out and "'nurse.b'" in out

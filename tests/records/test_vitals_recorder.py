@@ -96,3 +96,16 @@ def test_samples_from_several_threads_all_arrive(database):
         th.join()
     recorder.stop()
     assert len(read_vitals(database, "spo2")[0]) == 600
+
+
+def test_a_sample_with_no_number_does_not_block_the_ones_around_it(database):
+    messages = []
+    recorder = VitalsRecorder(database, on_error=messages.append)
+    recorder.submit(spo2(1.0, 97))
+    recorder.submit(spo2(2.0, float("nan")))  # the device's "no reading"
+    recorder.submit(Measurement(3.0, "pump", "state", "running", ""))  # not a number
+    recorder.submit(spo2(4.0, 98))
+    assert recorder.flush()
+    recorder.stop()
+    assert read_vitals(database, "spo2")[1].tolist() == [97.0, 98.0]
+    assert len(messages) == 1 and "1 samples without a usable number" in messages[0] and "'running'" in messages[0]

@@ -64,8 +64,8 @@ def visible_button(panel: SessionPanel, text: str) -> QPushButton:
 
 def tap(qtbot, panel, text):
     qtbot.mouseClick(visible_button(panel, text), Qt.LeftButton)
-    assert panel.message.text() == "" or "recorded" in panel.message.text() or "changed" in panel.message.text(), \
-        panel.message.text()
+    message = panel.message.text()
+    assert message == "" or "recorded" in message or "changed" in message or "unaccounted" in message, message
 
 
 def shot(panel, shots, name):
@@ -155,6 +155,11 @@ def test_a_nurse_runs_a_whole_session_on_the_panel(qtbot, bench):
 
     assert panel.current_page_name() == "infusion"
     shot(panel, shots, "09_ready_to_start")
+    drawn = panel.pages["infusion"].ledger  # the 100 mL bag is drawn and logged before it goes up
+    drawn.lot.setText("KX-0917")
+    drawn.draw_ml.setValue(100)
+    qtbot.mouseClick(drawn.draw_button, Qt.LeftButton)
+    assert "lot KX-0917" in drawn.balance.text()
     tap(qtbot, panel, "Start infusion")
     clock.t += 5 * 60
     shot(panel, shots, "10_infusion_running")
@@ -205,6 +210,16 @@ def test_a_nurse_runs_a_whole_session_on_the_panel(qtbot, bench):
     qtbot.keyClicks(discharge.escort, "Sam Example")
     tap(qtbot, panel, "Escort is here")
     tap(qtbot, panel, "Discharge instructions given and understood")
+    tap(qtbot, panel, "Sign off and close the session")  # refused: 65 mg of the bag are unaccounted for
+    assert panel.current_page_name() == "discharge" and "unaccounted" in panel.message.text()
+    ledger = discharge.ledger
+    ledger.waste_ml.setValue(65)
+    ledger.waste_reason.setText("remainder of the bag")
+    ledger.witness.who.setCurrentIndex(ledger.witness.who.findData("noah"))
+    qtbot.keyClicks(ledger.witness.pin, PINS["noah"])
+    qtbot.mouseClick(ledger.waste_button, Qt.LeftButton)
+    assert ledger.balance.text().startswith("ledger balanced"), ledger.balance.text()
+    qtbot.mouseClick(ledger.reconcile_button, Qt.LeftButton)
     shot(panel, shots, "15_discharge_ready")
     tap(qtbot, panel, "Sign off and close the session")
 

@@ -1,0 +1,106 @@
+"""What an alarm is, as the rest of the console sees it: the bar, the tiles, the sound and the record.
+
+A `Condition` is what a rule says is true right now ("SpO2 86 is below 90"); an `Alarm` is what the nurse
+is shown once the condition has lasted its delay, with its acknowledgement, pause, latch and escalation.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from console.alarms.alarm_config import RANK
+
+KINDS = ("physiological", "technical", "device")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A rule's statement that something needs attention. `key` names the condition stably across updates."""
+
+    key: str
+    kind: str
+    priority: str
+    text: str
+    parameter: str | None = None
+    value: float | None = None
+    limit: float | None = None
+    device: str | None = None
+    delay: float = 0.0
+    instruction: str = ""
+    #: "low" when a smaller value is worse (SpO2 low), "high" when a larger one is, None when values do not rank.
+    worse: str | None = None
+
+
+@dataclass
+class Alarm:
+    id: int
+    key: str
+    kind: str
+    priority: str
+    text: str
+    parameter: str | None
+    value: float | None
+    limit: float | None
+    started: float
+    device: str | None = None
+    instruction: str = ""
+    #: False once the condition has cleared (the alarm is then only still listed because it is latched).
+    condition_active: bool = True
+    #: Since when the alarm has been waiting for an acknowledgement (start, or the last reminder).
+    announced: float = 0.0
+    acknowledged_by: str | None = None
+    acknowledged_at: float | None = None
+    #: True while the alarm stays listed after its condition cleared, waiting for an acknowledgement.
+    latched: bool = False
+    cleared_at: float | None = None
+    audio_paused_until: float | None = None
+    escalated: bool = False
+    escalated_at: float | None = None
+    ended: float | None = None
+    worst: float | None = None
+    worse: str | None = None
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.priority]
+
+    def audible(self, now: float) -> bool:
+        """Does this alarm call for its tone now? Cleared, acknowledged and paused alarms do not."""
+        if not self.condition_active or self.acknowledged_by is not None or self.ended is not None:
+            return False
+        return self.audio_paused_until is None or now >= self.audio_paused_until
+
+    def copy(self) -> "Alarm":
+        return dataclasses.replace(self)
+
+    def summary(self) -> dict[str, Any]:
+        """The fields a record of this alarm carries."""
+        d = {"alarm_id": self.id, "key": self.key, "kind": self.kind, "priority": self.priority,
+             "text": self.text, "started": self.started}
+        for name in ("parameter", "value", "limit", "device", "instruction"):
+            value = getattr(self, name)
+            if value not in (None, ""):
+                d[name] = value
+        return d
+
+
+@dataclass(frozen=True)
+class AlarmChange:
+    """A notification to the display: `event` is "started", "changed" or "ended"; `alarm` is a copy."""
+
+    event: str
+    alarm: Alarm
+
+
+@dataclass(frozen=True)
+class AudioDemand:
+    """Which tone the console should be sounding now: the highest audible priority, and whether escalated."""
+
+    priority: str | None
+    escalated: bool = False
+
+
+def display_order(alarms: list[Alarm]) -> list[Alarm]:
+    """Highest priority first; within a priority, the longest-standing first (it has waited longest)."""
+    return sorted(alarms, key=lambda a: (-a.rank, a.started, a.id))

@@ -1,0 +1,23 @@
+"""Record-keeping settings from resources/records.toml, validated on load."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resources import Doc, load
+
+
+@dataclass(frozen=True)
+class RecordsConfig:
+    backup_remind_after_days: float
+    ledger_tolerance_mg: float
+    fhir_vitals_interval_s: float
+
+
+def records_config(doc: Doc | None = None) -> RecordsConfig:
+    doc = doc if doc is not None else load("records.toml")
+    backup, ledger = doc.section("backup"), doc.section("ledger")
+    return RecordsConfig(
+        backup_remind_after_days=backup.number("remind_after_days", min=1, max=366),
+        ledger_tolerance_mg=ledger.number("tolerance_mg", min=0, max=10),
+        fhir_vitals_interval_s=doc.section("fhir").number("vitals_interval_s", min=1, max=3600),
+    )

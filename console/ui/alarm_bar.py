@@ -1,0 +1,236 @@
+"""The alarm bar: every active alarm, highest priority and longest-standing first, in IEC colours.
+
+IEC 60601-1-8 visual signals: high priority red flashing at 1.4-2.8 Hz, medium yellow at 0.4-0.8 Hz,
+low cyan steady (rates and colours from resources/alarm_defaults.toml). Technical alarms take a row like
+any other, and when rows run out the most urgent technical alarm still gets one, so a lost sensor is
+never hidden behind a run of limit alarms. The two big buttons are the nurse's: acknowledge and audio
+pause; the interlock's row carries its own "pump stopped" confirmation.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from console.alarms.alarm import Alarm
+from console.alarms.alarm_config import AlarmConfig, VisualSignal
+from console.alarms.interlock import KEY as INTERLOCK_KEY
+from console.ui import style
+
+MAX_ROWS = 4
+DARK = "#1b2330"
+TAGS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
+
+
+class Flasher(QObject):
+    """One timer per flashing priority; `toggled(priority, lit)` every half period (at the configured duty)."""
+
+    toggled = Signal(str, bool)
+
+    def __init__(self, display: dict[str, VisualSignal], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.display = display
+        self.lit: dict[str, bool] = {p: True for p in display}
+        self.timers: dict[str, QTimer] = {}
+        for priority, signal in display.items():
+            if signal.flash_hz <= 0:
+                continue
+            timer = QTimer(self)
+            timer.setTimerType(Qt.PreciseTimer)
+            timer.timeout.connect(lambda p=priority: self._toggle(p))
+            self.timers[priority] = timer
+            timer.start(self.interval_ms(priority, lit=True))
+
+    def interval_ms(self, priority: str, *, lit: bool) -> int:
+        s = self.display[priority]
+        period = 1000.0 / s.flash_hz
+        return round(period * (s.duty if lit else 1.0 - s.duty))
+
+    def _toggle(self, priority: str) -> None:
+        self.lit[priority] = not self.lit[priority]
+        self.timers[priority].setInterval(self.interval_ms(priority, lit=self.lit[priority]))
+        self.toggled.emit(priority, self.lit[priority])
+
+
+def _clock(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+def _age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class AlarmRow(QFrame):
+    acknowledge = Signal(int)
+    confirm_stop = Signal()
+    resume = Signal()
+
+    def __init__(self, config: AlarmConfig, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarmRow")
+        self.config = config
+        self.alarm: Alarm | None = None
+        self.lit = True
+        self.tag = QLabel()
+        self.tag.setMinimumWidth(110)
+        self.tag.setAlignment(Qt.AlignCenter)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.state = QLabel()
+        self.state.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.stop_button = QPushButton("Pump is stopped")
+        self.stop_button.setMinimumSize(170, 48)
+        self.stop_button.clicked.connect(self.confirm_stop.emit)
+        self.resume_button = QPushButton("Restart (PIN)…")
+        self.resume_button.setMinimumSize(170, 48)
+        self.resume_button.clicked.connect(self.resume.emit)
+        self.ack_button = QPushButton("Ack")
+        self.ack_button.setMinimumSize(72, 48)
+        self.ack_button.clicked.connect(lambda: self.alarm and self.acknowledge.emit(self.alarm.id))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.tag)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.state)
+        row.addWidget(self.stop_button)
+        row.addWidget(self.resume_button)
+        row.addWidget(self.ack_button)
+
+    def show_alarm(self, alarm: Alarm, now: float) -> None:
+        self.alarm = alarm
+        kind = {"technical": " · TECH", "device": " · DEVICE"}.get(alarm.kind, "")
+        self.tag.setText(f"{TAGS[alarm.priority]}{kind}")
+        text = f"<b>{alarm.text}</b>"
+        if alarm.instruction:
+            text += f"<br>{alarm.instruction}"
+        self.text.setText(text)
+        bits = [f"{_age(now - alarm.started)}"]
+        if alarm.latched:
+            bits.append(f"cleared {_clock(alarm.cleared_at or now)}")
+        if alarm.acknowledged_by:
+            bits.append(f"ack {alarm.acknowledged_by}")
+        if alarm.audio_paused_until and alarm.audio_paused_until > now:
+            bits.append(f"audio paused {_age(alarm.audio_paused_until - now)}")
+        if alarm.escalated:
+            bits.append("ESCALATED")
+        self.state.setText("<br>".join(bits))
+        interlock = alarm.key == INTERLOCK_KEY
+        self.stop_button.setVisible(interlock and "STOP THE PUMP" in alarm.instruction)
+        self.resume_button.setVisible(interlock and "Pump stopped by" in alarm.instruction)
+        self.ack_button.setVisible(alarm.acknowledged_by is None or alarm.latched)
+        self.paint()
+
+    def set_lit(self, lit: bool) -> None:
+        self.lit = lit
+        self.paint()
+
+    def colours(self) -> tuple[str, str]:
+        """(background, text) for the current phase: the priority colour when lit, dark when not."""
+        signal = self.config.display[self.alarm.priority] if self.alarm else None
+        if signal is None:
+            return DARK, style.TEXT
+        if self.lit or signal.flash_hz <= 0:
+            return signal.colour, signal.text_colour
+        return DARK, signal.colour
+
+    def paint(self) -> None:
+        colours = self.colours()
+        if colours == getattr(self, "_painted", None):
+            return  # restyling is the costly part of a refresh; skip it when nothing changed
+        self._painted = colours
+        background, text = colours
+        self.setStyleSheet(f"QFrame#alarmRow {{ background: {background}; border-radius: 6px; }}"
+                           f"QFrame#alarmRow QLabel {{ background: transparent; color: {text}; font-size: 18px; }}"
+                           f"QFrame#alarmRow QPushButton {{ color: {style.TEXT}; }}")
+
+
+class AlarmBar(QWidget):
+    acknowledge = Signal(int)
+    acknowledge_all = Signal()
+    pause_audio = Signal()
+    confirm_pump_stopped = Signal()
+    #: The interlock row's restart button: the console asks for a physician's PIN, then calls the engine.
+    resume_after_interlock = Signal()
+
+    def __init__(self, config: AlarmConfig, clock: Callable[[], float] = time.time,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.config = config
+        self.clock = clock
+        self.flasher = Flasher(config.display, self)
+        self.flasher.toggled.connect(self._flash)
+        self.alarms: list[Alarm] = []
+        self.rows: list[AlarmRow] = []
+        self.rows_box = QVBoxLayout()
+        self.rows_box.setSpacing(4)
+        self.quiet = QLabel("No active alarms")
+        self.quiet.setStyleSheet(f"color: {style.MUTED}; font-size: 18px; padding: 8px;")
+        self.more = QLabel()
+        self.more.setStyleSheet(f"color: {style.TEXT}; font-size: 16px; font-weight: bold;")
+        self.rows_box.addWidget(self.quiet)
+        for _ in range(MAX_ROWS):
+            row = AlarmRow(config)
+            row.acknowledge.connect(self.acknowledge.emit)
+            row.confirm_stop.connect(self.confirm_pump_stopped.emit)
+            row.resume.connect(self.resume_after_interlock.emit)
+            row.setVisible(False)
+            self.rows.append(row)
+            self.rows_box.addWidget(row)
+        self.rows_box.addWidget(self.more)
+        self.ack_button = QPushButton("Acknowledge\nalarms")
+        self.pause_button = QPushButton(f"Audio pause\n{_age(config.audio_pause_seconds)}")
+        for b in (self.ack_button, self.pause_button):
+            b.setMinimumSize(170, 80)
+            b.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.ack_button.clicked.connect(self.acknowledge_all.emit)
+        self.pause_button.clicked.connect(self.pause_audio.emit)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self.rows_box, 1)
+        outer.addWidget(self.ack_button)
+        outer.addWidget(self.pause_button)
+        self.ages = QTimer(self)
+        self.ages.timeout.connect(self.refresh)
+        self.ages.start(1000)
+        self.show_alarms([])
+
+    def visible_alarms(self) -> list[Alarm]:
+        """What fits in the rows: the first by priority and age, with the most urgent technical alarm
+        swapped in for the last row if it would otherwise be left off."""
+        shown = list(self.alarms[:MAX_ROWS])
+        technical = [a for a in self.alarms if a.kind == "technical"]
+        if technical and not any(a.kind == "technical" for a in shown) and len(shown) == MAX_ROWS:
+            shown[-1] = technical[0]
+        return shown
+
+    def show_alarms(self, alarms: list[Alarm]) -> None:
+        self.alarms = list(alarms)
+        self.refresh()
+
+    def refresh(self) -> None:
+        now = self.clock()
+        shown = self.visible_alarms()
+        for row, alarm in zip(self.rows, shown):
+            row.lit = self.flasher.lit.get(alarm.priority, True)
+            row.show_alarm(alarm, now)
+            row.setVisible(True)
+        for row in self.rows[len(shown):]:
+            row.alarm = None
+            row.setVisible(False)
+        self.quiet.setVisible(not shown)
+        hidden = len(self.alarms) - len(shown)
+        plural = "s" if hidden > 1 else ""
+        self.more.setText(f"+ {hidden} more alarm{plural} — see the alarm history" if hidden else "")
+        self.more.setVisible(hidden > 0)
+        paused = [a.audio_paused_until for a in self.alarms if a.audio_paused_until and a.audio_paused_until > now]
+        self.pause_button.setText(f"Audio paused\n{_age(max(paused) - now)}" if paused
+                                  else f"Audio pause\n{_age(self.config.audio_pause_seconds)}")
+        self.ack_button.setEnabled(any(a.acknowledged_by is None or a.latched for a in self.alarms))
+
+    def _flash(self, priority: str, lit: bool) -> None:
+        for row in self.rows:
+            if row.alarm is not None and row.alarm.priority == priority and row.isVisible():
+                row.set_lit(lit)

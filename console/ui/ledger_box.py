@@ -1,0 +1,184 @@
+"""The controlled-substance ledger on the session screen: draw, witnessed waste, the balance, reconcile.
+
+Sits on the infusion and discharge pages. A waste is recorded only with a colleague's own PIN (the staff
+directory checks it is someone else); the balance shows drawn vs given (the session's rate history) +
+wasted at every refresh, in red while it does not balance, because the session cannot be signed off then.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDoubleSpinBox, QFrame, QGridLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout)
+
+from console.errors import UserError
+from console.records.ledger import Ledger
+from console.session.staff import StaffError
+from console.ui import style
+from console.ui.pin_dialog import SecondPersonBox
+from console.ui.session_style import BIG_BUTTON, ERROR_TEXT, FIELD, PLAIN_BUTTON
+
+
+class LedgerBox(QFrame):
+    def __init__(self, desk, ledger: Ledger, parent=None) -> None:
+        super().__init__(parent)
+        self.desk, self.ledger = desk, ledger
+        self.setObjectName("ledgerBox")
+        self.setStyleSheet(f"QFrame#ledgerBox {{ background: {style.PANEL}; border: 1px solid #1f2937; "
+                           f"border-radius: 8px; }}")
+        box = QVBoxLayout(self)
+        title = QLabel("Controlled substance")
+        title.setStyleSheet("font-size: 20px; font-weight: bold;")
+        box.addWidget(title)
+        self.balance = QLabel("")
+        self.balance.setWordWrap(True)
+        box.addWidget(self.balance)
+
+        grid = QGridLayout()
+        self.drug = QComboBox()
+        for entry in desk.config.drugs.values():
+            self.drug.addItem(entry.label, entry.id)
+        self.lot = QLineEdit()
+        self.lot.setPlaceholderText("lot number")
+        self.expiry = QDateEdit()
+        self.expiry.setCalendarPopup(True)
+        self.expiry.setDisplayFormat("yyyy-MM-dd")
+        self.expiry.setDate(QDate.currentDate().addMonths(6))
+        self.draw_ml = QDoubleSpinBox()
+        self.draw_ml.setRange(0, 1000)
+        self.draw_ml.setDecimals(1)
+        self.draw_ml.setSuffix(" mL")
+        for w in (self.drug, self.lot, self.expiry, self.draw_ml):
+            w.setStyleSheet(FIELD)
+        grid.addWidget(QLabel("Drawn"), 0, 0)
+        grid.addWidget(self.drug, 0, 1, 1, 2)
+        grid.addWidget(self.lot, 1, 1)
+        grid.addWidget(self.expiry, 1, 2)
+        grid.addWidget(self.draw_ml, 2, 1)
+        self.draw_button = QPushButton("Record draw")
+        self.draw_button.setStyleSheet(BIG_BUTTON)
+        grid.addWidget(self.draw_button, 2, 2)
+        box.addLayout(grid)
+
+        self.waste_ml = QDoubleSpinBox()
+        self.waste_ml.setRange(0, 1000)
+        self.waste_ml.setDecimals(1)
+        self.waste_ml.setSuffix(" mL")
+        self.waste_ml.setStyleSheet(FIELD)
+        self.waste_reason = QLineEdit()
+        self.waste_reason.setPlaceholderText("why (e.g. remainder of bag)")
+        self.waste_reason.setStyleSheet(FIELD)
+        self.witness = SecondPersonBox(desk.staff.members(), "Witness:", ("nurse", "physician"))
+        waste_row = QGridLayout()
+        waste_row.addWidget(QLabel("Wasted"), 0, 0)
+        waste_row.addWidget(self.waste_ml, 0, 1)
+        waste_row.addWidget(self.waste_reason, 0, 2)
+        box.addLayout(waste_row)
+        box.addWidget(self.witness)
+        self.waste_button = QPushButton("Record waste with witness")
+        self.waste_button.setStyleSheet(BIG_BUTTON)
+        box.addWidget(self.waste_button)
+        self.reconcile_button = QPushButton("Reconcile")
+        self.reconcile_button.setStyleSheet(PLAIN_BUTTON)
+        box.addWidget(self.reconcile_button)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        box.addWidget(self.message)
+
+        self.drug.currentIndexChanged.connect(self._default_volume)
+        self.draw_button.clicked.connect(self.record_draw)
+        self.waste_button.clicked.connect(self.record_waste)
+        self.reconcile_button.clicked.connect(self.reconcile)
+        self._default_volume()
+        self.refresh()
+
+    # ---- helpers --------------------------------------------------------------------------------------
+    def _entry(self):
+        return self.desk.config.drugs[self.drug.currentData()]
+
+    def _default_volume(self) -> None:
+        if self.drug.count():
+            self.draw_ml.setValue(float(self._entry().default_container_ml))
+
+    def _session(self):
+        session = self.desk.session
+        if session is None:
+            raise UserError("open a session first")
+        return session
+
+    def _given(self) -> float:
+        return self._session().state.delivered_mg(self.desk.clock())
+
+    def _act(self, action, done: str) -> bool:
+        try:
+            action()
+        except (UserError, StaffError) as exc:
+            self.message.setText(str(exc))
+            self.message.setStyleSheet(ERROR_TEXT)
+            return False
+        self.message.setText(done)
+        self.message.setStyleSheet(f"color: {style.OK}; font-size: 18px; font-weight: bold;")
+        self.refresh()
+        return True
+
+    # ---- actions --------------------------------------------------------------------------------------
+    def record_draw(self) -> bool:
+        def act():
+            user, session, entry = self.desk.require_user(), self._session(), self._entry()
+            self.ledger.record_draw(session_id=session.session_id, drug=entry.drug,
+                                    concentration_mg_per_ml=entry.concentration_mg_per_ml, lot=self.lot.text().strip(),
+                                    expiry=self.expiry.date().toString("yyyy-MM-dd"), volume_ml=self.draw_ml.value(),
+                                    actor=user.username, t=self.desk.clock())
+        ok = self._act(act, f"Drawn: {self._entry().label}, {self.draw_ml.value():g} mL, lot {self.lot.text().strip()}")
+        if ok:
+            self.lot.clear()
+        return ok
+
+    def record_waste(self) -> bool:
+        def act():
+            user, session = self.desk.require_user(), self._session()
+            who, pin = self.witness.take()
+            if not who or not pin:
+                raise UserError("the witness chooses their name and enters their own PIN")
+            witness = self.desk.second_person(who, pin)
+            self.ledger.record_waste(session_id=session.session_id, volume_ml=self.waste_ml.value(),
+                                     actor=user.username, witness=witness.username,
+                                     reason=self.waste_reason.text().strip(), t=self.desk.clock())
+        ok = self._act(act, f"Waste of {self.waste_ml.value():g} mL recorded with witness")
+        if ok:
+            self.waste_ml.setValue(0)
+            self.waste_reason.clear()
+        return ok
+
+    def reconcile(self) -> bool:
+        def act():
+            user, session = self.desk.require_user(), self._session()
+            rec = self.ledger.reconcile(session.session_id, actor=user.username, given_mg=self._given(),
+                                        t=self.desk.clock())
+            if not rec.balance.balanced:
+                raise UserError(rec.balance.explain())
+        return self._act(act, "Reconciled: drawn = given + wasted")
+
+    def refresh(self) -> None:
+        self.witness.set_staff(self.desk.staff.members())
+        session = self.desk.session
+        if session is None:
+            self.balance.setText("No session open.")
+            return
+        b = self.ledger.balance(session.session_id, given_mg=self._given())
+        running = session.state.started and session.state.stopped_t is None
+        if running:  # drawn > given is expected while the pump runs; the balance is due after the stop
+            text, colour = (f"Drawn {b.drawn_mg:.1f} mg · given so far {b.given_mg:.1f} mg · wasted "
+                            f"{b.wasted_mg:.1f} mg. Reconcile after the infusion stops."), style.TEXT
+        else:
+            text, colour = b.explain(), style.OK if b.balanced else style.WARN
+        draws = self.ledger.draws(session.session_id)
+        if draws:
+            last = draws[-1]
+            text += (f"\nLast draw {datetime.fromtimestamp(last.t):%H:%M}: lot {last.lot}, exp {last.expiry}, "
+                     f"by {last.drawn_by}")
+        self.balance.setText(text)
+        self.balance.setStyleSheet(f"color: {colour}; font-size: 18px; font-weight: bold;")
+
+
