@@ -14,8 +14,8 @@ from console.errors import UserError
 
 #: Sub-command modules under console/commands/, in the order `--help` lists them.
 COMMANDS = (
-    "run", "demo", "ports", "drivers", "probe", "simulate", "verify_records",
-    "dose", "export", "backup", "restore", "ledger", "alarms",
+    "run", "demo", "ports", "drivers", "probe", "simulate", "setup_devices",
+    "verify_records", "dose", "export", "backup", "restore", "ledger", "alarms",
 )
 
 PROG = "bedside-console"

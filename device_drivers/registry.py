@@ -10,11 +10,23 @@ import importlib
 #: driver name -> codec class ("module:Class" under device_drivers)
 DRIVERS: dict[str, str] = {
     "masimo-ascii": "device_drivers.masimo_ascii:MasimoAscii",
+    "nonin-df7": "device_drivers.nonin:NoninDf7",
+    "nonin-df8": "device_drivers.nonin:NoninDf8",
+    "intellivue": "device_drivers.intellivue:IntelliVue",
+    "ne1000": "device_drivers.ne1000:Ne1000",
+    "ne1000-safe": "device_drivers.ne1000:Ne1000Safe",
+    # no port: the nurse keys in what she programmed on the pump (needs_link = False)
+    "manual": "device_drivers.manual_pump:ManualPump",
 }
 
 #: driver name -> simulator model class (the device side of the same protocol)
 SIMULATORS: dict[str, str] = {
     "masimo-ascii": "device_drivers.simulators.masimo:MasimoSimulator",
+    "nonin-df7": "device_drivers.simulators.nonin:NoninSimulator",
+    "nonin-df8": "device_drivers.simulators.nonin:NoninDf8Simulator",
+    "intellivue": "device_drivers.simulators.intellivue:IntelliVueSimulator",
+    "ne1000": "device_drivers.simulators.ne1000:Ne1000Simulator",
+    "ne1000-safe": "device_drivers.simulators.ne1000:Ne1000SafeSimulator",
 }
 
 

@@ -1,0 +1,388 @@
+"""Philips IntelliVue MP/MX patient monitors through the MIB/RS232 Data Export port (115200 8N1).
+
+The session, as the Data Export programming guide describes it: the host sends an association request;
+the monitor answers with an association result (accept or refuse) and then an MDS create event, which
+the host must confirm. From then on the host polls: an extended poll for numerics and one for the alarm
+monitor every `poll_interval` (1 s), and a timed extended poll for real-time waves (the monitor then
+streams linked results for `wave_period` seconds and the host renews it before it runs out). A single
+poll of the MDS every `keepalive_interval` (5 s, half the silence that restarts the session) keeps the association alive when nothing else is sent. When
+the link is closed on purpose the host sends a release request. Bytes on the wire: intellivue_wire.py.
+
+Numerics are mapped from physiological identifiers to the console's metrics by
+resources/devices/intellivue.toml (data, so a new monitor release needs no program change). A value is
+withheld when its FLOAT-Type is a special value (NaN, +/-INF, not-at-this-resolution), when its
+MeasurementState says invalid/questionable/unavailable/calibrating/test/demo, or when its unit cannot be
+converted to the metric's unit. Demo or test data additionally raise a device state.
+
+Choices where the public documents leave room (also in the report):
+- The association result is recognised by its session PDU (accept 0E / refuse 0C); the monitor's
+  MDSEUserInfoStd inside it is not parsed, since the console's own poll profile is conservative
+  (minimum poll period 312.5 ms, MTU 2500/1000 bytes) and polls at 1 s.
+- Measurement times are the console's receive time, not the monitor's relative/absolute time stamps:
+  the monitor's clock is often wrong, and the console's records share one clock.
+- The association is restarted when the monitor is silent for `association_timeout` (10 s) while
+  associated, when it aborts, refuses (after `retry_after`), or releases; the transport's own watchdog
+  reconnects the port on longer silence.
+- Alarms: the technical and physiological alarm lists of the alarm monitor object are compared poll by
+  poll; each alarm (source, code) present is an active DeviceAlarm, one that disappears is cleared. The
+  text is the monitor's own string (StrAlMonInfo) when it sends one.
+- Waves are scaled with the monitor's ScaleRangeSpec16 when it sends one (else raw sample values), with
+  the sample period from NOM_ATTR_TIME_PD_SAMP; the sample array's significant bits are masked.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from device_drivers import intellivue_wire as w
+from device_drivers.codec import Codec, LinkSettings
+from device_drivers.events import DeviceAlarm, DeviceEvent, DeviceStatus, Measurement, Waveform
+from resources import ResourceError, load
+
+
+_SA_OBS = struct.Struct(">HHH")     # SaObsValue head: physio id, state, array length
+_SA_SPEC = struct.Struct(">HBBH")   # SaSpec: array size, sample size, significant bits, flags
+_SCALE16 = struct.Struct(">IIHH")   # ScaleRangeSpec16: lower/upper absolute (FLOAT-Type), lower/upper scaled
+
+
+@dataclass(frozen=True)
+class _Unit:
+    unit: str
+    factor: float
+    offset: float
+
+
+@dataclass
+class _WaveSpec:
+    period_s: float | None = None
+    significant_bits: int = 16
+    scale: tuple[float, float, int, int] | None = None
+
+
+def _hex_key(doc, key: str, section: str) -> int:
+    try:
+        return int(key, 16)
+    except ValueError:
+        raise ResourceError(doc.file, f"{section}.{key}", "must be a hexadecimal code like 0x4BB8") from None
+
+
+class IntelliVue(Codec):
+    name = "intellivue"
+    title = "Philips IntelliVue MP/MX (MIB/RS232 Data Export)"
+    role = "monitor"
+    link = LinkSettings(115200, 8, "N", 1)
+    metrics = ("hr", "spo2", "pr", "nibp_sys", "nibp_dia", "nibp_mean", "rr", "etco2", "temp")
+
+    poll_interval = 1.0
+    wave_period = 10.0
+    keepalive_interval = 5.0
+    association_timeout = 10.0
+    retry_after = 5.0
+    waves_enabled = True
+
+    def __init__(self, device: str | None = None) -> None:
+        super().__init__(device)
+        doc = load("devices/intellivue.toml")
+        metric_units = doc.section("metric_units")
+        self._metric_unit = {m: metric_units.text(m) for m in metric_units.keys()}
+        self._numerics: dict[int, str] = {}
+        for key, entry in doc.sections("numerics"):
+            metric = entry.text("metric", choices=tuple(self._metric_unit))
+            self._numerics[_hex_key(doc, key, "numerics")] = metric
+        self._units = {_hex_key(doc, k, "unit_codes"): _Unit(e.text("unit"), e.number("factor"), e.number("offset"))
+                       for k, e in doc.sections("unit_codes")}
+        self._waves = {_hex_key(doc, k, "waves"): e.text("wave") for k, e in doc.sections("waves")}
+        self._state_bits = [(_hex_key(doc, k, "measurement_state"), e.text("code"), e.text("text"),
+                             e.flag("status", False)) for k, e in doc.sections("measurement_state")]
+        self._state_mask = 0
+        for mask, *_ in self._state_bits:
+            self._state_mask |= mask
+        self._alert_types = {_hex_key(doc, k, "alert_types"): (e.text("priority", choices=("high", "medium", "low")),
+                                                                e.flag("technical"))
+                             for k, e in doc.sections("alert_types")}
+        self._deframer = w.Deframer(self.stats)
+        self._refused = False
+        self.session = "idle"
+        self._reset_session(0.0)
+
+    def _reset_session(self, now: float) -> None:
+        self.session = "idle"
+        self._invoke = 0
+        self._sent: dict[int, tuple[str, float]] = {}
+        self._next_poll = now
+        self._wave_renew = now
+        self._last_sent = now
+        self._last_heard = now
+        self._retry_at = now
+        self._wave_specs: dict[int, _WaveSpec] = {}
+        self._alarms: dict[tuple[int, int], DeviceAlarm] = {}
+        self._states: set[str] = set()
+        #: request kind -> latency (s) from the poll request to its decoded reply, for benchmarks
+        self.last_latency: dict[str, float] = {}
+
+    # ---- session ---------------------------------------------------------------------------------
+    def connected(self, now: float) -> list[DeviceEvent]:
+        self._deframer.reset()
+        self._reset_session(now)
+        self._associate(now)
+        return []
+
+    def _associate(self, now: float) -> None:
+        self.session = "associating"
+        self._last_heard = now
+        self._emit(w.association_request(), now)
+
+    def closing(self, now: float) -> None:
+        if self.session in ("associated", "polling"):
+            self._emit(w.RELEASE_REQUEST, now)
+            self.session = "releasing"
+
+    def _emit(self, user_data: bytes, now: float) -> None:
+        self._last_sent = now
+        self.send(w.frame(user_data))
+
+    def _request(self, kind: str, message_for: Callable[[int], bytes], now: float) -> None:
+        self._invoke = (self._invoke + 1) & 0xFFFF
+        self._sent[self._invoke] = (kind, now)
+        if len(self._sent) > 64:
+            self._sent.pop(next(iter(self._sent)))
+        self._emit(message_for(self._invoke), now)
+
+    def poll(self, now: float) -> list[DeviceEvent]:
+        if self.session in ("associating", "associated") and now - self._last_heard > self.retry_after:
+            self._associate(now)  # no answer: ask again
+        elif self.session == "waiting" and now >= self._retry_at:
+            self._associate(now)
+        elif self.session == "polling":
+            if now - self._last_heard > self.association_timeout:
+                self.stats.bad_frame(f"monitor silent for {self.association_timeout:g} s: associating again")
+                self._associate(now)
+                return self._drop_alarms(now)
+            if now >= self._next_poll:
+                self._next_poll = now + self.poll_interval
+                self._request("numerics", lambda i: w.ext_poll_request(i, i, w.NOM_MOC_VMO_METRIC_NU), now)
+                self._request("alarms", lambda i: w.ext_poll_request(i, i, w.NOM_MOC_VMO_AL_MON,
+                                                                     w.NOM_ATTR_GRP_AL_MON), now)
+            if self.waves_enabled and now >= self._wave_renew:
+                self._wave_renew = now + self.wave_period * 0.8
+                self._request("waves", lambda i: w.ext_poll_request(i, i, w.NOM_MOC_VMO_METRIC_SA_RT,
+                                                                    period_s=self.wave_period), now)
+            if now - self._last_sent >= self.keepalive_interval:
+                self._request("keepalive", lambda i: w.single_poll_request(i, i, w.NOM_MOC_VMS_MDS,
+                                                                           w.NOM_ATTR_GRP_SYS_PROD), now)
+        return []
+
+    # ---- receiving -------------------------------------------------------------------------------
+    def feed(self, data: bytes, now: float) -> list[DeviceEvent]:
+        self.stats.note_bytes(data)
+        events: list[DeviceEvent] = []
+        for user in self._deframer.feed(data):
+            self._last_heard = now
+            try:
+                events += self._message(user, now)
+            except (w.Malformed, struct.error, IndexError, ValueError) as exc:
+                self.stats.frames_ok -= 1
+                self.stats.bad_frame(f"message structure broken: {exc}")
+        return events
+
+    def _message(self, user: bytes, now: float) -> list[DeviceEvent]:
+        if not user:
+            raise w.Malformed("empty message")
+        kind = user[0]
+        if kind == w.AC_SPDU:
+            self.session = "associated"
+            return []
+        if kind == w.RF_SPDU:
+            self.session, self._retry_at = "waiting", now + self.retry_after
+            if self._refused:
+                return []
+            self._refused = True
+            return [DeviceStatus(now, self.device, "association_refused",
+                                 "Monitor refused the Data Export association (check its MIB port is set to "
+                                 "Data Export)", True, True)]
+        if kind == w.AB_SPDU:
+            self.session, self._retry_at = "waiting", now + 1.0
+            return self._drop_alarms(now)
+        if kind == w.FN_SPDU:
+            self._emit(w.RELEASE_RESPONSE, now)
+            self.session, self._retry_at = "waiting", now + 1.0
+            return self._drop_alarms(now)
+        if kind == w.DN_SPDU:
+            self.session = "idle"
+            return []
+        if kind != w.DATA_SPDU:
+            raise w.Malformed(f"unknown session message {kind:#04x}")
+        op = w.parse_data(user)
+        if op.ro_type == w.ROIV and op.command == w.CMD_CONFIRMED_EVENT_REPORT:
+            return self._event_report(op, now)
+        if op.ro_type in (w.RORS, w.RORLS) and op.command == w.CMD_CONFIRMED_ACTION:
+            return self._poll_result(op, now)
+        if op.ro_type == w.ROER:
+            self.stats.bad_field(f"monitor answered request {op.invoke_id} with error {op.error}")
+        return []
+
+    def _event_report(self, op: w.Operation, now: float) -> list[DeviceEvent]:
+        managed = op.body.take(6)
+        event_time, event_type = op.body.u32(), op.body.u16()
+        if event_type != w.NOM_NOTI_MDS_CREAT:
+            return []
+        self._emit(w.mds_create_result(op.invoke_id, managed, event_time), now)
+        events: list[DeviceEvent] = []
+        if self._refused:
+            self._refused = False
+            events.append(DeviceStatus(now, self.device, "association_refused",
+                                       "Monitor accepted the Data Export association", False, True))
+        self.session = "polling"
+        self._next_poll = now
+        self._wave_renew = now
+        return events
+
+    def _poll_result(self, op: w.Operation, now: float) -> list[DeviceEvent]:
+        reply = w.parse_poll_result(op.body)
+        if reply is None or reply.action != w.NOM_ACT_POLL_MDIB_DATA_EXT:
+            return []
+        sent = self._sent.get(op.invoke_id)
+        if sent is not None:
+            self.last_latency[sent[0]] = now - sent[1]
+        if reply.obj_code == w.NOM_MOC_VMO_METRIC_NU:
+            return self._numerics_from(reply, now)
+        if reply.obj_code == w.NOM_MOC_VMO_METRIC_SA_RT:
+            return self._waves_from(reply, now)
+        if reply.obj_code == w.NOM_MOC_VMO_AL_MON:
+            return self._alarms_from(reply, now)
+        return []
+
+    # ---- numerics --------------------------------------------------------------------------------
+    def _numerics_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
+        events: list[DeviceEvent] = []
+        flagged: set[str] = set()
+        for _handle, attributes in reply.objects:
+            for aid, value in attributes:
+                if aid == w.NOM_ATTR_NU_VAL_OBS:
+                    events += self._numeric(value, now, flagged)
+                elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
+                    count, length = value.u16(), value.u16()
+                    values = value.sub(length)
+                    for _ in range(count):
+                        events += self._numeric(values.sub(10), now, flagged)
+        return self._state_changes(flagged, now) + events
+
+    def _numeric(self, r: w.Reader, now: float, flagged: set[str]) -> list[DeviceEvent]:
+        physio, state, unit_code, raw = r.unpack(w.NU_OBS)
+        metric = self._numerics.get(physio)
+        if metric is None:
+            return []
+        if state & self._state_mask:
+            for mask, code, _text, status in self._state_bits:
+                if state & mask and status:
+                    flagged.add(code)
+            return []
+        value = w.float_type(raw)
+        if value is None:
+            return []
+        unit = self._units.get(unit_code)
+        if unit is None or unit.unit != self._metric_unit[metric]:
+            self.stats.bad_field(f"{metric}: unit code {unit_code:#06x} cannot be converted to "
+                                 f"{self._metric_unit[metric]}")
+            return []
+        value = value * unit.factor + unit.offset
+        return [Measurement(now, self.device, metric, round(value, 2), unit.unit)]
+
+    def _state_changes(self, flagged: set[str], now: float) -> list[DeviceEvent]:
+        texts = {code: text for _m, code, text, status in self._state_bits if status}
+        events: list[DeviceEvent] = []
+        for code in flagged - self._states:
+            events.append(DeviceStatus(now, self.device, code, texts[code], True, True))
+        for code in self._states - flagged:
+            events.append(DeviceStatus(now, self.device, code, texts[code], False, True))
+        self._states = set(flagged)
+        return events
+
+    # ---- waves -----------------------------------------------------------------------------------
+    def _waves_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
+        events: list[DeviceEvent] = []
+        for handle, attributes in reply.objects:
+            spec = self._wave_specs.get(handle)
+            if spec is None:
+                spec = self._wave_specs[handle] = _WaveSpec()
+            samples: list[tuple[int, w.Reader]] = []
+            for aid, v in attributes:
+                if aid == w.NOM_ATTR_SA_VAL_OBS:
+                    physio, state, length = v.unpack(_SA_OBS)
+                    if not state & 0xE000:  # invalid / questionable / unavailable
+                        samples.append((physio, v.sub(length)))
+                elif aid == w.NOM_ATTR_SA_SPECN:
+                    _size, _sample_bits, significant, _flags = v.unpack(_SA_SPEC)
+                    spec.significant_bits = significant or 16
+                elif aid == w.NOM_ATTR_SCALE_SPECN_I16:
+                    lo_raw, hi_raw, lo, hi = v.unpack(_SCALE16)
+                    lo_abs, hi_abs = w.float_type(lo_raw), w.float_type(hi_raw)
+                    spec.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
+                elif aid == w.NOM_ATTR_TIME_PD_SAMP:
+                    spec.period_s = v.u32() / w.RELATIVE_TIME_PER_S or None
+            for physio, array in samples:
+                wave = self._waves.get(physio)
+                if wave is None or not spec.period_s:
+                    continue
+                count = array.left() // 2
+                mask = (1 << spec.significant_bits) - 1
+                k, base = 1.0, 0.0
+                if spec.scale:
+                    lo_abs, hi_abs, lo, hi = spec.scale
+                    k = (hi_abs - lo_abs) / (hi - lo)
+                    base = lo_abs - lo * k
+                data = array.take(count * 2)
+                if count < 64:  # plain Python is quicker than numpy's set-up for short blocks
+                    values = tuple([base + (x & mask) * k for x in struct.unpack(f">{count}H", data)])
+                else:
+                    values = tuple(((np.frombuffer(data, dtype=">u2") & mask) * k + base).tolist())
+                events.append(Waveform(now, self.device, wave, values, round(1.0 / spec.period_s, 3)))
+        return events
+
+    # ---- alarms ----------------------------------------------------------------------------------
+    def _alarms_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
+        current: dict[tuple[int, int], DeviceAlarm] = {}
+        for _handle, attributes in reply.objects:
+            for aid, r in attributes:
+                if aid not in (w.NOM_ATTR_AL_MON_P_AL_LIST, w.NOM_ATTR_AL_MON_T_AL_LIST):
+                    continue
+                count, length = r.u16(), r.u16()
+                entries = r.sub(length)
+                for _ in range(count):
+                    source, code, al_type, _state = entries.u16(), entries.u16(), entries.u16(), entries.u16()
+                    entries.take(6)
+                    info_id, info_len = entries.u16(), entries.u16()
+                    info = entries.sub(info_len)
+                    if al_type == 0:
+                        continue
+                    priority, technical = self._alert_types.get(al_type, ("medium", al_type < 0x100))
+                    text = self._alarm_text(info_id, info) or (
+                        f"Monitor {'technical' if technical else 'patient'} alarm {source:#06x}/{code:#06x}")
+                    key = (source, code)
+                    current[key] = DeviceAlarm(now, self.device, f"{source:04x}:{code:04x}", text, priority, True)
+        events: list[DeviceEvent] = [a for k, a in current.items() if k not in self._alarms]
+        for key, alarm in self._alarms.items():
+            if key not in current:
+                events.append(DeviceAlarm(now, self.device, alarm.code, alarm.text, alarm.priority, False))
+        self._alarms = current
+        return events
+
+    @staticmethod
+    def _alarm_text(info_id: int, info: w.Reader) -> str:
+        if info_id != w.STR_ALMON_INFO or info.left() < 4:
+            return ""
+        info.u16()  # alarm instance number
+        length = info.u16()
+        raw = info.take(min(length, info.left()))
+        return raw.decode("utf-16-be", "replace").replace("\x00", "").strip()
+
+    def _drop_alarms(self, now: float) -> list[DeviceEvent]:
+        """The association ended: the monitor's alarms can no longer be seen, so they are cleared here and
+        the link state (silent/reconnecting) tells the alarm engine the monitor is not being watched."""
+        events: list[DeviceEvent] = [DeviceAlarm(now, self.device, a.code, a.text, a.priority, False)
+                                     for a in self._alarms.values()]
+        self._alarms = {}
+        return events

@@ -1,0 +1,46 @@
+"""Manual pump: the console works out the volume from what the nurse entered, and never claims control."""
+from __future__ import annotations
+
+import pytest
+
+from device_drivers.events import DeviceStatus
+from device_drivers.manual_pump import ManualPump
+from device_drivers.pump import PUMP_STATES, PumpControl, pump_control
+from tests.device_drivers.golden import of_type, values
+
+
+def test_manual_pump_is_manual_not_controllable():
+    assert pump_control(ManualPump()) is PumpControl.MANUAL
+
+
+def test_volume_follows_the_rates_the_nurse_entered_over_time():
+    pump = ManualPump()
+    pump.enter_rate(30.0, now=0.0)        # 30 mL/h
+    pump.start(now=0.0)
+    pump.enter_rate(60.0, now=600.0)      # 10 min at 30 mL/h = 5 mL, then 60 mL/h
+    pump.stop(now=900.0)                  # 5 min at 60 mL/h = 5 mL
+    pump.start(now=1800.0)                # a 15-minute pause counts nothing
+    assert pump.volume_infused(2100.0) == pytest.approx(15.0)   # + 5 min at 60 mL/h = 5 mL
+
+
+def test_counting_stops_at_the_volume_to_be_infused():
+    pump = ManualPump()
+    pump.enter_rate(60.0, 0.0)
+    pump.enter_vtbi(10.0, 0.0)
+    pump.start(0.0)
+    events = pump.poll(1200.0)            # 20 min at 60 mL/h would be 20 mL
+    assert values(events) == {"rate": 0.0, "volume_infused": 10.0, "state": PUMP_STATES["stopped"]}
+    assert [s.condition for s in of_type(events, DeviceStatus)] == ["vtbi_reached"]
+
+
+def test_running_pump_reports_rate_volume_and_state_like_a_connected_one():
+    pump = ManualPump()
+    pump.enter_rate(12.0, 0.0)
+    pump.start(0.0)
+    assert values(pump.poll(300.0)) == {"rate": 12.0, "volume_infused": 1.0, "state": PUMP_STATES["infusing"]}
+    assert pump.poll(300.5) == []          # at most one report a second
+
+
+def test_an_impossible_rate_is_refused():
+    with pytest.raises(ValueError):
+        ManualPump().enter_rate(-1, 0.0)

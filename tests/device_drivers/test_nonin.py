@@ -1,0 +1,119 @@
+"""Nonin DF7/DF8: the oximeter's bytes become SpO2 and pulse rate, bad bytes never become a value."""
+from __future__ import annotations
+
+from device_drivers.events import DeviceStatus, Measurement, Waveform
+from device_drivers.nonin import NoninDf7, NoninDf8
+from tests.device_drivers.golden import hex_bytes, hex_lines, of_type, values
+
+PACKET = "nonin_df7_packet_hr150_spo2_97.txt"
+
+
+def test_golden_df7_packet_gives_spo2_pulse_rate_and_pleth():
+    codec = NoninDf7()
+    events = codec.feed(hex_bytes(PACKET), now=100.0)
+    assert values(events) == {"pr": 150.0, "spo2": 97.0}
+    wave = of_type(events, Waveform)[0]
+    assert wave.wave == "pleth" and wave.rate_hz == 75.0 and len(wave.samples) == 25
+    assert wave.samples[0] == 0x1000 and wave.samples[2] == 0x106E
+    assert codec.stats.frames_ok == 25 and codec.stats.frames_bad == 0
+
+
+def test_df7_packet_fed_one_byte_at_a_time_decodes_the_same():
+    codec = NoninDf7()
+    events = []
+    for b in hex_bytes(PACKET):
+        events += codec.feed(bytes([b]), now=1.0)
+    assert values(events) == {"pr": 150.0, "spo2": 97.0}
+
+
+def test_df7_garbage_before_the_packet_is_skipped():
+    codec = NoninDf7()
+    events = codec.feed(bytes([0x11, 0xFE, 0x03]) + hex_bytes(PACKET), now=1.0)
+    assert values(events) == {"pr": 150.0, "spo2": 97.0}
+    assert codec.stats.garbage_bytes == 3
+
+
+def test_a_df7_packet_with_one_corrupt_checksum_gives_no_value():
+    frames = hex_lines(PACKET)
+    bad = bytearray(frames[2])
+    bad[4] ^= 0x01  # SpO2 frame's checksum off by one
+    frames[2] = bytes(bad)
+    codec = NoninDf7()
+    events = codec.feed(b"".join(frames), now=1.0)
+    assert of_type(events, Measurement) == []
+    assert codec.stats.frames_bad >= 1
+
+
+def test_a_df7_packet_with_a_flipped_data_bit_gives_no_value():
+    frames = hex_lines(PACKET)
+    bad = bytearray(frames[1])
+    bad[3] ^= 0x04  # HR LSB changed, checksum left as it was
+    frames[1] = bytes(bad)
+    assert of_type(NoninDf7().feed(b"".join(frames), 1.0), Measurement) == []
+
+
+def test_df7_recovers_on_the_next_good_packet_after_corruption():
+    frames = hex_lines(PACKET)
+    broken = frames[:10] + [b"\x82\x00"] + frames[12:]
+    codec = NoninDf7()
+    events = codec.feed(b"".join(broken) + hex_bytes(PACKET), now=1.0)
+    assert values(events) == {"pr": 150.0, "spo2": 97.0}
+    assert len(of_type(events, Measurement)) == 2  # only the intact packet
+
+
+def test_df7_sensor_off_is_a_device_state_not_a_value():
+    frames = hex_lines(PACKET)
+    off = []
+    for f in frames:  # set SNSD (0x40) in every status byte and fix the checksum by hand: +0x40
+        off.append(bytes([f[0] | 0x40, f[1], f[2], f[3], (f[4] + 0x40) & 0xFF]))
+    codec = NoninDf7()
+    events = codec.feed(b"".join(off), now=5.0)
+    assert of_type(events, Measurement) == []
+    status = of_type(events, DeviceStatus)
+    assert [(s.condition, s.active) for s in status] == [("sensor_disconnected", True)]
+    events = codec.feed(hex_bytes(PACKET), now=6.0)
+    assert ("sensor_disconnected", False) in [(s.condition, s.active) for s in of_type(events, DeviceStatus)]
+    assert values(events) == {"pr": 150.0, "spo2": 97.0}
+
+
+# DF8: status1, HR bits 6-0, SpO2, status2. Worked by hand:
+# HR 72 = 0b0_1001000 -> bits 8-7 = 0 -> status 0x80, LSB 0x48; SpO2 98 = 0x62.
+DF8_HR72_SPO2_98 = bytes.fromhex("80 48 62 00")
+# HR 200 = 0b1_1001000 -> bits 8-7 = 01 -> status 0x81, LSB 0x48; SpO2 95 = 0x5F.
+DF8_HR200_SPO2_95 = bytes.fromhex("81 48 5F 00")
+# Sensor disconnected (0x40) with missing HR 511 (bits 8-7 = 11) and missing SpO2 127.
+DF8_SENSOR_OFF = bytes.fromhex("C3 7F 7F 00")
+
+
+def test_golden_df8_frames():
+    codec = NoninDf8()
+    assert codec.feed(DF8_HR72_SPO2_98, 1.0) == []  # the first frame only establishes sync
+    assert values(codec.feed(DF8_HR72_SPO2_98, 2.0)) == {"pr": 72.0, "spo2": 98.0}
+    assert values(codec.feed(DF8_HR200_SPO2_95, 3.0)) == {"pr": 200.0, "spo2": 95.0}
+
+
+def test_df8_sensor_off_reports_state_and_no_value():
+    codec = NoninDf8()
+    codec.feed(DF8_SENSOR_OFF, 1.0)
+    events = codec.feed(DF8_SENSOR_OFF, 2.0)
+    assert of_type(events, Measurement) == []
+    assert [s.condition for s in of_type(events, DeviceStatus)] == ["sensor_disconnected"]
+
+
+def test_a_df8_frame_with_a_high_bit_in_a_data_byte_is_rejected_and_values_resume_after_resync():
+    codec = NoninDf8()
+    codec.feed(DF8_HR72_SPO2_98, 1.0)
+    corrupt = bytes.fromhex("80 48 E2 00")  # SpO2 byte has bit 7 set: cannot be a DF8 frame
+    assert codec.feed(corrupt, 2.0) == []
+    assert codec.stats.frames_bad >= 1
+    assert codec.feed(DF8_HR72_SPO2_98, 3.0) == []  # sync again first
+    assert values(codec.feed(DF8_HR72_SPO2_98, 4.0)) == {"pr": 72.0, "spo2": 98.0}
+
+
+def test_df7_stream_fed_to_the_df8_decoder_never_gives_a_value():
+    codec = NoninDf8()
+    stream = hex_bytes(PACKET) * 6
+    events = []
+    for k in range(0, len(stream), 40):  # continuous line, read every 50 ms as the transport does
+        events += codec.feed(stream[k:k + 40], 1.0 + k / 40 * 0.05)
+    assert of_type(events, Measurement) == []
