@@ -18,7 +18,9 @@ from console.records.database import Database, open_database
 from console.records.vitals import VitalsRecorder
 from device_drivers import registry
 from device_drivers.events import LinkState
+from console.pump_follower import PumpFollower
 from device_drivers.pty_server import PtyServer
+from device_drivers.pump import PumpCommandResult, PumpControl, pump_control
 from device_drivers.transport import SerialLink
 
 
@@ -64,6 +66,8 @@ class Console:
     window: object = None
     session_panel: object = None
     records_panel: object = None
+    codecs: dict = field(default_factory=dict)
+    pump_follower: object = None
     alarms: object = None
     storage_problems: object = None
     temp_dir: str | None = None
@@ -78,6 +82,11 @@ class Console:
         self._last_link[event.device] = (event.state, event.detail.split(":")[0])
         self.audit.append("device_link", {"device": event.device, "state": event.state, "port": event.port,
                                           "detail": event.detail}, t=event.t)
+
+    def record_pump_command(self, event) -> None:
+        """What the console told the pump to do and what the pump answered: part of the infusion record."""
+        if isinstance(event, PumpCommandResult):
+            self.audit.append("pump_command", event.to_json(), t=event.t, actor="console")
 
     def stop(self) -> None:
         """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
@@ -97,27 +106,45 @@ class Console:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
+#: the demo's bed: role, driver, and the scenario each simulator plays for `demo --scenario S`
+DEMO_BED = (("monitor", "intellivue"), ("oximeter", "masimo-ascii"), ("pump", "ne1000"))
+
+
 def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:
-    """Simulated devices on real ptys, so the demo exercises the same serial path as a real bed."""
+    """Simulated devices on real ptys, so the demo exercises the same serial path as a real bed.
+
+    Each simulator plays `scenario` when it knows it (the oximeter and monitor both desaturate), else normal."""
     specs, servers = [], []
-    for role, driver in (("oximeter", "masimo-ascii"),):
-        model_cls = registry.simulator_class(driver)
-        model = model_cls(scenario if scenario in model_cls.scenarios else "normal", start=time.time())
-        server = PtyServer(model).start()
-        servers.append(server)
-        specs.append(DeviceSpec(role, driver, server.port))
+    try:
+        for role, driver in DEMO_BED:
+            model_cls = registry.simulator_class(driver)
+            model = model_cls(scenario if scenario in model_cls.scenarios else "normal", start=time.time())
+            server = PtyServer(model).start()
+            servers.append(server)
+            specs.append(DeviceSpec(role, driver, server.port))
+    except Exception:
+        for server in servers:
+            server.stop()
+        raise
     return specs, servers
 
 
 def install_console_alarms(console: "Console", desk) -> None:
-    """The alarm engine, fed by the hub, the session and storage failures; its bar and history in the window."""
+    """The alarm engine, fed by the hub, the session and storage failures; its bar and history in the window.
+
+    With a controllable pump the respiratory interlock stops it itself; with any other it tells the nurse to."""
     from PySide6.QtCore import QObject, Signal
 
-    from console.alarm_wiring import install_alarms
+    from console.alarm_wiring import install_alarms, pump_stopper
 
+    pump = console.codecs.get("pump")
+    controllable = pump is not None and pump_control(pump) is PumpControl.CONTROLLABLE
     alarms = install_alarms(console, user=lambda: desk.user.name if desk.user else None,
                             session_id=lambda: desk.session.session_id if desk.session else None,
-                            verify_pin=lambda u, p: desk.staff.authenticate(u, p, now=time.time()))
+                            verify_pin=lambda u, p: desk.staff.authenticate(u, p, now=time.time()),
+                            pump_intent=pump_stopper(pump) if controllable else None)
+    if pump is not None:
+        alarms.engine.set_pump(pump.device, pump_control(pump))
     desk.session_listeners.append(alarms.engine.on_session_event)
 
     class _StorageRelay(QObject):  # storage failures arrive on worker threads; the engine lives on the GUI's
@@ -127,6 +154,14 @@ def install_console_alarms(console: "Console", desk) -> None:
     relay.failed.connect(lambda message: alarms.engine.storage_failed(time.time(), message))
     console.storage_problems.listeners.append(relay.failed.emit)
     console.alarms = alarms
+
+
+def open_device_setup(console: "Console") -> None:
+    """The biomed's device set-up, for this bed's configuration file; changes apply at the next start."""
+    from console.ui.device_setup import DeviceSetupDialog
+    dialog = DeviceSetupDialog(console.data_dir, parent=console.window)
+    dialog.setWindowTitle("Devices — changes apply when the console is next started")
+    dialog.exec()
 
 
 def seed_demo_staff(staff) -> str:
@@ -159,9 +194,12 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
     database.check_in_background(problems.report)
     hub.add_thread_sink(lambda e: recorder.submit(e) if hasattr(e, "metric") else None)
     hub.device_event.connect(console.record_link)
+    hub.device_event.connect(console.record_pump_command)
     for spec in devices:
         codec = registry.codec_class(spec.driver)(spec.role)
-        hub.add_link(SerialLink(spec.port, codec, hub.post, settings=spec.settings))
+        console.codecs[spec.role] = codec
+        if getattr(codec, "needs_link", True):
+            hub.add_link(SerialLink(spec.port, codec, hub.post, settings=spec.settings))
     if with_window:
         from console.ui.main_window import MainWindow
         window = MainWindow(catalog, demo=demo)
@@ -181,10 +219,18 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             panel.refresh()
         window.add_side_panel(panel, "Session")
         console.session_panel = panel
+        pump = console.codecs.get("pump")
+        if pump is not None and pump_control(pump) is PumpControl.CONTROLLABLE:
+            desk = panel.desk
+            follower = PumpFollower(pump, lambda: desk.session.state.order["total_ml"]
+                                    if desk.session and desk.session.state.order else None)
+            desk.session_listeners.append(follower.on_session_event)
+            console.pump_follower = follower
         from console.ui.records_panel import RecordsPanel
         console.records_panel = RecordsPanel(database, export_dir=path / "exports")
         window.add_side_panel(console.records_panel, "Records")
         install_console_alarms(console, panel.desk)
+        window.add_header_button("Devices…", lambda: open_device_setup(console))
     recorder.start()
     hub.start()
     return console

@@ -18,8 +18,17 @@ def add_gui_arguments(parser) -> None:
 
 
 def configured_devices(directory: Path):
-    """This bed's device list, or None when nothing is configured yet."""
-    return None
+    """This bed's device list, or None when nothing is configured yet. A configuration file with any
+    mistake stops the start with the field named: the console never runs on half a configuration."""
+    from console import device_config
+    from console.app import DeviceSpec
+
+    config = device_config.load(directory)
+    if config is None or not config.assignments:
+        return None
+    specs = [DeviceSpec(role, driver, url, link) for role, driver, url, link in device_config.links_to_open(config)]
+    specs += [DeviceSpec(a.role, a.driver, None) for a in config.assignments.values() if not a.needs_link]
+    return specs
 
 
 def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
@@ -41,6 +50,7 @@ def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
             sim.stop()
         raise
     window = console.window
+    window.setGeometry(app.primaryScreen().availableGeometry())  # the console owns the bedside screen
     window.show()
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     signal.signal(signal.SIGINT, lambda *_: app.quit())

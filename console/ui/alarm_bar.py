@@ -19,7 +19,7 @@ from console.alarms.alarm_config import AlarmConfig, VisualSignal
 from console.alarms.interlock import KEY as INTERLOCK_KEY
 from console.ui import style
 
-MAX_ROWS = 4
+MAX_ROWS = 3  # more would push the vitals off a 1080-line screen; the rest are counted below
 DARK = "#1b2330"
 TAGS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 

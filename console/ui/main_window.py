@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer, Qt
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton,
+                               QScrollArea, QTabWidget, QVBoxLayout, QWidget)
 
 from console.metric_catalog import Catalog
 from console.ui import style
@@ -14,6 +14,8 @@ from console.ui.trend_view import TrendView
 from console.ui.vital_tile import VitalTile
 from device_drivers.events import LinkState, Measurement
 
+TILE_COLUMNS = 4
+TREND_MIN_HEIGHT = 270  # three plots stay readable even when the alarm bar is full
 REFRESH_MS = 200  # tiles and trend redraw at 5 Hz, whatever the sample rate (design: never per sample)
 
 
@@ -35,7 +37,8 @@ class MainWindow(QMainWindow):
         self.alarm_slot = QVBoxLayout()
         outer.addLayout(self.alarm_slot)
 
-        header = QHBoxLayout()
+        self.metric_source: dict[str, tuple[str, float]] = {}
+        header = self.header = QHBoxLayout()
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
         self.patient_label.setStyleSheet("font-size: 20px; font-weight: bold;")
         self.clock = QLabel()
@@ -46,7 +49,7 @@ class MainWindow(QMainWindow):
 
         body = QHBoxLayout()
         self.trend = TrendView(catalog)
-        body.addWidget(self.trend, 5)
+        vitals = QVBoxLayout()  # numbers first (what the nurse reads at a glance), the trend beneath
         tiles_box = QWidget()
         self.tiles_grid = QGridLayout(tiles_box)
         self.tiles_grid.setContentsMargins(0, 0, 0, 0)
@@ -59,7 +62,10 @@ class MainWindow(QMainWindow):
                 self.tile_for_metric[m] = tile
             tile.setVisible(spec.always_shown)
         self._relayout_tiles()
-        body.addWidget(tiles_box, 4)
+        self.trend.setMinimumHeight(TREND_MIN_HEIGHT)
+        vitals.addWidget(tiles_box, 0)
+        vitals.addWidget(self.trend, 1)
+        body.addLayout(vitals, 7)
         self.side = QTabWidget()
         self.side.setVisible(False)
         self.side.setMinimumWidth(540)
@@ -77,11 +83,17 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _relayout_tiles(self) -> None:
+        """Tiles fill rows of TILE_COLUMNS in screen order; a group tile (NIBP sys/dia (mean)) takes two cells."""
         visible = [t for t in self.tiles.values() if not t.isHidden() or t.spec.always_shown]
         for tile in self.tiles.values():
             self.tiles_grid.removeWidget(tile)
-        for i, tile in enumerate(visible):
-            self.tiles_grid.addWidget(tile, i // 2, i % 2)
+        row = col = 0
+        for tile in visible:
+            span = 2 if len(tile.spec.metrics) > 1 else 1
+            if col + span > TILE_COLUMNS:
+                row, col = row + 1, 0
+            self.tiles_grid.addWidget(tile, row, col, 1, span)
+            col += span
 
     def shutdown(self) -> None:
         """Stop every timer of the window and its panels, before the records they read are closed."""
@@ -94,11 +106,20 @@ class MainWindow(QMainWindow):
         self.alarm_slot.addWidget(widget)
 
     def add_side_panel(self, widget: QWidget, title: str) -> None:
-        self.side.addTab(widget, title)
+        """A tab beside the vitals. It scrolls rather than grow the window past a 1080-line screen when the
+        alarm bar is full."""
+        area = QScrollArea()
+        area.setWidget(widget)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.side.addTab(area, title)
         self.side.setVisible(True)
 
     # --- data in (GUI thread)
     def on_measurement(self, m: Measurement) -> None:
+        if not self._from_shown_source(m):
+            return
         tile = self.tile_for_metric.get(m.metric)
         if tile is not None:
             tile.set_value(m.metric, m.value, m.t)
@@ -106,6 +127,23 @@ class MainWindow(QMainWindow):
                 tile.setVisible(True)
                 self._relayout_tiles()
         self.trend.add(m.metric, m.t, m.value)
+
+    def _from_shown_source(self, m: Measurement) -> bool:
+        """One device per metric on screen (a monitor and an oximeter both send SpO2): the first to send it
+        keeps it while its value is fresh; if it goes stale, another device's value takes over. Every
+        source is still recorded and checked by the alarm engine."""
+        current = self.metric_source.get(m.metric)
+        info = self.catalog.metrics.get(m.metric)
+        if current is not None and current[0] != m.device and info is not None and m.t - current[1] < info.fresh_s:
+            return False
+        self.metric_source[m.metric] = (m.device, m.t)
+        return True
+
+    def add_header_button(self, text: str, callback) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(callback)
+        self.header.insertWidget(self.header.count() - 1, button)
+        return button
 
     def on_device_event(self, event) -> None:
         if isinstance(event, LinkState):

@@ -94,14 +94,14 @@ class VitalTile(QFrame):
                  for info in self.infos]
         if len(parts) == 3:  # sys/dia (mean)
             return f"{parts[0]}/{parts[1]} ({parts[2]})", \
-                f"{parts[0]}/{parts[1]} <span style='font-size:36px'>({parts[2]})</span>"
+                f"{parts[0]}/{parts[1]} <span style='font-size:32px'>({parts[2]})</span>"
         text = "/".join(parts)
         return text, text
 
     def _paint_value(self, text: tuple[str, str] | str, colour: str) -> None:
         plain, rich = (text, text) if isinstance(text, str) else text
         self.shown = plain
-        size = 72 if len(self.infos) == 1 else 56
+        size = 64 if len(self.infos) == 1 else 52
         self.value.setText(f"<span style='color:{colour}; font-size:{size}px; font-weight:bold'>{rich}</span>")
 
 

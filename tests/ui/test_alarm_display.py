@@ -1,6 +1,8 @@
 """The alarm on screen, for real: IEC colours and flash rates measured on the widgets, tiles, buttons, history."""
 from __future__ import annotations
 
+from console.ui.alarm_bar import MAX_ROWS
+
 import time
 
 import pytest
@@ -132,9 +134,9 @@ def test_a_technical_alarm_keeps_a_row_when_limit_alarms_fill_the_bar(qtbot, scr
     feed(system, clock, "nibp_sys", 200)
     feed(system, clock, "nibp_dia", 110)
     shown = [r.alarm.key for r in system.bar.rows if r.isVisible()]
-    assert len(system.engine.alarms()) == 8 and len(shown) == 4
+    assert len(system.engine.alarms()) == 8 and len(shown) == MAX_ROWS
     assert shown[-1] == "tech:status:oximeter:interference"  # low priority, yet on the bar
-    assert system.bar.more.isVisible() and "4 more" in system.bar.more.text()
+    assert system.bar.more.isVisible() and f"{8 - MAX_ROWS} more" in system.bar.more.text()
 
 
 def test_the_big_buttons_acknowledge_and_pause_with_the_users_name(qtbot, screen):
