@@ -71,9 +71,13 @@ class DoseOrder:
 
 
 def round_to_resolution(value: float, resolution: float) -> float:
-    """Round half-up to a multiple of the pump resolution (decimal arithmetic: 2.25 -> 2.3, not 2.2)."""
+    """Round half-up to a multiple of the pump resolution (decimal arithmetic: 2.25 -> 2.3, not 2.2).
+
+    The value is first cut to 9 decimals: it comes from decimal entries (0.3 mg/kg/h x 21 kg / 2 mg/mL =
+    3.15 exactly) that binary floats carry as 3.1499999999999995, and a pharmacist rounds 3.15 up."""
     step = Decimal(str(resolution))
-    steps = (Decimal(repr(value)) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    exact = Decimal(repr(value)).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
+    steps = (exact / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return float(steps * step)
 
 

@@ -121,3 +121,10 @@ def test_a_zero_or_negative_dose_is_refused(amount):
 def test_a_continuous_infusion_cannot_be_ordered_beyond_72_hours():
     with pytest.raises(DoseError, match="duration"):
         compute_order(CONFIG, "continuous", 70, duration_min=73 * 60)
+
+
+def test_a_rate_that_is_exactly_half_a_step_rounds_up_despite_binary_floats():
+    """Found by hypothesis: 0.3 mg/kg/h x 21 kg / 2 mg/mL is 3.15 mL/h, which a float holds as 3.1499..."""
+    order = compute_order(CONFIG, "continuous", 21.0, amount=0.3, concentration=2.0, duration_min=60)
+    assert order.rate_ml_per_h == pytest.approx(3.2)
+    assert round_to_resolution(0.3 * 21 / 2 - 4e-16, 0.1) == pytest.approx(3.2)
