@@ -26,6 +26,7 @@ from console.ui import style
 from console.ui.session_style import BIG_BUTTON, ERROR_TEXT, GO_BUTTON, SEVERITY, STOP_BUTTON
 
 POLL_MS = 1000
+MESSAGE_S = 20  # how long "Pump started — recorded ..." stays
 #: The kind of the audit event written for every tap (when the panel is given an audit log); payload
 #: {"device": str, "entries": [{"what": "rate"|"vtbi"|"start"|"stop", "value": mL/h, mL or null}]}.
 ENTRY_KIND = "pump.manual_entry"
@@ -38,6 +39,11 @@ class EntryRefused(ValueError):
 
 def ml(value: float) -> str:
     return f"{value:.1f}"
+
+
+def unbroken_units(text: str) -> str:
+    """Keep '52.5 mL/h' on one line: wrapped as 'mL/' and 'h' it reads as a different unit."""
+    return text.replace(" mL/h", "\u00a0mL/\u2060h").replace(" mL", "\u00a0mL")
 
 
 def clock_text(t: float) -> str:
@@ -125,6 +131,7 @@ class ManualPumpPanel(QWidget):
         self.pump, self.post, self.clock = pump, post, clock
         self.user = user if user is not None else (lambda: None)
         self.audit, self.session_id = audit, session_id
+        self.message_expires: float | None = None
         limits = entry_limits()
         self.setStyleSheet(style.STYLESHEET)
         box = QVBoxLayout(self)
@@ -293,6 +300,9 @@ class ManualPumpPanel(QWidget):
         self.refresh()
 
     def say(self, text: str, severity: str) -> None:
+        """A refusal stays until the next tap; a confirmation fades after MESSAGE_S, so an old 'Pump started'
+        is never read beside a pump that has since reached its volume."""
+        self.message_expires = self.clock() + MESSAGE_S if severity == "ok" else None
         text = text[:1].upper() + text[1:]
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {SEVERITY[severity]}; font-size: 18px; font-weight: bold;")
@@ -319,11 +329,14 @@ class ManualPumpPanel(QWidget):
 
     def refresh(self) -> None:
         now = self.clock()
+        if self.message_expires is not None and now > self.message_expires:
+            self.message.clear()
+            self.message_expires = None
         severity, headline, detail = self.status_text(now)
         colour = {"ok": style.OK, "warn": style.WARN, "info": style.TEXT}[severity]
-        self.status.setText(headline)
+        self.status.setText(unbroken_units(headline))
         self.status.setStyleSheet(f"font-size: 26px; font-weight: bold; color: {colour};")
-        self.status_detail.setText(detail)
+        self.status_detail.setText(unbroken_units(detail))
         self.status_detail.setStyleSheet(f"font-size: 19px; color: {colour};")
         self.status_box.setStyleSheet(f"QFrame {{ background: {style.PANEL}; border: 2px solid {colour}; "
                                       "border-radius: 8px; } QLabel { border: none; }")

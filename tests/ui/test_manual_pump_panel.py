@@ -131,7 +131,7 @@ def test_counting_stops_at_the_volume_to_be_infused_and_the_nurse_is_told_to_che
     assert values(posted) == {"rate": 0.0, "volume_infused": 10.0, "state": PUMP_STATES["stopped"]}
     assert [s.condition for s in posted if isinstance(s, DeviceStatus)] == ["vtbi_reached"]
     assert bed.panel.status.text() == "Volume to be infused reached — check the pump"
-    assert "10.0 of 10.0 mL infused" in bed.panel.status_detail.text()
+    assert bed.panel.status_detail.text().replace("\u00a0", " ") == "10.0 of 10.0 mL infused (computed from your entries)"
 
 
 def test_after_the_volume_is_reached_a_new_volume_and_start_resume_counting(bed):
@@ -321,3 +321,16 @@ def test_screenshot_nothing_is_clipped_when_the_volume_is_reached_and_an_entry_r
         assert label.height() >= label.heightForWidth(label.width()), f"clipped: {label.text()!r}"
     for button in (bed.panel.start_button, bed.panel.stop_button, bed.panel.change_button):
         assert button.height() >= 56, "a touch target a gloved finger can hit"
+
+
+def test_a_confirmation_fades_but_a_refusal_stays_until_the_next_tap(bed):
+    bed.type(rate="60", vtbi="10")
+    bed.tap(bed.panel.start_button)
+    assert "Pump started" in bed.panel.message.text()
+    bed.clock.advance(seconds=30)
+    bed.tick()
+    assert bed.panel.message.text() == ""
+    bed.tap(bed.panel.start_button)
+    bed.clock.advance(minutes=30)
+    bed.tick()
+    assert "already recorded as running" in bed.panel.message.text()
