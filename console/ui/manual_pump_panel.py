@@ -132,7 +132,6 @@ class ManualPumpPanel(QWidget):
         self.user = user if user is not None else (lambda: None)
         self.audit, self.session_id = audit, session_id
         self.message_expires: float | None = None
-        limits = entry_limits()
         self.setStyleSheet(style.STYLESHEET)
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 8, 8, 8)
