@@ -12,8 +12,11 @@ follows from it arithmetically; it knows nothing the pump did not tell the nurse
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
+import resources
 from device_drivers.codec import Codec, LinkSettings
 from device_drivers.events import DeviceEvent, DeviceStatus, Measurement
 from device_drivers.pump import PUMP_STATES, STATE_UNIT, PumpControl
@@ -25,6 +28,23 @@ class Entry:
     t: float
     what: str      # "rate" | "vtbi" | "start" | "stop"
     value: float | None = None
+    by: str | None = None   # who keyed it in
+
+
+@dataclass(frozen=True)
+class EntryLimits:
+    """What a pump can be programmed to (resources/devices/manual_pump.toml): beyond it, a typing error."""
+    rate_max_ml_per_h: float
+    rate_step_ml_per_h: float
+    vtbi_max_ml: float
+
+
+@lru_cache(maxsize=1)
+def entry_limits() -> EntryLimits:
+    doc = resources.load("devices/manual_pump.toml").section("entry")
+    return EntryLimits(doc.number("rate_max_ml_per_h", min=1, max=10000),
+                       doc.number("rate_step_ml_per_h", min=0.001, max=10),
+                       doc.number("vtbi_max_ml", min=1, max=100000))
 
 
 class ManualPump(Codec):
@@ -49,34 +69,37 @@ class ManualPump(Codec):
         self._vtbi_reported = False
 
     # ---- what the nurse enters --------------------------------------------------------------------
-    def enter_rate(self, ml_per_h: float, now: float) -> list[DeviceEvent]:
-        if not 0 <= ml_per_h <= 2000:
-            raise ValueError(f"rate {ml_per_h} mL/h is not a pump rate (0 to 2000 mL/h)")
+    def enter_rate(self, ml_per_h: float, now: float, by: str | None = None) -> list[DeviceEvent]:
+        top = entry_limits().rate_max_ml_per_h
+        if not (isinstance(ml_per_h, (int, float)) and math.isfinite(ml_per_h) and 0 <= ml_per_h <= top):
+            raise ValueError(f"rate {ml_per_h} mL/h is not a pump rate (0 to {top:g} mL/h)")
         self._close_stretch(now)
         self.rate = float(ml_per_h)
-        self.entries.append(Entry(now, "rate", self.rate))
+        self.entries.append(Entry(now, "rate", self.rate, by))
         return self._report(now, force=True)
 
-    def enter_vtbi(self, ml: float | None, now: float) -> list[DeviceEvent]:
-        if ml is not None and ml <= 0:
-            raise ValueError("the volume to be infused must be more than 0 mL (or none)")
-        self.vtbi = ml
+    def enter_vtbi(self, ml: float | None, now: float, by: str | None = None) -> list[DeviceEvent]:
+        top = entry_limits().vtbi_max_ml
+        if ml is not None and not (isinstance(ml, (int, float)) and math.isfinite(ml) and 0 < ml <= top):
+            raise ValueError(f"the volume to be infused must be more than 0 and at most {top:g} mL (or none)")
+        self._close_stretch(now)
+        self.vtbi = None if ml is None else float(ml)
         self._vtbi_reported = False
-        self.entries.append(Entry(now, "vtbi", ml))
+        self.entries.append(Entry(now, "vtbi", self.vtbi, by))
         return self._report(now, force=True)
 
-    def start(self, now: float) -> list[DeviceEvent]:
+    def start(self, now: float, by: str | None = None) -> list[DeviceEvent]:
         if not self.running:
             self.running = True
             self._since = now
-            self.entries.append(Entry(now, "start"))
+            self.entries.append(Entry(now, "start", by=by))
         return self._report(now, force=True)
 
-    def stop(self, now: float) -> list[DeviceEvent]:
+    def stop(self, now: float, by: str | None = None) -> list[DeviceEvent]:
         self._close_stretch(now)
         if self.running:
             self.running = False
-            self.entries.append(Entry(now, "stop"))
+            self.entries.append(Entry(now, "stop", by=by))
         return self._report(now, force=True)
 
     # ---- arithmetic ------------------------------------------------------------------------------

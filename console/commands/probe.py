@@ -24,8 +24,9 @@ HELP = "decode a live port with a driver and print the values"
 
 def add_arguments(parser) -> None:
     parser.add_argument("--driver", required=True, metavar="D", help="driver name (see `bedside-console drivers`)")
-    parser.add_argument("--port", required=True, metavar="URL",
-                        help="serial port or pyserial URL: /dev/ttyUSB0, COM3, /dev/pts/3, socket://host:port")
+    parser.add_argument("--port", metavar="URL",
+                        help="serial port or pyserial URL: /dev/ttyUSB0, COM3, /dev/pts/3, socket://host:port "
+                             "(required)")
     parser.add_argument("--baud", type=int, metavar="N", help="override the driver's default baud rate")
     parser.add_argument("--seconds", type=float, default=10.0, metavar="S", help="how long to listen (default 10)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -36,6 +37,13 @@ def run(args) -> int:
         codec = registry.codec_class(args.driver)()
     except registry.UnknownDriver as exc:
         raise UserError(f"{exc} (see `bedside-console drivers`)") from None
+    if not getattr(codec, "needs_link", True):
+        raise UserError(f"{args.driver} has no port: the nurse keys in the pump's settings on the screen")
+    if not args.port:
+        missing = UserError("--port is required: the serial port the device is on (`bedside-console ports` "
+                            "lists them)")
+        missing.exit_code = 2  # a usage error, as argparse would have said
+        raise missing
     if args.seconds <= 0:
         raise UserError("--seconds must be more than 0")
     settings = codec.link

@@ -44,3 +44,35 @@ def test_running_pump_reports_rate_volume_and_state_like_a_connected_one():
 def test_an_impossible_rate_is_refused():
     with pytest.raises(ValueError):
         ManualPump().enter_rate(-1, 0.0)
+
+
+@pytest.mark.parametrize("ml", [float("nan"), float("inf"), 0, -5, 1000.1])
+def test_an_impossible_volume_to_be_infused_is_refused(ml):
+    pump = ManualPump()
+    with pytest.raises(ValueError):
+        pump.enter_vtbi(ml, 0.0)
+    assert pump.vtbi is None and pump.entries == []
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), 1000.0])
+def test_a_rate_no_pump_can_be_set_to_is_refused(rate):
+    with pytest.raises(ValueError):
+        ManualPump().enter_rate(rate, 0.0)
+
+
+def test_each_entry_keeps_who_keyed_it_in():
+    pump = ManualPump()
+    pump.enter_rate(30.0, 0.0, by="Nina Nurse")
+    pump.start(0.0, by="Nina Nurse")
+    pump.stop(60.0, by="Noah Nurse")
+    assert [(e.what, e.by) for e in pump.entries] == [("rate", "Nina Nurse"), ("start", "Nina Nurse"),
+                                                      ("stop", "Noah Nurse")]
+
+
+def test_a_new_volume_entered_after_the_old_one_was_reached_counts_only_from_then_on():
+    pump = ManualPump()
+    pump.enter_rate(60.0, 0.0)
+    pump.enter_vtbi(10.0, 0.0)
+    pump.start(0.0)
+    pump.enter_vtbi(20.0, 900.0)          # the 10 mL were reached at 600 s: the pump stood still until 900 s
+    assert pump.volume_infused(1200.0) == pytest.approx(15.0)
