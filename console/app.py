@@ -226,6 +226,12 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
                                     if desk.session and desk.session.state.order else None)
             desk.session_listeners.append(follower.on_session_event)
             console.pump_follower = follower
+        elif pump is not None and pump_control(pump) is PumpControl.MANUAL:
+            from console.ui.manual_pump_panel import ManualPumpPanel
+            desk = panel.desk
+            window.add_side_panel(ManualPumpPanel(
+                pump, hub.post, user=lambda: desk.user.name if desk.user else None, audit=audit,
+                session_id=lambda: desk.session.session_id if desk.session else None), "Pump")
         from console.ui.records_panel import RecordsPanel
         console.records_panel = RecordsPanel(database, export_dir=path / "exports")
         window.add_side_panel(console.records_panel, "Records")

@@ -1,0 +1,80 @@
+"""The composition root puts the parts together the way a bed is set up: controllable pump, manual pump."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from console.app import DeviceSpec, build_console
+from device_drivers.pty_server import PtyServer
+from device_drivers.simulators.ne1000 import Ne1000Simulator
+
+
+@pytest.fixture
+def pump_bed(qtbot, tmp_path):
+    server = PtyServer(Ne1000Simulator("normal", start=time.time())).start()
+    console = build_console(str(tmp_path / "data"), [DeviceSpec("pump", "ne1000", server.port)], demo=False)
+    qtbot.addWidget(console.window)
+    yield console, server
+    console.stop()
+    server.stop()
+
+
+def run_session_to_infusion(desk):
+    """A nurse takes a 70 kg patient through checklist, order and double check, and starts the infusion."""
+    now = desk.clock
+    admin = desk.staff.create_first_admin("admin", "Ada Admin", "2580", now=now())
+    desk.staff.create("nina", "Nina Nurse", "nurse", "4711", by=admin, now=now())
+    desk.staff.create("noah", "Noah Nurse", "nurse", "5822", by=admin, now=now())
+    desk.login("nina", "4711")
+    desk.start_session(desk.create_patient("MRN-1", "Pat Pump", "1970-01-01", ""))
+    desk.accept_weight(70.0, date.today())
+    session, nurse = desk.session, desk.user
+    for item in session.config.checklist:
+        if item.kind == "confirm":
+            session.answer(item.id, value=True, by=nurse, now=now())
+        elif item.kind == "absent":
+            session.answer(item.id, value=False, by=nurse, now=now())
+        elif item.kind == "npo":
+            session.answer(item.id, last_food_t=now() - 8 * 3600, last_clear_fluid_t=now() - 3 * 3600,
+                           by=nurse, now=now())
+        elif item.kind == "vitals":
+            session.answer(item.id, systolic=128, diastolic=82, hr=72, spo2=98, source="monitor", by=nurse,
+                           now=now())
+        else:
+            session.answer(item.id, nrs=7, by=nurse, now=now())
+    session.complete_checklist(by=nurse, now=now())
+    session.place_order("single_40min", by=nurse, now=now())
+    session.double_check(52.5, checker=desk.second_person("noah", "5822"), now=now())
+    session.start(by=nurse, now=now())
+
+
+def test_a_controllable_pump_runs_at_the_rate_the_nurse_started(qtbot, pump_bed):
+    console, server = pump_bed
+    events = []
+    console.hub.device_event.connect(events.append)
+    run_session_to_infusion(console.session_panel.desk)
+    qtbot.waitUntil(lambda: any(getattr(e, "command", None) == "start" and e.ok for e in events), timeout=15000)
+    results = {e.command: e for e in events if hasattr(e, "command")}
+    assert results["set_rate"].ok and results["set_vtbi"].ok
+    assert server.model.rate == pytest.approx(52.5)  # the simulated pump really was set, over the pty
+    assert console.pump_follower.sent == ["set_vtbi 35", "set_rate 52.5", "start"]
+    qtbot.waitUntil(lambda: len([e for e in console.audit.events() if e.kind == "pump_command"]) >= 3, timeout=5000)
+    commands = [e.payload["command"] for e in console.audit.events() if e.kind == "pump_command"]
+    assert {"set_vtbi", "set_rate", "start"} <= set(commands)
+    desk = console.session_panel.desk
+    desk.session.stop("planned end", by=desk.user, now=desk.clock())
+    qtbot.waitUntil(lambda: any(getattr(e, "command", None) == "stop" and e.ok for e in events), timeout=15000)
+
+
+def test_a_manual_pump_gets_the_nurses_entry_panel_and_no_port(qtbot, tmp_path):
+    console = build_console(str(tmp_path / "data"), [DeviceSpec("pump", "manual", None)], demo=False)
+    qtbot.addWidget(console.window)
+    try:
+        titles = [console.window.side.tabText(i) for i in range(console.window.side.count())]
+        assert "Pump" in titles
+        assert console.hub.links == []  # nothing to open: the nurse keys in what the pump shows
+        assert console.pump_follower is None
+    finally:
+        console.stop()
