@@ -104,7 +104,7 @@ class SerialLink:
         for event in self.codec.connected(self.clock()):
             self.on_event(event)
         self._emit_state("connected", f"{self.port} open at {self.settings.describe()}")
-        opened = last_valid = time.monotonic()
+        last_valid = time.monotonic()
         frames_seen = self.codec.stats.frames_ok
         bytes_at_valid = self.codec.stats.bytes_in
         got_data = False

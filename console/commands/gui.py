@@ -5,7 +5,6 @@ import signal
 import sys
 from pathlib import Path
 
-from console.errors import UserError
 from console.qt_check import check_display
 
 NAME = None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QDialog, QDoubleSpinBox, QGridL
 
 from console.alarms.alarm_config import AlarmConfig
 from console.ui import style
+from console.ui.dialog_parts import confirm_buttons, error_label
 
 
 class AlarmLimitsDialog(QDialog):
@@ -57,19 +58,8 @@ class AlarmLimitsDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("why these limits suit this patient (recorded)")
         self.reason.setMinimumHeight(44)
-        self.error = QLabel("")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {style.BAD}; font-weight: bold;")
-        self.ok = QPushButton("Save limits")
-        cancel = QPushButton("Cancel")
-        for b in (self.ok, cancel):
-            b.setMinimumSize(160, 52)
-        self.ok.clicked.connect(self.submit)
-        cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok)
+        self.error = error_label()
+        self.ok, buttons = confirm_buttons(self, "Save limits", self.submit)
         self.reason.setObjectName("reason")
         self.setStyleSheet(style.STYLESHEET + f"QLineEdit#reason {{ background: {style.PANEL}; "
                            "border: 1px solid #4b5563; border-radius: 6px; padding: 2px; font-size: 18px; }")

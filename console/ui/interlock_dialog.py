@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
 from console.ui import style
+from console.ui.dialog_parts import confirm_buttons, error_label
 
 
 class InterlockResumeDialog(QDialog):
@@ -33,19 +34,8 @@ class InterlockResumeDialog(QDialog):
         form.addRow("Username", self.username)
         form.addRow("PIN", self.pin)
         form.addRow("Why it is safe", self.reason)
-        self.error = QLabel("")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {style.BAD}; font-weight: bold;")
-        self.ok = QPushButton("Allow restart")
-        cancel = QPushButton("Cancel")
-        for b in (self.ok, cancel):
-            b.setMinimumSize(160, 52)
-        self.ok.clicked.connect(self.submit)
-        cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok)
+        self.error = error_label()
+        self.ok, buttons = confirm_buttons(self, "Allow restart", self.submit)
         self.setStyleSheet(style.STYLESHEET + f"QLineEdit {{ background: {style.PANEL}; border: 1px solid #4b5563; "
                            "border-radius: 6px; padding: 6px; font-size: 18px; }")
         box = QVBoxLayout(self)

@@ -1254,7 +1254,7 @@ class SessionPanel(QWidget):
         order = [p for p, _ in STEPS]
         for p, label in self.step_labels.items():
             if phase == p:
-                css = f"background: #2563eb; color: white; font-weight: bold;"
+                css = "background: #2563eb; color: white; font-weight: bold;"
             elif phase in order and order.index(p) < order.index(phase) or phase == "closed":
                 css = f"color: {style.OK};"
             else:

@@ -1,6 +1,8 @@
 """The biomed's commands, run as real subprocesses: good paths and every bad-input case of the contract."""
 from __future__ import annotations
 
+from cli_checks import ROOT, one_line_error
+
 import json
 import subprocess
 import sys
@@ -12,15 +14,6 @@ from console.cli import COMMANDS, build_parser
 from device_drivers.pty_server import PtyServer
 from device_drivers.simulators.masimo import MasimoSimulator
 
-from conftest import ROOT
-
-
-def one_line_error(result) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [l for l in result.stderr.splitlines() if l.startswith("bedside-console")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def test_every_command_has_accurate_help(cli):

@@ -1,15 +1,9 @@
 """The manual pump has no port: the biomed's commands say so instead of offering link settings."""
 from __future__ import annotations
 
+from cli_checks import one_line_error
+
 import json
-
-
-def one_line_error(result) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [l for l in result.stderr.splitlines() if l.startswith("bedside-console")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def test_drivers_shows_the_manual_pump_as_keyed_in_with_no_port(cli):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from console.session.workflow import ClinicalSession
+from checklist_answers import answer_all_passing  # noqa: F401  (shared with the console tests)
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc).timestamp()
 
@@ -37,19 +37,3 @@ class MemoryEvent:
 
 def today(clock: Clock) -> date:
     return datetime.fromtimestamp(clock()).date()
-
-
-def answer_all_passing(session: ClinicalSession, nurse, clock: Clock) -> None:
-    for item in session.config.checklist:
-        if item.kind == "confirm":
-            session.answer(item.id, value=True, by=nurse, now=clock())
-        elif item.kind == "absent":
-            session.answer(item.id, value=False, by=nurse, now=clock())
-        elif item.kind == "npo":
-            session.answer(item.id, last_food_t=clock() - 8 * 3600, last_clear_fluid_t=clock() - 3 * 3600,
-                           by=nurse, now=clock())
-        elif item.kind == "vitals":
-            session.answer(item.id, systolic=128, diastolic=82, hr=72, spo2=98, source="monitor", by=nurse,
-                           now=clock())
-        else:
-            session.answer(item.id, nrs=7, by=nurse, now=clock())

@@ -5,6 +5,7 @@ import time
 from datetime import date
 
 import pytest
+from checklist_answers import answer_all_passing
 
 from console.app import DeviceSpec, build_console
 from device_drivers.pty_server import PtyServer
@@ -31,19 +32,7 @@ def run_session_to_infusion(desk):
     desk.start_session(desk.create_patient("MRN-1", "Pat Pump", "1970-01-01", ""))
     desk.accept_weight(70.0, date.today())
     session, nurse = desk.session, desk.user
-    for item in session.config.checklist:
-        if item.kind == "confirm":
-            session.answer(item.id, value=True, by=nurse, now=now())
-        elif item.kind == "absent":
-            session.answer(item.id, value=False, by=nurse, now=now())
-        elif item.kind == "npo":
-            session.answer(item.id, last_food_t=now() - 8 * 3600, last_clear_fluid_t=now() - 3 * 3600,
-                           by=nurse, now=now())
-        elif item.kind == "vitals":
-            session.answer(item.id, systolic=128, diastolic=82, hr=72, spo2=98, source="monitor", by=nurse,
-                           now=now())
-        else:
-            session.answer(item.id, nrs=7, by=nurse, now=now())
+    answer_all_passing(session, nurse, now)
     session.complete_checklist(by=nurse, now=now())
     session.place_order("single_40min", by=nurse, now=now())
     session.double_check(52.5, checker=desk.second_person("noah", "5822"), now=now())
