@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer, Qt
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton,
-                               QScrollArea, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from console.metric_catalog import Catalog
 from console.ui import style
@@ -106,14 +106,9 @@ class MainWindow(QMainWindow):
         self.alarm_slot.addWidget(widget)
 
     def add_side_panel(self, widget: QWidget, title: str) -> None:
-        """A tab beside the vitals. It scrolls rather than grow the window past a 1080-line screen when the
-        alarm bar is full."""
-        area = QScrollArea()
-        area.setWidget(widget)
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.NoFrame)
-        area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.side.addTab(area, title)
+        """A tab beside the vitals. Panels scroll their own long pages (a second scroll area around them
+        would give the nurse two scroll bars), so the window stays within a 1080-line screen."""
+        self.side.addTab(widget, title)
         self.side.setVisible(True)
 
     # --- data in (GUI thread)

@@ -106,6 +106,9 @@ def scroll(widget: QWidget) -> QScrollArea:
 
 
 class Page(QWidget):
+    #: True for pages that put their content in their own scroll area (the panel wraps the others)
+    scrolls_itself = False
+
     def __init__(self, panel: "SessionPanel") -> None:
         super().__init__()
         self.panel, self.desk = panel, panel.desk
@@ -121,6 +124,8 @@ class Page(QWidget):
 
 # --- lock and patient -------------------------------------------------------------------------------------
 class LockPage(Page):
+    scrolls_itself = True
+
     def __init__(self, panel):
         super().__init__(panel)
         self.title = heading("")
@@ -136,10 +141,13 @@ class LockPage(Page):
         f.addWidget(make)
         self.pad = PinPad(self.desk.staff.members(), button_label="Unlock")
         self.pad.submitted.connect(self._login)
-        self.box.addWidget(self.title)
-        self.box.addWidget(self.first)
-        self.box.addWidget(self.pad)
-        self.box.addStretch(1)
+        inner = QWidget()  # scrolls like every other page, so a full alarm bar cannot push the keypad off screen
+        lay = QVBoxLayout(inner)
+        lay.addWidget(self.title)
+        lay.addWidget(self.first)
+        lay.addWidget(self.pad)
+        lay.addStretch(1)
+        self.box.addWidget(scroll(inner))
 
     def _create_admin(self):
         def act():
@@ -163,6 +171,8 @@ class LockPage(Page):
 
 
 class FindPage(Page):
+    scrolls_itself = True
+
     def __init__(self, panel):
         super().__init__(panel)
         inner = QWidget()
@@ -757,6 +767,8 @@ class AssessmentBox(QFrame):
 
 
 class InfusionPage(Page):
+    scrolls_itself = True
+
     def __init__(self, panel):
         super().__init__(panel)
         inner = QWidget()
@@ -858,6 +870,8 @@ class InfusionPage(Page):
 
 
 class ObservationPage(Page):
+    scrolls_itself = True
+
     def __init__(self, panel):
         super().__init__(panel)
         inner = QWidget()
@@ -907,6 +921,8 @@ class ObservationPage(Page):
 
 # --- discharge and closed ------------------------------------------------------------------------------
 class DischargePage(Page):
+    scrolls_itself = True
+
     def __init__(self, panel):
         super().__init__(panel)
         cfg = self.desk.config
@@ -1177,6 +1193,7 @@ class SessionPanel(QWidget):
         self.message.setStyleSheet(ERROR_TEXT)
         outer.addWidget(self.message)
         self.stack = QStackedWidget()
+        self.containers: dict[str, QWidget] = {}
         self.pages: dict[str, Page] = {}
         for name, cls in (("lock", LockPage), ("find", FindPage), ("patient", WeightPage),
                           ("checklist", ChecklistPage), ("order", OrderPage), ("double_check", DoubleCheckPage),
@@ -1184,7 +1201,9 @@ class SessionPanel(QWidget):
                           ("discharge", DischargePage), ("closed", ClosedPage)):
             page = cls(self)
             self.pages[name] = page
-            self.stack.addWidget(page)
+            # every page scrolls, so the window fits a 1080-line screen even with a full alarm bar
+            self.containers[name] = page if page.scrolls_itself else scroll(page)
+            self.stack.addWidget(self.containers[name])
         outer.addWidget(self.stack, 1)
         self._filter = _ActivityFilter(self)
         app = QApplication.instance()
@@ -1243,8 +1262,8 @@ class SessionPanel(QWidget):
             self.desk.lock()
         name = self.current_page_name()
         page = self.pages[name]
-        if self.stack.currentWidget() is not page:
-            self.stack.setCurrentWidget(page)
+        if self.stack.currentWidget() is not self.containers[name]:
+            self.stack.setCurrentWidget(self.containers[name])
         page.refresh()
         user = self.desk.user
         self.user_label.setText(f"Logged in: {user.name} ({user.role})" if user else "Locked")

@@ -1,0 +1,63 @@
+"""Take the README's screenshots of the real windows: `DISPLAY=:99 scripts/with-venv python scripts/screenshots.py docs/`.
+
+Runs the demo bed (simulated monitor, oximeter and pump on ptys), logs a demo nurse in, takes a demo
+patient through checklist, order and double check, starts the infusion, waits for the simulated
+desaturation, and saves what the nurse then sees; then the device set-up screen.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from checklist_answers import answer_all_passing  # noqa: E402
+from console.app import build_console, demo_devices  # noqa: E402
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    devices, sims = demo_devices("desaturation")
+    console = build_console(None, devices, demo=True, simulators=sims)
+    window = console.window
+    window.setGeometry(app.primaryScreen().availableGeometry())
+    window.show()
+    desk = console.session_panel.desk
+    desk.login("nurse", "2468")
+    desk.start_session(desk.create_patient("MRN-100234", "Alex Demo", "1968-04-02", "none known"))
+    desk.accept_weight(72.0, date.today())
+    answer_all_passing(desk.session, desk.user, desk.clock)
+    desk.session.complete_checklist(by=desk.user, now=desk.clock())
+    desk.session.place_order("single_40min", by=desk.user, now=desk.clock())
+    rate = desk.session.state.order["rate_ml_per_h"]
+    desk.session.double_check(rate, checker=desk.second_person("nurse2", "8642"), now=desk.clock())
+    desk.ledger.record_draw(session_id=desk.session.session_id, drug="ketamine", concentration_mg_per_ml=1.0,
+                            lot="KX-2611", expiry="2027-06-30", volume_ml=100, actor="nurse")
+    desk.session.start(by=desk.user, now=desk.clock())
+    console.session_panel.refresh()
+
+    def shoot(name: str, widget=None) -> None:
+        (widget or window).grab().save(str(out / name))
+        print("saved", out / name)
+
+    def infusion() -> None:
+        shoot("demo-main-window.png")
+        from console.ui.device_setup import DeviceSetupDialog
+        dialog = DeviceSetupDialog(console.data_dir, parent=window)
+        dialog.show()
+        QTimer.singleShot(1500, lambda: (shoot("device-setup.png", dialog), dialog.close(), app.quit()))
+
+    QTimer.singleShot(int(float(sys.argv[2]) * 1000) if len(sys.argv) > 2 else 75000, infusion)
+    app.exec()
+    console.stop()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"))
