@@ -99,8 +99,8 @@ class TechnicalWatch:
             self.board.clear_condition(key, now, "the device reports the alarm has ended")
             return
         priority = a.priority if a.priority in RANK else "medium"
-        self.board.assert_condition(Condition(key=key, kind="device", priority=priority, text=a.text,
-                                              device=a.device), now)
+        self.board.assert_condition(Condition(key=key, kind="device", priority=priority,
+                                              text=_from_device(a.device, a.text), device=a.device), now)
 
     def link(self, ev: LinkState, now: float) -> None:
         lost, silent = f"tech:link:{ev.device}", f"tech:silent:{ev.device}"
@@ -217,3 +217,10 @@ class TechnicalWatch:
                 self._condition("nibp_missed", "tech:nibp_missed",
                                 f"NIBP cycle missed: due at {clock(self.nibp_due)}, no reading", now,
                                 parameter="nibp_sys", instruction="Check the cuff and start a measurement")
+
+
+def _from_device(device: str, text: str) -> str:
+    """A device's own alarm text says which device raised it ("Monitor: **Desat"), as the nurse must know
+    where to look; texts that already name it (the Masimo table's "Oximeter: ...") are left as they are."""
+    name = device.replace("_", " ").capitalize()
+    return text if text.lower().startswith(device.lower()) else f"{name}: {text}"

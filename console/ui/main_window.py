@@ -14,7 +14,7 @@ from console.ui.trend_view import TrendView
 from console.ui.vital_tile import VitalTile
 from device_drivers.events import LinkState, Measurement
 
-TILE_COLUMNS = 4
+TILE_COLUMNS = 5  # two rows for the eight usual tiles: the trend keeps its height under a full alarm bar
 TREND_MIN_HEIGHT = 270  # three plots stay readable even when the alarm bar is full
 REFRESH_MS = 200  # tiles and trend redraw at 5 Hz, whatever the sample rate (design: never per sample)
 
