@@ -38,7 +38,6 @@ def run(crossings: int = CROSSINGS) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.alarm_wiring import install_alarms
     from console.app import DeviceSpec, build_console
     from device_drivers.pty_server import PtyServer
     from device_drivers.simulators.masimo import MasimoSimulator
@@ -54,8 +53,8 @@ def run(crossings: int = CROSSINGS) -> dict:
     server = PtyServer(model).start()
     data_dir = tempfile.mkdtemp(prefix="bedside-bench-")
     console = build_console(data_dir, [DeviceSpec("oximeter", "masimo-ascii", server.port)], demo=False,
-                            simulators=[server])
-    alarms = install_alarms(console, config=bench_config(), with_sound=False)
+                            simulators=[server], alarm_config=bench_config(), with_sound=False)
+    alarms = console.alarms
     console.window.show()
 
     sent: list[float] = []

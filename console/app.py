@@ -129,7 +129,7 @@ def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:
     return specs, servers
 
 
-def install_console_alarms(console: "Console", desk) -> None:
+def install_console_alarms(console: "Console", desk, *, config=None, with_sound: bool = True) -> None:
     """The alarm engine, fed by the hub, the session and storage failures; its bar and history in the window.
 
     With a controllable pump the respiratory interlock stops it itself; with any other it tells the nurse to."""
@@ -142,7 +142,8 @@ def install_console_alarms(console: "Console", desk) -> None:
     alarms = install_alarms(console, user=lambda: desk.user.name if desk.user else None,
                             session_id=lambda: desk.session.session_id if desk.session else None,
                             verify_pin=lambda u, p: desk.staff.authenticate(u, p, now=time.time()),
-                            pump_intent=pump_stopper(pump) if controllable else None)
+                            pump_intent=pump_stopper(pump) if controllable else None, config=config,
+                            with_sound=with_sound)
     if pump is not None:
         alarms.engine.set_pump(pump.device, pump_control(pump))
     desk.session_listeners.append(alarms.engine.on_session_event)
@@ -177,7 +178,9 @@ def seed_demo_staff(staff) -> str:
 
 
 def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool,
-                  simulators: list[PtyServer] | None = None, with_window: bool = True) -> Console:
+                  simulators: list[PtyServer] | None = None, with_window: bool = True,
+                  alarm_config=None, with_sound: bool = True) -> Console:
+    """Everything for one bed. `alarm_config` replaces the clinic's alarm settings (tests, benchmarks)."""
     temp_dir = None
     if data_dir is None:
         temp_dir = tempfile.mkdtemp(prefix="bedside-demo-")
@@ -235,7 +238,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         from console.ui.records_panel import RecordsPanel
         console.records_panel = RecordsPanel(database, export_dir=path / "exports")
         window.add_side_panel(console.records_panel, "Records")
-        install_console_alarms(console, panel.desk)
+        install_console_alarms(console, panel.desk, config=alarm_config, with_sound=with_sound)
         window.add_header_button("Devices…", lambda: open_device_setup(console))
     recorder.start()
     hub.start()

@@ -8,7 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from console.alarm_wiring import install_alarms, pump_stopper
+from console.alarm_wiring import pump_stopper
 from console.alarms.alarm_config import load_defaults
 from console.app import DeviceSpec, build_console
 from device_drivers.pty_server import PtyServer
@@ -31,14 +31,21 @@ def no_delay_config():
 
 
 @pytest.fixture
-def bed(qtbot, tmp_path):
-    model = Silent("normal")
-    server = PtyServer(model).start()
-    console = build_console(str(tmp_path / "data"), [DeviceSpec("oximeter", "masimo-ascii", server.port)],
-                            demo=False, simulators=[server])
-    qtbot.addWidget(console.window)
-    yield console, server, model
-    console.stop()
+def make_bed(qtbot, tmp_path):
+    """A bed with an oximeter on a pty, built by the composition root with these alarm options."""
+    built = []
+
+    def make(**alarm_options):
+        model = Silent("normal")
+        server = PtyServer(model).start()
+        console = build_console(str(tmp_path / "data"), [DeviceSpec("oximeter", "masimo-ascii", server.port)],
+                                demo=False, simulators=[server], **alarm_options)
+        qtbot.addWidget(console.window)
+        built.append(console)
+        return console, server, model
+    yield make
+    for console in built:
+        console.stop()
 
 
 def line(model, spo2):
@@ -46,9 +53,9 @@ def line(model, spo2):
     return model.line(time.time())
 
 
-def test_a_low_spo2_line_on_the_serial_port_becomes_a_red_alarm_row_and_a_record(qtbot, bed):
-    console, server, model = bed
-    alarms = install_alarms(console, config=no_delay_config(), with_sound=False)
+def test_a_low_spo2_line_on_the_serial_port_becomes_a_red_alarm_row_and_a_record(qtbot, make_bed):
+    console, server, model = make_bed(alarm_config=no_delay_config(), with_sound=False)
+    alarms = console.alarms
     console.window.show()
     qtbot.waitUntil(lambda: console.window.devices.chips["oximeter"].property("state") == "connected", timeout=5000)
     server.write(line(model, 97))
@@ -65,19 +72,17 @@ def test_a_low_spo2_line_on_the_serial_port_becomes_a_red_alarm_row_and_a_record
     assert alarms.bar.quiet.isVisible()
     ack = console.audit.events(kinds=["alarm_ack"])[-1]
     assert ack.actor == "bedside user (not signed in)"
-    alarms.stop()
 
 
-def test_with_no_sound_player_the_bar_says_alarms_are_visual_only(qtbot, bed, tmp_path, monkeypatch):
-    console, _, _ = bed
+def test_with_no_sound_player_the_bar_says_alarms_are_visual_only(qtbot, make_bed, tmp_path, monkeypatch):
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    alarms = install_alarms(console, with_sound=True)
+    console, _, _ = make_bed(with_sound=True)
+    alarms = console.alarms
     keys = [r.alarm.key for r in alarms.bar.rows if r.alarm is not None]
     assert keys == ["tech:no_audio"]
     assert "alarms are visual only" in alarms.bar.rows[0].text.text()
-    alarms.stop()
 
 
 def test_the_interlock_stop_reaches_a_controllable_pump():
@@ -95,14 +100,13 @@ def test_the_interlock_stop_reaches_a_controllable_pump():
     assert pump.stopped == 1
 
 
-def test_a_physician_restarts_after_the_interlock_with_their_pin_and_a_nurse_cannot(qtbot, bed):
+def test_a_physician_restarts_after_the_interlock_with_their_pin_and_a_nurse_cannot(qtbot, make_bed):
     from console.app import seed_demo_staff
-    console, server, model = bed
-    staff = console.session_panel.desk.staff
-    if staff.needs_first_admin():
-        seed_demo_staff(staff)
-    alarms = install_alarms(console, with_sound=False, user=lambda: "Nora Nurse (demo)",
-                            verify_pin=lambda u, p: staff.authenticate(u, p, now=time.time()))
+    console, server, model = make_bed(with_sound=False)
+    desk = console.session_panel.desk
+    seed_demo_staff(desk.staff)
+    desk.login("nurse", "2468")  # the alarm buttons are pressed by the nurse signed in at the panel
+    alarms = console.alarms
     console.window.show()
     engine, now = alarms.engine, time.time()
     engine.set_pump(None, "manual")
