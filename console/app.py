@@ -19,6 +19,7 @@ from console.records.vitals import VitalsRecorder
 from device_drivers import registry
 from device_drivers.events import LinkState
 from console.pump_follower import PumpFollower
+from console.session import event_kinds as ek
 from device_drivers.pty_server import PtyServer
 from device_drivers.pump import PumpCommandResult, PumpControl, pump_control
 from device_drivers.transport import SerialLink
@@ -129,6 +130,25 @@ def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:
     return specs, servers
 
 
+class NibpSchedule:
+    """From the infusion's start to the end of the session the monitor's NIBP is expected every cycle; a
+    missed cycle is a technical alarm (resources/alarm_defaults.toml, technical.nibp_missed)."""
+
+    def __init__(self, engine, desk) -> None:
+        self.engine = engine
+        minutes = float(engine.config.technical["nibp_missed"].extra.get("cycle_minutes", 0))
+        self.interval = minutes * 60 if minutes > 0 else None
+
+    def begin(self, now: float) -> None:
+        self.engine.set_nibp_schedule(self.interval, now)
+
+    def __call__(self, event) -> None:
+        if event.kind == ek.INFUSION_STARTED:
+            self.begin(event.t)
+        elif event.kind in (ek.SIGNED_OFF, ek.CANCELLED):
+            self.engine.set_nibp_schedule(None, event.t)
+
+
 def install_console_alarms(console: "Console", desk, *, config=None, with_sound: bool = True) -> None:
     """The alarm engine, fed by the hub, the session and storage failures; its bar and history in the window.
 
@@ -147,6 +167,9 @@ def install_console_alarms(console: "Console", desk, *, config=None, with_sound:
     if pump is not None:
         alarms.engine.set_pump(pump.device, pump_control(pump))
     desk.session_listeners.append(alarms.engine.on_session_event)
+    desk.session_listeners.append(NibpSchedule(alarms.engine, desk))
+    if desk.session is not None and desk.session.state.started and not desk.session.state.closed:
+        NibpSchedule(alarms.engine, desk).begin(time.time())  # a resumed infusion is watched again
 
     class _StorageRelay(QObject):  # storage failures arrive on worker threads; the engine lives on the GUI's
         failed = Signal(str)

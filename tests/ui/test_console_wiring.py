@@ -67,3 +67,22 @@ def test_a_manual_pump_gets_the_nurses_entry_panel_and_no_port(qtbot, tmp_path):
         assert console.pump_follower is None
     finally:
         console.stop()
+
+
+def test_from_the_infusion_start_a_missed_nibp_cycle_raises_a_technical_alarm(qtbot, tmp_path):
+    console = build_console(str(tmp_path / "data"), [], demo=False, with_sound=False)
+    qtbot.addWidget(console.window)
+    try:
+        engine = console.alarms.engine
+        assert engine.technical.nibp_due is None  # no session, no schedule
+        run_session_to_infusion(console.session_panel.desk)
+        started = console.session_panel.desk.session.state.started_t
+        cycle = engine.config.technical["nibp_missed"].extra["cycle_minutes"] * 60
+        assert engine.technical.nibp_due == pytest.approx(started + cycle)
+        grace = engine.config.technical["nibp_missed"].extra["grace_seconds"]
+        engine.tick(started + cycle + grace - 1)
+        assert "tech:nibp_missed" not in [a.key for a in engine.alarms()]
+        engine.tick(started + cycle + grace + 1)
+        assert "tech:nibp_missed" in [a.key for a in engine.alarms()]
+    finally:
+        console.stop()
