@@ -23,6 +23,7 @@ def run(args) -> int:
     devices = gui.configured_devices(directory)
     if devices is None:
         print("No devices configured for this bed: starting the demo with simulated devices. "
-              "Configure devices with `bedside-console --help` (device set-up).", file=sys.stderr)
+              "A biomed sets them up with `bedside-console devices ...` or the Devices… button.",
+              file=sys.stderr)
         return gui.run_gui(args, data_dir=None, demo=True)
     return gui.run_gui(args, data_dir=str(directory), demo=False, devices=devices)
