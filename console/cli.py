@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"console.commands.{name}")
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
         module.add_arguments(p)
+        try:  # --data-dir is accepted before or after the command, for every command
+            add_data_dir(p)
+        except argparse.ArgumentError:
+            pass  # the command declares it itself
         p.set_defaults(_run=module.run)
     return parser
 

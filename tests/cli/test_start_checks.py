@@ -28,3 +28,11 @@ def test_no_display_is_one_clear_line(cli):
     result = cli("demo", env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "no display" in result.stderr and "Xvfb" in result.stderr
+
+
+def test_a_typo_in_the_beds_device_file_stops_the_start_naming_the_field(cli, tmp_path):
+    from cli_checks import one_line_error
+    (tmp_path / "devices.toml").write_text('[monitor]\ndriver = "intellivu"\nport = "/dev/ttyUSB0"\n')
+    for args in (["--data-dir", str(tmp_path)], ["run", "--data-dir", str(tmp_path)]):
+        line = one_line_error(cli(*args, env={"QT_QPA_PLATFORM": "offscreen"}))
+        assert "devices.toml" in line and "monitor.driver" in line and "intellivue" in line
