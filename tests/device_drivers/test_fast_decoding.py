@@ -1,0 +1,142 @@
+"""The decoders' fast paths (C-level CRCs, whole-frame scanning) accept and refuse exactly what a plain
+byte-by-byte reading of the protocol documents accepts and refuses: speed never weakens a check."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from device_drivers import intellivue_wire as w
+from device_drivers.codec import CodecStats
+from device_drivers.ne1000 import ReplyFramer, crc16_xmodem, safe_packet
+
+
+def x25_bitwise(data: bytes) -> int:
+    """CRC-16/X-25 as RFC 1662 describes it: reflected polynomial 0x8408, init FFFF, one's complement."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFF
+
+
+def xmodem_bitwise(data: bytes) -> int:
+    """CRC-16/XMODEM bit by bit: polynomial 0x1021, init 0, not reflected, no final XOR."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc
+
+
+def reference_deframe(stream: bytes) -> tuple[list[bytes], int]:
+    """IntelliVue MIB/RS232 frames read one byte at a time, straight from the framing rules: C0 starts
+    a frame (cutting short an open one), C1 ends it, 7D escapes the next byte (XOR 20), 7D C1 aborts.
+    Returns the user data of the frames that pass every check, and how many frames were refused."""
+    frames: list[bytes] = []
+    bad = 0
+    body: bytearray | None = None
+    escaped = broken = False
+    for byte in stream:
+        if byte == 0xC0:
+            if body is not None:
+                bad += 1
+            body, escaped, broken = bytearray(), False, False
+        elif body is None:
+            continue
+        elif byte == 0xC1:
+            if escaped or broken:
+                bad += 1
+            elif (len(body) >= 6 and body[0] == 0x11 and body[1] == 0x01
+                  and (body[2] << 8 | body[3]) == len(body) - 6
+                  and x25_bitwise(bytes(body[:-2])) == body[-2] | body[-1] << 8):
+                frames.append(bytes(body[4:-2]))
+            else:
+                bad += 1
+            body = None
+        elif escaped:
+            if byte == 0x7D:
+                broken = True
+            body.append(byte ^ 0x20)
+            escaped = False
+        elif byte == 0x7D:
+            escaped = True
+        else:
+            body.append(byte)
+    return frames, bad
+
+
+def deframe(stream: bytes, cuts: list[int]) -> tuple[list[bytes], int]:
+    stats = CodecStats()
+    deframer = w.Deframer(stats)
+    out: list[bytes] = []
+    start = 0
+    for cut in sorted(c % (len(stream) + 1) for c in cuts) + [len(stream)]:
+        out += deframer.feed(stream[start:cut])
+        start = max(start, cut)
+    return out, stats.frames_bad
+
+
+def flip(data: bytes, index: int, bit: int) -> bytes:
+    out = bytearray(data)
+    out[index % len(out)] ^= 1 << bit
+    return bytes(out)
+
+
+# user data rich in the bytes that must be escaped
+_user = st.binary(max_size=40).map(lambda b: bytes(x if x % 5 else (0xC0, 0xC1, 0x7D)[x % 3] for x in b))
+_piece = st.one_of(
+    _user.map(w.frame),
+    st.tuples(_user, st.integers(0, 1000), st.integers(0, 7)).map(lambda t: flip(w.frame(t[0]), t[1], t[2])),
+    st.binary(max_size=12),
+    st.sampled_from([b"\x7d\xc1", b"\xc0\x7d\xc1", b"\x7d\x7d", b"\xc0\x11\x01\x00\x00\x7d\x7d\x00\x00\xc1"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600))
+def test_intellivue_fcs_equals_the_bit_by_bit_crc(data):
+    assert w.fcs16(data) == x25_bitwise(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_ne1000_safe_mode_crc_equals_the_bit_by_bit_crc(data):
+    assert crc16_xmodem(data) == xmodem_bitwise(data)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(_piece, max_size=12), st.lists(st.integers(0, 10_000), max_size=8))
+def test_intellivue_deframer_keeps_and_refuses_the_same_frames_as_a_byte_by_byte_reading(pieces, cuts):
+    stream = b"".join(pieces) + b"\xc1"  # a final end byte closes whatever frame is still open
+    frames, bad = reference_deframe(stream)
+    kept, refused = deframe(stream, cuts)
+    assert (kept, refused) == deframe(stream, [])
+    # the deframer counts a run of frame starts cut short by one another as one refusal
+    assert kept == frames and (refused > 0) == (bad > 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([b"00S3.000MH", b"00II0.150W0.000ML", b"00A?S", b"00S?OOR"]), max_size=6),
+       st.lists(st.integers(0, 500), max_size=6), st.booleans())
+def test_ne1000_replies_come_out_whole_however_the_reads_are_cut(texts, cuts, safe):
+    stream = b"".join(safe_packet(t) if safe else b"\x02" + t + b"\x03" for t in texts)
+    stats = CodecStats()
+    framer = ReplyFramer(safe, stats)
+    out: list[str] = []
+    start = 0
+    for cut in sorted(c % (len(stream) + 1) for c in cuts) + [len(stream)]:
+        out += framer.feed(stream[start:cut])
+        start = max(start, cut)
+    assert out == [t.decode() for t in texts] and stats.frames_bad == 0
+
+
+def test_the_last_bytes_window_shows_the_newest_64_bytes_across_reads():
+    stats = CodecStats()
+    stream = bytes(range(256)) * 2
+    for i in range(0, len(stream), 100):
+        stats.note_bytes(stream[i:i + 100])
+    assert bytes(stats.last_bytes) == stream[-64:] and stats.bytes_in == len(stream)
+    stats.note_bytes(b"\x01\x02")
+    assert bytes(stats.last_bytes) == stream[-62:] + b"\x01\x02"
