@@ -46,6 +46,9 @@ from resources import ResourceError, load
 _SA_OBS = struct.Struct(">HHH")     # SaObsValue head: physio id, state, array length
 _SA_SPEC = struct.Struct(">HBBH")   # SaSpec: array size, sample size, significant bits, flags
 _SCALE16 = struct.Struct(">IIHH")   # ScaleRangeSpec16: lower/upper absolute (FLOAT-Type), lower/upper scaled
+_U32 = struct.Struct(">I")
+_LIST_HEAD = struct.Struct(">HH")   # count, length of a list inside an attribute value
+_SAMPLE = np.dtype(">u2")
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,31 @@ class _Unit:
 
 @dataclass
 class _WaveSpec:
+    """What the monitor said about one wave object (it repeats it with every block)."""
     period_s: float | None = None
     significant_bits: int = 16
     scale: tuple[float, float, int, int] | None = None
+    _table: np.ndarray | None = None
+    _table_for: tuple | None = None
+
+    def values(self, data: bytes, offset: int, count: int) -> tuple[float, ...]:
+        """`count` big-endian 16-bit samples at data[offset:] as scaled values.
+
+        Only the significant bits of a sample count, scaled by the ScaleRangeSpec16 when there is one.
+        The value of every possible sample is computed once per change of the spec, into a table of
+        2**bits entries; numpy's take(mode="wrap") then indexes it modulo its size, which is exactly
+        keeping the low `bits` bits. One array operation per block instead of mask, multiply and add,
+        each of which costs more in numpy's call overhead than in arithmetic for a 32-sample block."""
+        bits = min(self.significant_bits, 16)  # samples are 16-bit: higher bits mask nothing
+        key = (bits, self.scale)
+        if key != self._table_for:
+            k, base = 1.0, 0.0
+            if self.scale:
+                lo_abs, hi_abs, lo, hi = self.scale
+                k = (hi_abs - lo_abs) / (hi - lo)
+                base = lo_abs - lo * k
+            self._table, self._table_for = base + np.arange(1 << bits) * k, key
+        return tuple(self._table.take(np.frombuffer(data, _SAMPLE, count, offset), mode="wrap").tolist())
 
 
 def _hex_key(doc, key: str, section: str) -> int:
@@ -262,16 +287,17 @@ class IntelliVue(Codec):
         for _handle, attributes in reply.objects:
             for aid, value in attributes:
                 if aid == w.NOM_ATTR_NU_VAL_OBS:
-                    events += self._numeric(value, now, flagged)
+                    events += self._numeric(value, 0, now, flagged)
                 elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
-                    count, length = value.u16(), value.u16()
-                    values = value.sub(length)
-                    for _ in range(count):
-                        events += self._numeric(values.sub(10), now, flagged)
+                    count, length = _LIST_HEAD.unpack_from(value)
+                    if 4 + length > len(value) or count * w.NU_OBS.size > length:
+                        raise w.Malformed(f"compound numeric of {count} values longer than its attribute")
+                    for i in range(count):
+                        events += self._numeric(value, 4 + i * w.NU_OBS.size, now, flagged)
         return self._state_changes(flagged, now) + events
 
-    def _numeric(self, r: w.Reader, now: float, flagged: set[str]) -> list[DeviceEvent]:
-        physio, state, unit_code, raw = r.unpack(w.NU_OBS)
+    def _numeric(self, value: bytes, offset: int, now: float, flagged: set[str]) -> list[DeviceEvent]:
+        physio, state, unit_code, raw = w.NU_OBS.unpack_from(value, offset)
         metric = self._numerics.get(physio)
         if metric is None:
             return []
@@ -308,37 +334,28 @@ class IntelliVue(Codec):
             spec = self._wave_specs.get(handle)
             if spec is None:
                 spec = self._wave_specs[handle] = _WaveSpec()
-            samples: list[tuple[int, w.Reader]] = []
+            arrays: list[tuple[int, bytes, int]] = []  # (physio id, SaObsValue, sample count)
             for aid, v in attributes:
                 if aid == w.NOM_ATTR_SA_VAL_OBS:
-                    physio, state, length = v.unpack(_SA_OBS)
+                    physio, state, length = _SA_OBS.unpack_from(v)
+                    if _SA_OBS.size + length > len(v):
+                        raise w.Malformed(f"sample array of {length} bytes longer than its attribute")
                     if not state & 0xE000:  # invalid / questionable / unavailable
-                        samples.append((physio, v.sub(length)))
+                        arrays.append((physio, v, length // 2))
                 elif aid == w.NOM_ATTR_SA_SPECN:
-                    _size, _sample_bits, significant, _flags = v.unpack(_SA_SPEC)
+                    _size, _sample_bits, significant, _flags = _SA_SPEC.unpack_from(v)
                     spec.significant_bits = significant or 16
                 elif aid == w.NOM_ATTR_SCALE_SPECN_I16:
-                    lo_raw, hi_raw, lo, hi = v.unpack(_SCALE16)
+                    lo_raw, hi_raw, lo, hi = _SCALE16.unpack_from(v)
                     lo_abs, hi_abs = w.float_type(lo_raw), w.float_type(hi_raw)
                     spec.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
                 elif aid == w.NOM_ATTR_TIME_PD_SAMP:
-                    spec.period_s = v.u32() / w.RELATIVE_TIME_PER_S or None
-            for physio, array in samples:
+                    spec.period_s = _U32.unpack_from(v)[0] / w.RELATIVE_TIME_PER_S or None
+            for physio, v, count in arrays:
                 wave = self._waves.get(physio)
                 if wave is None or not spec.period_s:
                     continue
-                count = array.left() // 2
-                mask = (1 << spec.significant_bits) - 1
-                k, base = 1.0, 0.0
-                if spec.scale:
-                    lo_abs, hi_abs, lo, hi = spec.scale
-                    k = (hi_abs - lo_abs) / (hi - lo)
-                    base = lo_abs - lo * k
-                data = array.take(count * 2)
-                if count < 64:  # plain Python is quicker than numpy's set-up for short blocks
-                    values = tuple([base + (x & mask) * k for x in struct.unpack(f">{count}H", data)])
-                else:
-                    values = tuple(((np.frombuffer(data, dtype=">u2") & mask) * k + base).tolist())
+                values = spec.values(v, _SA_OBS.size, count)
                 events.append(Waveform(now, self.device, wave, values, round(1.0 / spec.period_s, 3)))
         return events
 
@@ -346,9 +363,10 @@ class IntelliVue(Codec):
     def _alarms_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
         current: dict[tuple[int, int], DeviceAlarm] = {}
         for _handle, attributes in reply.objects:
-            for aid, r in attributes:
+            for aid, value in attributes:
                 if aid not in (w.NOM_ATTR_AL_MON_P_AL_LIST, w.NOM_ATTR_AL_MON_T_AL_LIST):
                     continue
+                r = w.Reader(value)
                 count, length = r.u16(), r.u16()
                 entries = r.sub(length)
                 for _ in range(count):

@@ -294,8 +294,8 @@ class Malformed(ValueError):
 
 _U16, _U32, _AVA_HEAD = struct.Struct(">H"), struct.Struct(">I"), struct.Struct(">HH")
 _HEAD3 = struct.Struct(">HHH")
-_DATA_HEAD = struct.Struct(">HHHH")
-_ACTION_HEAD = struct.Struct(">HHHHH")        # managed object (class, context, handle), action, length           # session id, presentation context, ro type, length
+_DATA_HEAD = struct.Struct(">HHHH")           # session id, presentation context, ro type, length
+_ACTION_HEAD = struct.Struct(">HHHHH")        # managed object (class, context, handle), action, length
 _EXT_REPLY_HEAD = struct.Struct(">HHI8xHHH")   # poll number, sequence, rel. time, abs. time, obj type, group
 _REPLY_HEAD = struct.Struct(">HI8xHHH")       # the same without the sequence number (single poll)
 NU_OBS = struct.Struct(">HHHI")               # NuObsValue: physio id, state, unit code, FLOAT-Type
@@ -350,7 +350,7 @@ class Reader:
         return self.end - self.pos
 
 
-@dataclass
+@dataclass(slots=True)
 class Operation:
     """A parsed data message: which remote operation, and a reader over its argument/result."""
     ro_type: int
@@ -377,13 +377,15 @@ def parse_data(user: bytes) -> Operation:
     return Operation(ro_type, invoke_id, command, r.sub(length), linked)
 
 
-#: An attribute (AVAType): (attribute id, reader over its value). A plain tuple: thousands a second.
+#: An attribute (AVAType): (attribute id, its value bytes). A plain tuple of an immutable slice:
+#: thousands a second. Read values with Struct.unpack_from, which refuses a value shorter than its
+#: layout (struct.error, counted as a broken message like Malformed).
 Ava = tuple
 #: An ObservationPoll: (object handle, [Ava, ...]).
 ObservationPoll = tuple
 
 
-@dataclass
+@dataclass(slots=True)
 class PollReply:
     action: int
     poll_number: int
@@ -392,26 +394,41 @@ class PollReply:
     objects: list[ObservationPoll]
 
 
-def parse_attribute_list(r: Reader) -> list[Ava]:
-    count, length = r.unpack(_AVA_HEAD)
-    body = r.sub(length)
-    data, pos, end = body.data, body.pos, body.end
+def _attributes(data: bytes, pos: int, end: int) -> tuple[list[Ava], int]:
+    """The AttributeList at data[pos:end] and the offset just after it. Every length is checked
+    against its container before anything is sliced, so a value never reaches past its list."""
+    if pos + 4 > end:
+        raise Malformed(f"attribute list header needs 4 bytes at offset {pos}, its container ends at {end}")
+    count, length = _AVA_HEAD.unpack_from(data, pos)
+    pos += 4
+    stop = pos + length
+    if stop > end:
+        raise Malformed(f"attribute list of {length} bytes longer than its container")
     avas = []
     unpack = _AVA_HEAD.unpack_from
     for _ in range(count):
-        if pos + 4 > end:
+        if pos + 4 > stop:
             raise Malformed(f"attribute list ends inside an attribute at offset {pos}")
         aid, alen = unpack(data, pos)
         pos += 4
-        if pos + alen > end:
+        if pos + alen > stop:
             raise Malformed(f"attribute {aid:#06x} longer than its list")
-        avas.append((aid, Reader(data, pos, pos + alen)))
+        avas.append((aid, data[pos:pos + alen]))
         pos += alen
+    return avas, stop
+
+
+def parse_attribute_list(r: Reader) -> list[Ava]:
+    """An AttributeList at the reader's position; the reader moves past it."""
+    avas, r.pos = _attributes(r.data, r.pos, r.end)
     return avas
 
 
 def parse_poll_result(body: Reader) -> PollReply | None:
-    """ActionResult carrying PollMdibDataReply(Ext). None for other actions."""
+    """ActionResult carrying PollMdibDataReply(Ext). None for other actions.
+
+    The observations are walked by offset over the message (no reader object per poll or attribute):
+    a wave reply every 256 ms carries a dozen attributes, and each must be cheap."""
     _class, _context, _handle, action, length = body.unpack(_ACTION_HEAD)
     r = body.sub(length)
     if action == NOM_ACT_POLL_MDIB_DATA_EXT:
@@ -423,12 +440,22 @@ def parse_poll_result(body: Reader) -> PollReply | None:
     objects: list[ObservationPoll] = []
     contexts, length = r.unpack(_AVA_HEAD)
     infos = r.sub(length)
+    data, pos, end = infos.data, infos.pos, infos.end
     for _ in range(contexts):
-        _context_id, count, length = infos.unpack(_HEAD3)
-        polls = infos.sub(length)
+        if pos + 6 > end:
+            raise Malformed(f"poll context header needs 6 bytes at offset {pos}, the reply ends at {end}")
+        _context_id, count, length = _HEAD3.unpack_from(data, pos)
+        pos += 6
+        stop = pos + length
+        if stop > end:
+            raise Malformed(f"poll context of {length} bytes longer than the reply")
         for _ in range(count):
-            handle = polls.u16()
-            objects.append((handle, parse_attribute_list(polls)))
+            if pos + 2 > stop:
+                raise Malformed(f"observation handle needs 2 bytes at offset {pos}, its context ends at {stop}")
+            handle = _U16.unpack_from(data, pos)[0]
+            attributes, pos = _attributes(data, pos + 2, stop)
+            objects.append((handle, attributes))
+        pos = stop
     return PollReply(action, poll_number, obj_code, attr_group, objects)
 
 
