@@ -32,7 +32,7 @@ Choices where the public documents leave room (also in the report):
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -60,30 +60,51 @@ class _Unit:
 
 @dataclass
 class _WaveSpec:
-    """What the monitor said about one wave object (it repeats it with every block)."""
+    """What the monitor said about one wave object: sample period, significant bits, scale.
+
+    The monitor repeats these attributes with every block (four blocks a second per wave), so each is
+    parsed only when its bytes differ from the last ones seen, and the value of every possible sample
+    is computed once per change (`values`)."""
     period_s: float | None = None
+    rate_hz: float = 0.0
     significant_bits: int = 16
     scale: tuple[float, float, int, int] | None = None
+    seen: dict[int, bytes] = field(default_factory=dict)
     _table: np.ndarray | None = None
-    _table_for: tuple | None = None
+
+    def update(self, aid: int, value: bytes) -> None:
+        """Take a spec attribute of a wave block (others are ignored)."""
+        if aid == w.NOM_ATTR_SA_SPECN:
+            _size, _sample_bits, significant, _flags = _SA_SPEC.unpack_from(value)
+            self.significant_bits = significant or 16
+        elif aid == w.NOM_ATTR_SCALE_SPECN_I16:
+            lo_raw, hi_raw, lo, hi = _SCALE16.unpack_from(value)
+            lo_abs, hi_abs = w.float_type(lo_raw), w.float_type(hi_raw)
+            self.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
+        elif aid == w.NOM_ATTR_TIME_PD_SAMP:
+            self.period_s = _U32.unpack_from(value)[0] / w.RELATIVE_TIME_PER_S or None
+            self.rate_hz = round(1.0 / self.period_s, 3) if self.period_s else 0.0
+        else:
+            return
+        self.seen[aid] = value
+        self._table = None
 
     def values(self, data: bytes, offset: int, count: int) -> tuple[float, ...]:
         """`count` big-endian 16-bit samples at data[offset:] as scaled values.
 
         Only the significant bits of a sample count, scaled by the ScaleRangeSpec16 when there is one.
-        The value of every possible sample is computed once per change of the spec, into a table of
-        2**bits entries; numpy's take(mode="wrap") then indexes it modulo its size, which is exactly
-        keeping the low `bits` bits. One array operation per block instead of mask, multiply and add,
-        each of which costs more in numpy's call overhead than in arithmetic for a 32-sample block."""
-        bits = min(self.significant_bits, 16)  # samples are 16-bit: higher bits mask nothing
-        key = (bits, self.scale)
-        if key != self._table_for:
+        The value of every possible sample is computed into a table of 2**bits entries; numpy's
+        take(mode="wrap") then indexes it modulo its size, which is exactly keeping the low `bits`
+        bits. One array operation per block instead of mask, multiply and add, each of which costs more
+        in numpy's call overhead than in arithmetic for a 32-sample block."""
+        if self._table is None:
             k, base = 1.0, 0.0
             if self.scale:
                 lo_abs, hi_abs, lo, hi = self.scale
                 k = (hi_abs - lo_abs) / (hi - lo)
                 base = lo_abs - lo * k
-            self._table, self._table_for = base + np.arange(1 << bits) * k, key
+            bits = min(self.significant_bits, 16)  # samples are 16-bit: higher bits mask nothing
+            self._table = base + np.arange(1 << bits) * k
         return tuple(self._table.take(np.frombuffer(data, _SAMPLE, count, offset), mode="wrap").tolist())
 
 
@@ -119,6 +140,10 @@ class IntelliVue(Codec):
             self._numerics[_hex_key(doc, key, "numerics")] = metric
         self._units = {_hex_key(doc, k, "unit_codes"): _Unit(e.text("unit"), e.number("factor"), e.number("offset"))
                        for k, e in doc.sections("unit_codes")}
+        #: (metric, unit code) -> conversion, for the unit codes that convert to the metric's unit: one
+        #: lookup per value instead of two and a comparison (a numerics reply carries a dozen values)
+        self._conversions = {(metric, code): unit for metric, metric_unit in self._metric_unit.items()
+                             for code, unit in self._units.items() if unit.unit == metric_unit}
         self._waves = {_hex_key(doc, k, "waves"): e.text("wave") for k, e in doc.sections("waves")}
         self._state_bits = [(_hex_key(doc, k, "measurement_state"), e.text("code"), e.text("text"),
                              e.flag("status", False)) for k, e in doc.sections("measurement_state")]
@@ -287,35 +312,35 @@ class IntelliVue(Codec):
         for _handle, attributes in reply.objects:
             for aid, value in attributes:
                 if aid == w.NOM_ATTR_NU_VAL_OBS:
-                    events += self._numeric(value, 0, now, flagged)
+                    self._numeric(value, 0, now, flagged, events)
                 elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
                     count, length = _LIST_HEAD.unpack_from(value)
                     if 4 + length > len(value) or count * w.NU_OBS.size > length:
                         raise w.Malformed(f"compound numeric of {count} values longer than its attribute")
                     for i in range(count):
-                        events += self._numeric(value, 4 + i * w.NU_OBS.size, now, flagged)
+                        self._numeric(value, 4 + i * w.NU_OBS.size, now, flagged, events)
         return self._state_changes(flagged, now) + events
 
-    def _numeric(self, value: bytes, offset: int, now: float, flagged: set[str]) -> list[DeviceEvent]:
+    def _numeric(self, value: bytes, offset: int, now: float, flagged: set[str], events: list[DeviceEvent]) -> None:
+        """The NuObsValue at value[offset:]: a Measurement appended to `events`, or why not."""
         physio, state, unit_code, raw = w.NU_OBS.unpack_from(value, offset)
         metric = self._numerics.get(physio)
         if metric is None:
-            return []
+            return
         if state & self._state_mask:
             for mask, code, _text, status in self._state_bits:
                 if state & mask and status:
                     flagged.add(code)
-            return []
-        value = w.float_type(raw)
-        if value is None:
-            return []
-        unit = self._units.get(unit_code)
-        if unit is None or unit.unit != self._metric_unit[metric]:
+            return
+        number = w.float_type(raw)
+        if number is None:
+            return
+        unit = self._conversions.get((metric, unit_code))
+        if unit is None:
             self.stats.bad_field(f"{metric}: unit code {unit_code:#06x} cannot be converted to "
                                  f"{self._metric_unit[metric]}")
-            return []
-        value = value * unit.factor + unit.offset
-        return [Measurement(now, self.device, metric, round(value, 2), unit.unit)]
+            return
+        events.append(Measurement(now, self.device, metric, round(number * unit.factor + unit.offset, 2), unit.unit))
 
     def _state_changes(self, flagged: set[str], now: float) -> list[DeviceEvent]:
         texts = {code: text for _m, code, text, status in self._state_bits if status}
@@ -342,21 +367,13 @@ class IntelliVue(Codec):
                         raise w.Malformed(f"sample array of {length} bytes longer than its attribute")
                     if not state & 0xE000:  # invalid / questionable / unavailable
                         arrays.append((physio, v, length // 2))
-                elif aid == w.NOM_ATTR_SA_SPECN:
-                    _size, _sample_bits, significant, _flags = _SA_SPEC.unpack_from(v)
-                    spec.significant_bits = significant or 16
-                elif aid == w.NOM_ATTR_SCALE_SPECN_I16:
-                    lo_raw, hi_raw, lo, hi = _SCALE16.unpack_from(v)
-                    lo_abs, hi_abs = w.float_type(lo_raw), w.float_type(hi_raw)
-                    spec.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
-                elif aid == w.NOM_ATTR_TIME_PD_SAMP:
-                    spec.period_s = _U32.unpack_from(v)[0] / w.RELATIVE_TIME_PER_S or None
+                elif spec.seen.get(aid) != v:
+                    spec.update(aid, v)
             for physio, v, count in arrays:
                 wave = self._waves.get(physio)
                 if wave is None or not spec.period_s:
                     continue
-                values = spec.values(v, _SA_OBS.size, count)
-                events.append(Waveform(now, self.device, wave, values, round(1.0 / spec.period_s, 3)))
+                events.append(Waveform(now, self.device, wave, spec.values(v, _SA_OBS.size, count), spec.rate_hz))
         return events
 
     # ---- alarms ----------------------------------------------------------------------------------

@@ -394,16 +394,9 @@ class PollReply:
     objects: list[ObservationPoll]
 
 
-def _attributes(data: bytes, pos: int, end: int) -> tuple[list[Ava], int]:
-    """The AttributeList at data[pos:end] and the offset just after it. Every length is checked
-    against its container before anything is sliced, so a value never reaches past its list."""
-    if pos + 4 > end:
-        raise Malformed(f"attribute list header needs 4 bytes at offset {pos}, its container ends at {end}")
-    count, length = _AVA_HEAD.unpack_from(data, pos)
-    pos += 4
-    stop = pos + length
-    if stop > end:
-        raise Malformed(f"attribute list of {length} bytes longer than its container")
+def _attributes(data: bytes, pos: int, count: int, stop: int) -> list[Ava]:
+    """The `count` attributes of an AttributeList whose contents are data[pos:stop]. Every length is
+    checked against the list before anything is sliced, so a value never reaches past its list."""
     avas = []
     unpack = _AVA_HEAD.unpack_from
     for _ in range(count):
@@ -415,13 +408,15 @@ def _attributes(data: bytes, pos: int, end: int) -> tuple[list[Ava], int]:
             raise Malformed(f"attribute {aid:#06x} longer than its list")
         avas.append((aid, data[pos:pos + alen]))
         pos += alen
-    return avas, stop
+    return avas
 
 
 def parse_attribute_list(r: Reader) -> list[Ava]:
     """An AttributeList at the reader's position; the reader moves past it."""
-    avas, r.pos = _attributes(r.data, r.pos, r.end)
-    return avas
+    count, length = r.unpack(_AVA_HEAD)
+    start = r.pos
+    r.sub(length)
+    return _attributes(r.data, start, count, start + length)
 
 
 def parse_poll_result(body: Reader) -> PollReply | None:
@@ -450,11 +445,14 @@ def parse_poll_result(body: Reader) -> PollReply | None:
         if stop > end:
             raise Malformed(f"poll context of {length} bytes longer than the reply")
         for _ in range(count):
-            if pos + 2 > stop:
-                raise Malformed(f"observation handle needs 2 bytes at offset {pos}, its context ends at {stop}")
-            handle = _U16.unpack_from(data, pos)[0]
-            attributes, pos = _attributes(data, pos + 2, stop)
-            objects.append((handle, attributes))
+            if pos + 6 > stop:
+                raise Malformed(f"observation header needs 6 bytes at offset {pos}, its context ends at {stop}")
+            handle, n, length = _HEAD3.unpack_from(data, pos)  # handle, then its AttributeList's count, length
+            pos += 6
+            if pos + length > stop:
+                raise Malformed(f"attribute list of {length} bytes longer than its poll context")
+            objects.append((handle, _attributes(data, pos, n, pos + length)))
+            pos += length
         pos = stop
     return PollReply(action, poll_number, obj_code, attr_group, objects)
 
