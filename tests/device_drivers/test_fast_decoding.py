@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import CodecStats
-from device_drivers.ne1000 import ReplyFramer, crc16_xmodem, safe_packet
+from device_drivers.ne1000 import Reply, ReplyFramer, crc16_xmodem, parse_reply, safe_packet
 
 
 def x25_bitwise(data: bytes) -> int:
@@ -65,6 +65,60 @@ def reference_deframe(stream: bytes) -> tuple[list[bytes], int]:
         else:
             body.append(byte)
     return frames, bad
+
+
+def reference_reply(text: str) -> Reply | None:
+    """A pump reply read step by step as the NE-1000 manual lays it out: two address digits, a prompt
+    letter or `A?` and the alarm type, then either `?` and an error code or the data."""
+    if len(text) < 3 or not text[:2].isdigit():
+        return None
+    address, rest = int(text[:2]), text[2:]
+    alarm = None
+    if rest.startswith("A?"):
+        if len(rest) < 3:
+            return None
+        prompt, alarm, rest = "A", rest[2], rest[3:]
+    elif rest[0] in "IWSPTUX":
+        prompt, rest = rest[0], rest[1:]
+    else:
+        return None
+    if rest.startswith("?"):
+        error = rest[1:] or "?"
+        return Reply(address, prompt, alarm, error, "") if error in ("?", "NA", "OOR", "COM", "IGN") else None
+    return Reply(address, prompt, alarm, None, rest)
+
+
+def reference_replies(stream: bytes, safe: bool) -> list[str]:
+    """NE-1000 replies found step by step: from each STX, a basic reply runs to the next ETX (a new STX
+    first cuts it short); a safe packet is kept only when its end byte and CRC are right, else the
+    search goes on from the byte after its STX. A packet still arriving ends the search."""
+    out: list[str] = []
+    i = 0
+    while (start := stream.find(b"\x02", i)) >= 0:
+        if safe:
+            if start + 1 == len(stream):
+                break
+            total = stream[start + 1] + 1
+            if total >= 5 and start + total > len(stream):
+                break  # the rest of the packet has not arrived yet
+            packet = stream[start:start + total]
+            if total >= 5 and packet[-1] == 0x03 \
+                    and xmodem_bitwise(packet[2:-3]) == packet[-3] << 8 | packet[-2]:
+                out.append(packet[2:-3].decode("ascii", "replace"))
+                i = start + total
+            else:
+                i = start + 1
+        else:
+            end = stream.find(b"\x03", start + 1)
+            if end < 0:
+                break
+            nested = stream.find(b"\x02", start + 1, end)
+            if nested >= 0:
+                i = nested
+                continue
+            out.append(stream[start + 1:end].decode("ascii", "replace"))
+            i = end + 1
+    return out
 
 
 def deframe(stream: bytes, cuts: list[int]) -> tuple[list[bytes], int]:
@@ -140,3 +194,36 @@ def test_the_last_bytes_window_shows_the_newest_64_bytes_across_reads():
     assert bytes(stats.last_bytes) == stream[-64:] and stats.bytes_in == len(stream)
     stats.note_bytes(b"\x01\x02")
     assert bytes(stats.last_bytes) == stream[-62:] + b"\x01\x02"
+
+
+_reply_text = st.text(alphabet="0123456789AIWSPTUX?.MHLNORCGE\n", max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_reply_text, st.from_regex(r"[0-9]{2}(A\?.|[IWSPTUX])(\?(NA|OOR|COM|IGN|..?)?|[0-9.A-Z]*)",
+                                             fullmatch=True)))
+def test_ne1000_reply_parser_agrees_with_a_step_by_step_reading(text):
+    assert parse_reply(text) == reference_reply(text)
+
+
+_ne_piece = st.one_of(
+    st.sampled_from([b"00S3.000MH", b"00II0.150W0.000ML", b"00A?S", b"00S?OOR"]).map(safe_packet),
+    st.sampled_from([b"00S3.000MH", b"00A?S"]).map(lambda t: b"\x02" + t + b"\x03"),
+    st.tuples(st.sampled_from([b"00S3.000MH", b"00A?S"]), st.integers(0, 100), st.integers(0, 7))
+    .map(lambda t: flip(safe_packet(t[0]), t[1], t[2])),
+    st.binary(max_size=6),
+)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(_ne_piece, max_size=8), st.lists(st.integers(0, 500), max_size=6), st.booleans())
+def test_ne1000_framer_keeps_the_same_replies_as_a_byte_by_byte_reading_of_a_noisy_line(pieces, cuts, safe):
+    stream = b"".join(pieces)
+    framer = ReplyFramer(safe, CodecStats())
+    out: list[str] = []
+    start = 0
+    for cut in sorted(c % (len(stream) + 1) for c in cuts) + [len(stream)]:
+        out += framer.feed(stream[start:cut])
+        start = max(start, cut)
+    # a basic reply still open at the end of the line is not a reply yet
+    assert out == reference_replies(stream, safe)
