@@ -242,6 +242,8 @@ class IntelliVue(Codec):
         if not user:
             raise w.Malformed("empty message")
         kind = user[0]
+        if kind == w.DATA_SPDU:  # all but a handful of a session's messages
+            return self._data(user, now)
         if kind == w.AC_SPDU:
             self.session = "associated"
             return []
@@ -263,8 +265,9 @@ class IntelliVue(Codec):
         if kind == w.DN_SPDU:
             self.session = "idle"
             return []
-        if kind != w.DATA_SPDU:
-            raise w.Malformed(f"unknown session message {kind:#04x}")
+        raise w.Malformed(f"unknown session message {kind:#04x}")
+
+    def _data(self, user: bytes, now: float) -> list[DeviceEvent]:
         op = w.parse_data(user)
         if op.ro_type == w.ROIV and op.command == w.CMD_CONFIRMED_EVENT_REPORT:
             return self._event_report(op, now)
