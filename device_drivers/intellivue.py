@@ -366,9 +366,9 @@ class IntelliVue(Codec):
             for aid, v in attributes:
                 if aid == w.NOM_ATTR_SA_VAL_OBS:
                     physio, state, length = _SA_OBS.unpack_from(v)
-                    if _SA_OBS.size + length > len(v):
-                        raise w.Malformed(f"sample array of {length} bytes longer than its attribute")
                     if not state & 0xE000:  # invalid / questionable / unavailable
+                        if _SA_OBS.size + length > len(v):
+                            raise w.Malformed(f"sample array of {length} bytes longer than its attribute")
                         arrays.append((physio, v, length // 2))
                 elif spec.seen.get(aid) != v:
                     spec.update(aid, v)

@@ -362,19 +362,33 @@ class Operation:
 
 
 def parse_data(user: bytes) -> Operation:
-    r = Reader(user)
-    session, _context, ro_type, length = r.unpack(_DATA_HEAD)
+    """SPpdu, ROapdus and the operation's head, read by offset with each length checked against what
+    contains it; the operation's argument/result is handed on as a Reader."""
+    end = len(user)
+    if end < 8:
+        raise Malformed(f"data message of {end} bytes is shorter than its header")
+    session, _context, ro_type, length = _DATA_HEAD.unpack_from(user)
     if session != 0xE100:
         raise Malformed("data message without the E1 00 session header")
-    r = r.sub(length)
+    pos, end = 8, 8 + length
+    if end > len(user):
+        raise Malformed(f"operation of {length} bytes longer than its message")
     linked = 0
-    if ro_type == RORLS:
-        linked, _count = r.u8(), r.u8()
+    if ro_type == RORLS:  # linked result: state and count before the invoke id
+        if pos + 2 > end:
+            raise Malformed("linked result without its state and count")
+        linked = user[pos]
+        pos += 2
+    if pos + 6 > end:
+        raise Malformed("operation shorter than its head")
+    invoke_id, command_or_error, length = _HEAD3.unpack_from(user, pos)
+    pos += 6
+    if pos + length > end:
+        raise Malformed(f"operation body of {length} bytes longer than the operation")
+    body = Reader(user, pos, pos + length)
     if ro_type == ROER:
-        invoke_id, error, length = r.unpack(_HEAD3)
-        return Operation(ro_type, invoke_id, 0, r.sub(length), error=error)
-    invoke_id, command, length = r.unpack(_HEAD3)
-    return Operation(ro_type, invoke_id, command, r.sub(length), linked)
+        return Operation(ro_type, invoke_id, 0, body, error=command_or_error)
+    return Operation(ro_type, invoke_id, command_or_error, body, linked)
 
 
 #: An attribute (AVAType): (attribute id, its value bytes). A plain tuple of an immutable slice:
@@ -422,20 +436,29 @@ def parse_attribute_list(r: Reader) -> list[Ava]:
 def parse_poll_result(body: Reader) -> PollReply | None:
     """ActionResult carrying PollMdibDataReply(Ext). None for other actions.
 
-    The observations are walked by offset over the message (no reader object per poll or attribute):
-    a wave reply every 256 ms carries a dozen attributes, and each must be cheap."""
+    The reply is walked by offset over the message (no reader object per poll or attribute), each
+    length checked against what contains it: a wave reply every 256 ms carries a dozen attributes,
+    and each must be cheap."""
     _class, _context, _handle, action, length = body.unpack(_ACTION_HEAD)
-    r = body.sub(length)
+    data, pos, end = body.data, body.pos, body.pos + length
+    if end > body.end:
+        raise Malformed(f"action result of {length} bytes longer than its operation")
     if action == NOM_ACT_POLL_MDIB_DATA_EXT:
-        poll_number, _seq, _rel, _partition, obj_code, attr_group = r.unpack(_EXT_REPLY_HEAD)
+        head = _EXT_REPLY_HEAD
     elif action == NOM_ACT_POLL_MDIB_DATA:
-        poll_number, _rel, _partition, obj_code, attr_group = r.unpack(_REPLY_HEAD)
+        head = _REPLY_HEAD
     else:
         return None
+    if pos + head.size + 4 > end:
+        raise Malformed("poll reply shorter than its header")
+    fields = head.unpack_from(data, pos)
+    poll_number, obj_code, attr_group = fields[0], fields[-2], fields[-1]
+    contexts, length = _AVA_HEAD.unpack_from(data, pos + head.size)
+    pos += head.size + 4
+    if pos + length > end:
+        raise Malformed(f"poll info list of {length} bytes longer than the reply")
+    end = pos + length
     objects: list[ObservationPoll] = []
-    contexts, length = r.unpack(_AVA_HEAD)
-    infos = r.sub(length)
-    data, pos, end = infos.data, infos.pos, infos.end
     for _ in range(contexts):
         if pos + 6 > end:
             raise Malformed(f"poll context header needs 6 bytes at offset {pos}, the reply ends at {end}")

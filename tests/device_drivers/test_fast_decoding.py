@@ -2,12 +2,17 @@
 byte-by-byte reading of the protocol documents accepts and refuses: speed never weakens a check."""
 from __future__ import annotations
 
+import struct
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import CodecStats
+from device_drivers.events import Waveform
 from device_drivers.ne1000 import Reply, ReplyFramer, crc16_xmodem, parse_reply, safe_packet
+from tests.device_drivers.golden import of_type
+from tests.device_drivers.test_intellivue import polling_codec
 
 
 def x25_bitwise(data: bytes) -> int:
@@ -227,3 +232,45 @@ def test_ne1000_framer_keeps_the_same_replies_as_a_byte_by_byte_reading_of_a_noi
         start = max(start, cut)
     # a basic reply still open at the end of the line is not a reply yet
     assert out == reference_replies(stream, safe)
+
+
+def pleth_block(samples: list[int], significant_bits: int, scale: tuple[float, float, int, int] | None) -> bytes:
+    """A monitor's wave poll reply: one pleth object at 125 Hz with its spec and the samples."""
+    avas = [(w.NOM_ATTR_SA_SPECN, struct.pack(">HBBH", len(samples), 16, significant_bits, 0)),
+            (w.NOM_ATTR_TIME_PD_SAMP, struct.pack(">I", w.RELATIVE_TIME_PER_S // 125))]
+    if scale:
+        lo_abs, hi_abs, lo, hi = scale
+        avas.append((w.NOM_ATTR_SCALE_SPECN_I16, struct.pack(">IIHH", w.encode_float_type(lo_abs, 2),
+                                                               w.encode_float_type(hi_abs, 2), lo, hi)))
+    avas.append((w.NOM_ATTR_SA_VAL_OBS, struct.pack(">HHH", 0x4BB4, 0, 2 * len(samples))
+                 + struct.pack(f">{len(samples)}H", *samples)))
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_METRIC_SA_RT, 0, 0, [(0x0201, avas)])
+    return w.frame(w.rors(1, w.CMD_CONFIRMED_ACTION, body))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=200), st.integers(1, 16),
+       st.one_of(st.none(), st.tuples(st.integers(-500, 0), st.integers(1, 500), st.integers(0, 100),
+                                      st.integers(101, 4095))))
+def test_wave_samples_from_the_lookup_table_equal_the_formula(samples, bits, scale):
+    """Each sample: its `bits` low bits, scaled linearly from the scaled range onto the absolute one."""
+    if scale:
+        scale = (scale[0] / 100, scale[1] / 100, scale[2], scale[3])
+    codec = polling_codec()
+    [wave] = of_type(codec.feed(pleth_block(samples, bits, scale), 5.0), Waveform)
+    k, base = 1.0, 0.0
+    if scale:
+        lo_abs, hi_abs, lo, hi = scale
+        # the range as the monitor sends it (FLOAT-Type, two decimals) and the codec reads it
+        lo_abs, hi_abs = (w.float_type(w.encode_float_type(v, 2)) for v in (lo_abs, hi_abs))
+        k = (hi_abs - lo_abs) / (hi - lo)
+        base = lo_abs - lo * k
+    assert wave.samples == tuple(base + (x & ((1 << bits) - 1)) * k for x in samples)
+    assert (wave.wave, wave.rate_hz) == ("pleth", 125.0)
+
+
+def test_a_wave_spec_claiming_more_bits_than_a_sample_has_keeps_all_16_and_never_crashes():
+    samples = [1, 2, 0xFFFF] * 40  # a long block (the old numpy path overflowed on a 200-bit mask)
+    codec = polling_codec()
+    [wave] = of_type(codec.feed(pleth_block(samples, 200, None), 5.0), Waveform)
+    assert wave.samples == tuple(float(x) for x in samples) and codec.stats.frames_bad == 0
