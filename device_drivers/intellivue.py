@@ -150,6 +150,7 @@ class IntelliVue(Codec):
         self._state_mask = 0
         for mask, *_ in self._state_bits:
             self._state_mask |= mask
+        self._state_texts = {code: text for _m, code, text, status in self._state_bits if status}
         self._alert_types = {_hex_key(doc, k, "alert_types"): (e.text("priority", choices=("high", "medium", "low")),
                                                                 e.flag("technical"))
                              for k, e in doc.sections("alert_types")}
@@ -346,7 +347,9 @@ class IntelliVue(Codec):
         events.append(Measurement(now, self.device, metric, round(number * unit.factor + unit.offset, 2), unit.unit))
 
     def _state_changes(self, flagged: set[str], now: float) -> list[DeviceEvent]:
-        texts = {code: text for _m, code, text, status in self._state_bits if status}
+        if flagged == self._states:  # nearly always: no state came or went since the last numerics
+            return []
+        texts = self._state_texts
         events: list[DeviceEvent] = []
         for code in flagged - self._states:
             events.append(DeviceStatus(now, self.device, code, texts[code], True, True))

@@ -411,17 +411,17 @@ class PollReply:
 def _attributes(data: bytes, pos: int, count: int, stop: int) -> list[Ava]:
     """The `count` attributes of an AttributeList whose contents are data[pos:stop]. Every length is
     checked against the list before anything is sliced, so a value never reaches past its list."""
-    avas = []
-    unpack = _AVA_HEAD.unpack_from
+    avas: list[Ava] = []
+    append, unpack = avas.append, _AVA_HEAD.unpack_from
     for _ in range(count):
-        if pos + 4 > stop:
+        start = pos + 4
+        if start > stop:
             raise Malformed(f"attribute list ends inside an attribute at offset {pos}")
         aid, alen = unpack(data, pos)
-        pos += 4
-        if pos + alen > stop:
+        pos = start + alen
+        if pos > stop:
             raise Malformed(f"attribute {aid:#06x} longer than its list")
-        avas.append((aid, data[pos:pos + alen]))
-        pos += alen
+        append((aid, data[start:pos]))
     return avas
 
 
