@@ -56,7 +56,9 @@ class CodecStats:
 
     def note_bytes(self, data: bytes) -> None:
         self.bytes_in += len(data)
-        self.last_bytes.extend(data)
+        # only the tail of a read can stay in the window: pushing (and dropping) every byte of a
+        # 500-byte wave frame one by one would cost more than checking the frame's CRC
+        self.last_bytes.extend(data[-self.last_bytes.maxlen:])
 
     def bad_frame(self, why: str) -> None:
         self.frames_bad += 1

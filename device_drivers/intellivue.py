@@ -32,7 +32,7 @@ Choices where the public documents leave room (also in the report):
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -46,6 +46,9 @@ from resources import ResourceError, load
 _SA_OBS = struct.Struct(">HHH")     # SaObsValue head: physio id, state, array length
 _SA_SPEC = struct.Struct(">HBBH")   # SaSpec: array size, sample size, significant bits, flags
 _SCALE16 = struct.Struct(">IIHH")   # ScaleRangeSpec16: lower/upper absolute (FLOAT-Type), lower/upper scaled
+_U32 = struct.Struct(">I")
+_LIST_HEAD = struct.Struct(">HH")   # count, length of a list inside an attribute value
+_SAMPLE = np.dtype(">u2")
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,52 @@ class _Unit:
 
 @dataclass
 class _WaveSpec:
+    """What the monitor said about one wave object: sample period, significant bits, scale.
+
+    The monitor repeats these attributes with every block (four blocks a second per wave), so each is
+    parsed only when its bytes differ from the last ones seen, and the value of every possible sample
+    is computed once per change (`values`)."""
     period_s: float | None = None
+    rate_hz: float = 0.0
     significant_bits: int = 16
     scale: tuple[float, float, int, int] | None = None
+    seen: dict[int, bytes] = field(default_factory=dict)
+    _table: np.ndarray | None = None
+
+    def update(self, aid: int, value: bytes) -> None:
+        """Take a spec attribute of a wave block (others are ignored)."""
+        if aid == w.NOM_ATTR_SA_SPECN:
+            _size, _sample_bits, significant, _flags = _SA_SPEC.unpack_from(value)
+            self.significant_bits = significant or 16
+        elif aid == w.NOM_ATTR_SCALE_SPECN_I16:
+            lo_raw, hi_raw, lo, hi = _SCALE16.unpack_from(value)
+            lo_abs, hi_abs = w.float_type(lo_raw), w.float_type(hi_raw)
+            self.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
+        elif aid == w.NOM_ATTR_TIME_PD_SAMP:
+            self.period_s = _U32.unpack_from(value)[0] / w.RELATIVE_TIME_PER_S or None
+            self.rate_hz = round(1.0 / self.period_s, 3) if self.period_s else 0.0
+        else:
+            return
+        self.seen[aid] = value
+        self._table = None
+
+    def values(self, data: bytes, offset: int, count: int) -> tuple[float, ...]:
+        """`count` big-endian 16-bit samples at data[offset:] as scaled values.
+
+        Only the significant bits of a sample count, scaled by the ScaleRangeSpec16 when there is one.
+        The value of every possible sample is computed into a table of 2**bits entries; numpy's
+        take(mode="wrap") then indexes it modulo its size, which is exactly keeping the low `bits`
+        bits. One array operation per block instead of mask, multiply and add, each of which costs more
+        in numpy's call overhead than in arithmetic for a 32-sample block."""
+        if self._table is None:
+            k, base = 1.0, 0.0
+            if self.scale:
+                lo_abs, hi_abs, lo, hi = self.scale
+                k = (hi_abs - lo_abs) / (hi - lo)
+                base = lo_abs - lo * k
+            bits = min(self.significant_bits, 16)  # samples are 16-bit: higher bits mask nothing
+            self._table = base + np.arange(1 << bits) * k
+        return tuple(self._table.take(np.frombuffer(data, _SAMPLE, count, offset), mode="wrap").tolist())
 
 
 def _hex_key(doc, key: str, section: str) -> int:
@@ -94,12 +140,17 @@ class IntelliVue(Codec):
             self._numerics[_hex_key(doc, key, "numerics")] = metric
         self._units = {_hex_key(doc, k, "unit_codes"): _Unit(e.text("unit"), e.number("factor"), e.number("offset"))
                        for k, e in doc.sections("unit_codes")}
+        #: (metric, unit code) -> conversion, for the unit codes that convert to the metric's unit: one
+        #: lookup per value instead of two and a comparison (a numerics reply carries a dozen values)
+        self._conversions = {(metric, code): unit for metric, metric_unit in self._metric_unit.items()
+                             for code, unit in self._units.items() if unit.unit == metric_unit}
         self._waves = {_hex_key(doc, k, "waves"): e.text("wave") for k, e in doc.sections("waves")}
         self._state_bits = [(_hex_key(doc, k, "measurement_state"), e.text("code"), e.text("text"),
                              e.flag("status", False)) for k, e in doc.sections("measurement_state")]
         self._state_mask = 0
         for mask, *_ in self._state_bits:
             self._state_mask |= mask
+        self._state_texts = {code: text for _m, code, text, status in self._state_bits if status}
         self._alert_types = {_hex_key(doc, k, "alert_types"): (e.text("priority", choices=("high", "medium", "low")),
                                                                 e.flag("technical"))
                              for k, e in doc.sections("alert_types")}
@@ -192,6 +243,8 @@ class IntelliVue(Codec):
         if not user:
             raise w.Malformed("empty message")
         kind = user[0]
+        if kind == w.DATA_SPDU:  # all but a handful of a session's messages
+            return self._data(user, now)
         if kind == w.AC_SPDU:
             self.session = "associated"
             return []
@@ -213,8 +266,9 @@ class IntelliVue(Codec):
         if kind == w.DN_SPDU:
             self.session = "idle"
             return []
-        if kind != w.DATA_SPDU:
-            raise w.Malformed(f"unknown session message {kind:#04x}")
+        raise w.Malformed(f"unknown session message {kind:#04x}")
+
+    def _data(self, user: bytes, now: float) -> list[DeviceEvent]:
         op = w.parse_data(user)
         if op.ro_type == w.ROIV and op.command == w.CMD_CONFIRMED_EVENT_REPORT:
             return self._event_report(op, now)
@@ -262,37 +316,40 @@ class IntelliVue(Codec):
         for _handle, attributes in reply.objects:
             for aid, value in attributes:
                 if aid == w.NOM_ATTR_NU_VAL_OBS:
-                    events += self._numeric(value, now, flagged)
+                    self._numeric(value, 0, now, flagged, events)
                 elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
-                    count, length = value.u16(), value.u16()
-                    values = value.sub(length)
-                    for _ in range(count):
-                        events += self._numeric(values.sub(10), now, flagged)
+                    count, length = _LIST_HEAD.unpack_from(value)
+                    if 4 + length > len(value) or count * w.NU_OBS.size > length:
+                        raise w.Malformed(f"compound numeric of {count} values longer than its attribute")
+                    for i in range(count):
+                        self._numeric(value, 4 + i * w.NU_OBS.size, now, flagged, events)
         return self._state_changes(flagged, now) + events
 
-    def _numeric(self, r: w.Reader, now: float, flagged: set[str]) -> list[DeviceEvent]:
-        physio, state, unit_code, raw = r.unpack(w.NU_OBS)
+    def _numeric(self, value: bytes, offset: int, now: float, flagged: set[str], events: list[DeviceEvent]) -> None:
+        """The NuObsValue at value[offset:]: a Measurement appended to `events`, or why not."""
+        physio, state, unit_code, raw = w.NU_OBS.unpack_from(value, offset)
         metric = self._numerics.get(physio)
         if metric is None:
-            return []
+            return
         if state & self._state_mask:
             for mask, code, _text, status in self._state_bits:
                 if state & mask and status:
                     flagged.add(code)
-            return []
-        value = w.float_type(raw)
-        if value is None:
-            return []
-        unit = self._units.get(unit_code)
-        if unit is None or unit.unit != self._metric_unit[metric]:
+            return
+        number = w.float_type(raw)
+        if number is None:
+            return
+        unit = self._conversions.get((metric, unit_code))
+        if unit is None:
             self.stats.bad_field(f"{metric}: unit code {unit_code:#06x} cannot be converted to "
                                  f"{self._metric_unit[metric]}")
-            return []
-        value = value * unit.factor + unit.offset
-        return [Measurement(now, self.device, metric, round(value, 2), unit.unit)]
+            return
+        events.append(Measurement(now, self.device, metric, round(number * unit.factor + unit.offset, 2), unit.unit))
 
     def _state_changes(self, flagged: set[str], now: float) -> list[DeviceEvent]:
-        texts = {code: text for _m, code, text, status in self._state_bits if status}
+        if flagged == self._states:  # nearly always: no state came or went since the last numerics
+            return []
+        texts = self._state_texts
         events: list[DeviceEvent] = []
         for code in flagged - self._states:
             events.append(DeviceStatus(now, self.device, code, texts[code], True, True))
@@ -308,47 +365,31 @@ class IntelliVue(Codec):
             spec = self._wave_specs.get(handle)
             if spec is None:
                 spec = self._wave_specs[handle] = _WaveSpec()
-            samples: list[tuple[int, w.Reader]] = []
+            arrays: list[tuple[int, bytes, int]] = []  # (physio id, SaObsValue, sample count)
             for aid, v in attributes:
                 if aid == w.NOM_ATTR_SA_VAL_OBS:
-                    physio, state, length = v.unpack(_SA_OBS)
+                    physio, state, length = _SA_OBS.unpack_from(v)
                     if not state & 0xE000:  # invalid / questionable / unavailable
-                        samples.append((physio, v.sub(length)))
-                elif aid == w.NOM_ATTR_SA_SPECN:
-                    _size, _sample_bits, significant, _flags = v.unpack(_SA_SPEC)
-                    spec.significant_bits = significant or 16
-                elif aid == w.NOM_ATTR_SCALE_SPECN_I16:
-                    lo_raw, hi_raw, lo, hi = v.unpack(_SCALE16)
-                    lo_abs, hi_abs = w.float_type(lo_raw), w.float_type(hi_raw)
-                    spec.scale = (lo_abs, hi_abs, lo, hi) if None not in (lo_abs, hi_abs) and hi != lo else None
-                elif aid == w.NOM_ATTR_TIME_PD_SAMP:
-                    spec.period_s = v.u32() / w.RELATIVE_TIME_PER_S or None
-            for physio, array in samples:
+                        if _SA_OBS.size + length > len(v):
+                            raise w.Malformed(f"sample array of {length} bytes longer than its attribute")
+                        arrays.append((physio, v, length // 2))
+                elif spec.seen.get(aid) != v:
+                    spec.update(aid, v)
+            for physio, v, count in arrays:
                 wave = self._waves.get(physio)
                 if wave is None or not spec.period_s:
                     continue
-                count = array.left() // 2
-                mask = (1 << spec.significant_bits) - 1
-                k, base = 1.0, 0.0
-                if spec.scale:
-                    lo_abs, hi_abs, lo, hi = spec.scale
-                    k = (hi_abs - lo_abs) / (hi - lo)
-                    base = lo_abs - lo * k
-                data = array.take(count * 2)
-                if count < 64:  # plain Python is quicker than numpy's set-up for short blocks
-                    values = tuple([base + (x & mask) * k for x in struct.unpack(f">{count}H", data)])
-                else:
-                    values = tuple(((np.frombuffer(data, dtype=">u2") & mask) * k + base).tolist())
-                events.append(Waveform(now, self.device, wave, values, round(1.0 / spec.period_s, 3)))
+                events.append(Waveform(now, self.device, wave, spec.values(v, _SA_OBS.size, count), spec.rate_hz))
         return events
 
     # ---- alarms ----------------------------------------------------------------------------------
     def _alarms_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
         current: dict[tuple[int, int], DeviceAlarm] = {}
         for _handle, attributes in reply.objects:
-            for aid, r in attributes:
+            for aid, value in attributes:
                 if aid not in (w.NOM_ATTR_AL_MON_P_AL_LIST, w.NOM_ATTR_AL_MON_T_AL_LIST):
                     continue
+                r = w.Reader(value)
                 count, length = r.u16(), r.u16()
                 entries = r.sub(length)
                 for _ in range(count):

@@ -33,6 +33,8 @@ Choices where the manual leaves room (also in the report):
 """
 from __future__ import annotations
 
+import binascii
+import functools
 import math
 import re
 import threading
@@ -53,14 +55,11 @@ _DISPENSED = re.compile(r"I(\d+\.?\d*)W(\d+\.?\d*)(ML|UL)")
 
 
 def crc16_xmodem(data: bytes) -> int:
-    """CRC-16/XMODEM (CCITT polynomial 0x1021, initial 0, not reflected), as New Era's safe mode uses."""
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
+    """CRC-16/XMODEM (CCITT polynomial 0x1021, initial 0, not reflected), as New Era's safe mode uses.
+
+    binascii.crc_hqx is exactly this CRC, table-driven in C: a bit-by-bit Python loop cost more than
+    the rest of decoding a reply."""
+    return binascii.crc_hqx(data, 0)
 
 
 def safe_packet(payload: bytes) -> bytes:
@@ -84,7 +83,7 @@ def format_number(value: float) -> str:
     return f"{value:.3f}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     address: int
     prompt: str            # status letter, or "A" for an alarm
@@ -93,83 +92,84 @@ class Reply:
     data: str
 
 
+#: address (2 digits) · prompt letter, or "A?" and the alarm type · then "?" and an error code ("?" alone
+#: or "??" is the plain error "?"), or data
+_REPLY = re.compile(r"([0-9]{2})(?:A\?(.)|([IWSPTUX]))(?:\?(\?|NA|OOR|COM|IGN|)|(?!\?)(.*))", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=256)
 def parse_reply(text: str) -> Reply | None:
-    """Parse the text between STX and ETX (basic) or the data of a safe packet. None if malformed."""
-    if len(text) < 3 or not text[:2].isdigit():
+    """Parse the text between STX and ETX (basic) or the data of a safe packet. None if malformed.
+
+    One compiled pattern checks the whole reply in C. A pump repeats itself (the same prompt and rate
+    every second), so recent results are kept: a Reply is immutable, and building one costs more than
+    the rest of parsing."""
+    m = _REPLY.fullmatch(text)
+    if m is None:
         return None
-    address, rest = int(text[:2]), text[2:]
-    alarm = None
-    if rest.startswith("A?"):
-        if len(rest) < 3:
-            return None
-        prompt, alarm, rest = "A", rest[2], rest[3:]
-    elif rest[0] in "IWSPTUX":
-        prompt, rest = rest[0], rest[1:]
-    else:
-        return None
-    error = None
-    if rest.startswith("?"):
-        error = rest[1:] or "?"
-        if error not in ("?", "NA", "OOR", "COM", "IGN"):
-            return None
-        rest = ""
-    return Reply(address, prompt, alarm, error, rest)
+    address, alarm, prompt, error, data = m.groups()
+    if error is not None:
+        return Reply(int(address), prompt or "A", alarm, error or "?", "")
+    return Reply(int(address), prompt or "A", alarm, None, data)
 
 
 class ReplyFramer:
-    """Splits the pump's byte stream into reply texts, in basic or safe framing; counts what it drops."""
+    """Splits the pump's byte stream into reply texts, in basic or safe framing; counts what it drops.
+
+    Walks the buffer by position and trims it once per read (not once per reply): a pump reply is a
+    dozen bytes, so the per-reply Python work is the decoder's whole cost."""
 
     def __init__(self, safe: bool, stats) -> None:
         self.safe, self.stats = safe, stats
         self.buf = bytearray()
 
     def feed(self, data: bytes) -> list[str]:
-        self.buf.extend(data)
-        out: list[str] = []
         buf = self.buf
-        while buf:
-            start = buf.find(STX)
+        buf += data
+        stats = self.stats
+        out: list[str] = []
+        pos, n = 0, len(buf)
+        while pos < n:
+            start = buf.find(STX, pos)
             if start < 0:
-                self.stats.garbage_bytes += len(buf)
-                buf.clear()
+                stats.garbage_bytes += n - pos
+                pos = n
                 break
-            if start:
-                self.stats.garbage_bytes += start
-                del buf[:start]
+            stats.garbage_bytes += start - pos
+            pos = start
             if self.safe:
-                if len(buf) < 2:
+                if n - start < 2:
                     break
-                total = buf[1] + 1
-                if buf[1] < 4:
-                    self.stats.bad_frame("safe-mode length byte too small")
-                    del buf[:1]
+                length = buf[start + 1]
+                if length < 4:
+                    stats.bad_frame("safe-mode length byte too small")
+                    pos = start + 1
                     continue
-                if len(buf) < total:
+                end = start + length + 1
+                if n < end:
                     break
-                packet = bytes(buf[:total])
-                payload = packet[2:-3]
-                crc = (packet[-3] << 8) | packet[-2]
-                if packet[-1] != ETX or crc16_xmodem(payload) != crc:
-                    self.stats.bad_frame("safe-mode packet with bad CRC or end byte")
-                    del buf[:1]
+                payload = bytes(buf[start + 2:end - 3])
+                if buf[end - 1] != ETX or crc16_xmodem(payload) != (buf[end - 3] << 8 | buf[end - 2]):
+                    stats.bad_frame("safe-mode packet with bad CRC or end byte")
+                    pos = start + 1
                     continue
-                del buf[:total]
-                text = payload.decode("ascii", "replace")
+                pos = end
+                out.append(payload.decode("ascii", "replace"))
             else:
-                end = buf.find(ETX, 1)
+                end = buf.find(ETX, start + 1)
                 if end < 0:
-                    if len(buf) > 256:
-                        self.stats.bad_frame("reply without ETX")
-                        buf.clear()
+                    if n - start > 256:
+                        stats.bad_frame("reply without ETX")
+                        pos = n
                     break
-                nested = buf.find(STX, 1, end)
-                if nested > 0:
-                    self.stats.bad_frame("reply cut short by a new STX")
-                    del buf[:nested]
+                nested = buf.find(STX, start + 1, end)
+                if nested >= 0:
+                    stats.bad_frame("reply cut short by a new STX")
+                    pos = nested
                     continue
-                text = bytes(buf[1:end]).decode("ascii", "replace")
-                del buf[:end + 1]
-            out.append(text)
+                pos = end + 1
+                out.append(buf[start + 1:end].decode("ascii", "replace"))
+        del buf[:pos]
         return out
 
 

@@ -97,7 +97,7 @@ class IntelliVueSimulator(DeviceModel):
         if action == w.NOM_ACT_POLL_MDIB_DATA_EXT and req.left() >= 4:
             for aid, value in w.parse_attribute_list(req):
                 if aid == w.NOM_ATTR_TIME_PD_POLL:
-                    period = value.u32() / w.RELATIVE_TIME_PER_S
+                    period = struct.unpack_from(">I", value)[0] / w.RELATIVE_TIME_PER_S
         rel = round(self._elapsed(now) * w.RELATIVE_TIME_PER_S) & 0xFFFFFFFF
         if action == w.NOM_ACT_POLL_MDIB_DATA:
             self.requests.append("keepalive")

@@ -1,0 +1,276 @@
+"""The decoders' fast paths (C-level CRCs, whole-frame scanning) accept and refuse exactly what a plain
+byte-by-byte reading of the protocol documents accepts and refuses: speed never weakens a check."""
+from __future__ import annotations
+
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from device_drivers import intellivue_wire as w
+from device_drivers.codec import CodecStats
+from device_drivers.events import Waveform
+from device_drivers.ne1000 import Reply, ReplyFramer, crc16_xmodem, parse_reply, safe_packet
+from tests.device_drivers.golden import of_type
+from tests.device_drivers.test_intellivue import polling_codec
+
+
+def x25_bitwise(data: bytes) -> int:
+    """CRC-16/X-25 as RFC 1662 describes it: reflected polynomial 0x8408, init FFFF, one's complement."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFF
+
+
+def xmodem_bitwise(data: bytes) -> int:
+    """CRC-16/XMODEM bit by bit: polynomial 0x1021, init 0, not reflected, no final XOR."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc
+
+
+def reference_deframe(stream: bytes) -> tuple[list[bytes], int]:
+    """IntelliVue MIB/RS232 frames read one byte at a time, straight from the framing rules: C0 starts
+    a frame (cutting short an open one), C1 ends it, 7D escapes the next byte (XOR 20), 7D C1 aborts.
+    Returns the user data of the frames that pass every check, and how many frames were refused."""
+    frames: list[bytes] = []
+    bad = 0
+    body: bytearray | None = None
+    escaped = broken = False
+    for byte in stream:
+        if byte == 0xC0:
+            if body is not None:
+                bad += 1
+            body, escaped, broken = bytearray(), False, False
+        elif body is None:
+            continue
+        elif byte == 0xC1:
+            if escaped or broken:
+                bad += 1
+            elif (len(body) >= 6 and body[0] == 0x11 and body[1] == 0x01
+                  and (body[2] << 8 | body[3]) == len(body) - 6
+                  and x25_bitwise(bytes(body[:-2])) == body[-2] | body[-1] << 8):
+                frames.append(bytes(body[4:-2]))
+            else:
+                bad += 1
+            body = None
+        elif escaped:
+            if byte == 0x7D:
+                broken = True
+            body.append(byte ^ 0x20)
+            escaped = False
+        elif byte == 0x7D:
+            escaped = True
+        else:
+            body.append(byte)
+    return frames, bad
+
+
+def reference_reply(text: str) -> Reply | None:
+    """A pump reply read step by step as the NE-1000 manual lays it out: two address digits, a prompt
+    letter or `A?` and the alarm type, then either `?` and an error code or the data."""
+    if len(text) < 3 or not text[:2].isdigit():
+        return None
+    address, rest = int(text[:2]), text[2:]
+    alarm = None
+    if rest.startswith("A?"):
+        if len(rest) < 3:
+            return None
+        prompt, alarm, rest = "A", rest[2], rest[3:]
+    elif rest[0] in "IWSPTUX":
+        prompt, rest = rest[0], rest[1:]
+    else:
+        return None
+    if rest.startswith("?"):
+        error = rest[1:] or "?"
+        return Reply(address, prompt, alarm, error, "") if error in ("?", "NA", "OOR", "COM", "IGN") else None
+    return Reply(address, prompt, alarm, None, rest)
+
+
+def reference_replies(stream: bytes, safe: bool) -> list[str]:
+    """NE-1000 replies found step by step: from each STX, a basic reply runs to the next ETX (a new STX
+    first cuts it short); a safe packet is kept only when its end byte and CRC are right, else the
+    search goes on from the byte after its STX. A packet still arriving ends the search."""
+    out: list[str] = []
+    i = 0
+    while (start := stream.find(b"\x02", i)) >= 0:
+        if safe:
+            if start + 1 == len(stream):
+                break
+            total = stream[start + 1] + 1
+            if total >= 5 and start + total > len(stream):
+                break  # the rest of the packet has not arrived yet
+            packet = stream[start:start + total]
+            if total >= 5 and packet[-1] == 0x03 \
+                    and xmodem_bitwise(packet[2:-3]) == packet[-3] << 8 | packet[-2]:
+                out.append(packet[2:-3].decode("ascii", "replace"))
+                i = start + total
+            else:
+                i = start + 1
+        else:
+            end = stream.find(b"\x03", start + 1)
+            if end < 0:
+                break
+            nested = stream.find(b"\x02", start + 1, end)
+            if nested >= 0:
+                i = nested
+                continue
+            out.append(stream[start + 1:end].decode("ascii", "replace"))
+            i = end + 1
+    return out
+
+
+def deframe(stream: bytes, cuts: list[int]) -> tuple[list[bytes], int]:
+    stats = CodecStats()
+    deframer = w.Deframer(stats)
+    out: list[bytes] = []
+    start = 0
+    for cut in sorted(c % (len(stream) + 1) for c in cuts) + [len(stream)]:
+        out += deframer.feed(stream[start:cut])
+        start = max(start, cut)
+    return out, stats.frames_bad
+
+
+def flip(data: bytes, index: int, bit: int) -> bytes:
+    out = bytearray(data)
+    out[index % len(out)] ^= 1 << bit
+    return bytes(out)
+
+
+# user data rich in the bytes that must be escaped
+_user = st.binary(max_size=40).map(lambda b: bytes(x if x % 5 else (0xC0, 0xC1, 0x7D)[x % 3] for x in b))
+_piece = st.one_of(
+    _user.map(w.frame),
+    st.tuples(_user, st.integers(0, 1000), st.integers(0, 7)).map(lambda t: flip(w.frame(t[0]), t[1], t[2])),
+    st.binary(max_size=12),
+    st.sampled_from([b"\x7d\xc1", b"\xc0\x7d\xc1", b"\x7d\x7d", b"\xc0\x11\x01\x00\x00\x7d\x7d\x00\x00\xc1"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600))
+def test_intellivue_fcs_equals_the_bit_by_bit_crc(data):
+    assert w.fcs16(data) == x25_bitwise(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_ne1000_safe_mode_crc_equals_the_bit_by_bit_crc(data):
+    assert crc16_xmodem(data) == xmodem_bitwise(data)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(_piece, max_size=12), st.lists(st.integers(0, 10_000), max_size=8))
+def test_intellivue_deframer_keeps_and_refuses_the_same_frames_as_a_byte_by_byte_reading(pieces, cuts):
+    stream = b"".join(pieces) + b"\xc1"  # a final end byte closes whatever frame is still open
+    frames, bad = reference_deframe(stream)
+    kept, refused = deframe(stream, cuts)
+    assert (kept, refused) == deframe(stream, [])
+    # the deframer counts a run of frame starts cut short by one another as one refusal
+    assert kept == frames and (refused > 0) == (bad > 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([b"00S3.000MH", b"00II0.150W0.000ML", b"00A?S", b"00S?OOR"]), max_size=6),
+       st.lists(st.integers(0, 500), max_size=6), st.booleans())
+def test_ne1000_replies_come_out_whole_however_the_reads_are_cut(texts, cuts, safe):
+    stream = b"".join(safe_packet(t) if safe else b"\x02" + t + b"\x03" for t in texts)
+    stats = CodecStats()
+    framer = ReplyFramer(safe, stats)
+    out: list[str] = []
+    start = 0
+    for cut in sorted(c % (len(stream) + 1) for c in cuts) + [len(stream)]:
+        out += framer.feed(stream[start:cut])
+        start = max(start, cut)
+    assert out == [t.decode() for t in texts] and stats.frames_bad == 0
+
+
+def test_the_last_bytes_window_shows_the_newest_64_bytes_across_reads():
+    stats = CodecStats()
+    stream = bytes(range(256)) * 2
+    for i in range(0, len(stream), 100):
+        stats.note_bytes(stream[i:i + 100])
+    assert bytes(stats.last_bytes) == stream[-64:] and stats.bytes_in == len(stream)
+    stats.note_bytes(b"\x01\x02")
+    assert bytes(stats.last_bytes) == stream[-62:] + b"\x01\x02"
+
+
+_reply_text = st.text(alphabet="0123456789AIWSPTUX?.MHLNORCGE\n", max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_reply_text, st.from_regex(r"[0-9]{2}(A\?.|[IWSPTUX])(\?(NA|OOR|COM|IGN|..?)?|[0-9.A-Z]*)",
+                                             fullmatch=True)))
+def test_ne1000_reply_parser_agrees_with_a_step_by_step_reading(text):
+    assert parse_reply(text) == reference_reply(text)
+
+
+_ne_piece = st.one_of(
+    st.sampled_from([b"00S3.000MH", b"00II0.150W0.000ML", b"00A?S", b"00S?OOR"]).map(safe_packet),
+    st.sampled_from([b"00S3.000MH", b"00A?S"]).map(lambda t: b"\x02" + t + b"\x03"),
+    st.tuples(st.sampled_from([b"00S3.000MH", b"00A?S"]), st.integers(0, 100), st.integers(0, 7))
+    .map(lambda t: flip(safe_packet(t[0]), t[1], t[2])),
+    st.binary(max_size=6),
+)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(_ne_piece, max_size=8), st.lists(st.integers(0, 500), max_size=6), st.booleans())
+def test_ne1000_framer_keeps_the_same_replies_as_a_byte_by_byte_reading_of_a_noisy_line(pieces, cuts, safe):
+    stream = b"".join(pieces)
+    framer = ReplyFramer(safe, CodecStats())
+    out: list[str] = []
+    start = 0
+    for cut in sorted(c % (len(stream) + 1) for c in cuts) + [len(stream)]:
+        out += framer.feed(stream[start:cut])
+        start = max(start, cut)
+    # a basic reply still open at the end of the line is not a reply yet
+    assert out == reference_replies(stream, safe)
+
+
+def pleth_block(samples: list[int], significant_bits: int, scale: tuple[float, float, int, int] | None) -> bytes:
+    """A monitor's wave poll reply: one pleth object at 125 Hz with its spec and the samples."""
+    avas = [(w.NOM_ATTR_SA_SPECN, struct.pack(">HBBH", len(samples), 16, significant_bits, 0)),
+            (w.NOM_ATTR_TIME_PD_SAMP, struct.pack(">I", w.RELATIVE_TIME_PER_S // 125))]
+    if scale:
+        lo_abs, hi_abs, lo, hi = scale
+        avas.append((w.NOM_ATTR_SCALE_SPECN_I16, struct.pack(">IIHH", w.encode_float_type(lo_abs, 2),
+                                                               w.encode_float_type(hi_abs, 2), lo, hi)))
+    avas.append((w.NOM_ATTR_SA_VAL_OBS, struct.pack(">HHH", 0x4BB4, 0, 2 * len(samples))
+                 + struct.pack(f">{len(samples)}H", *samples)))
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_METRIC_SA_RT, 0, 0, [(0x0201, avas)])
+    return w.frame(w.rors(1, w.CMD_CONFIRMED_ACTION, body))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=200), st.integers(1, 16),
+       st.one_of(st.none(), st.tuples(st.integers(-500, 0), st.integers(1, 500), st.integers(0, 100),
+                                      st.integers(101, 4095))))
+def test_wave_samples_from_the_lookup_table_equal_the_formula(samples, bits, scale):
+    """Each sample: its `bits` low bits, scaled linearly from the scaled range onto the absolute one."""
+    if scale:
+        scale = (scale[0] / 100, scale[1] / 100, scale[2], scale[3])
+    codec = polling_codec()
+    [wave] = of_type(codec.feed(pleth_block(samples, bits, scale), 5.0), Waveform)
+    k, base = 1.0, 0.0
+    if scale:
+        lo_abs, hi_abs, lo, hi = scale
+        # the range as the monitor sends it (FLOAT-Type, two decimals) and the codec reads it
+        lo_abs, hi_abs = (w.float_type(w.encode_float_type(v, 2)) for v in (lo_abs, hi_abs))
+        k = (hi_abs - lo_abs) / (hi - lo)
+        base = lo_abs - lo * k
+    assert wave.samples == tuple(base + (x & ((1 << bits) - 1)) * k for x in samples)
+    assert (wave.wave, wave.rate_hz) == ("pleth", 125.0)
+
+
+def test_a_wave_spec_claiming_more_bits_than_a_sample_has_keeps_all_16_and_never_crashes():
+    samples = [1, 2, 0xFFFF] * 40  # a long block (the old numpy path overflowed on a 200-bit mask)
+    codec = polling_codec()
+    [wave] = of_type(codec.feed(pleth_block(samples, 200, None), 5.0), Waveform)
+    assert wave.samples == tuple(float(x) for x in samples) and codec.stats.frames_bad == 0
