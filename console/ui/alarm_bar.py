@@ -20,6 +20,8 @@ from console.alarms.interlock import KEY as INTERLOCK_KEY
 from console.ui import style
 
 MAX_ROWS = 3  # more would push the vitals off a 1080-line screen; the rest are counted below
+ROW_HEIGHT = 62  # every row (and the quiet line) has room for an alarm's text and its instruction
+MORE_HEIGHT = 22  # the "+ N more alarms" line
 DARK = "#1b2330"
 TAGS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 
@@ -90,6 +92,7 @@ class AlarmRow(QFrame):
         self.ack_button = QPushButton("Ack")
         self.ack_button.setMinimumSize(72, 48)
         self.ack_button.clicked.connect(lambda: self.alarm and self.acknowledge.emit(self.alarm.id))
+        self.setFixedHeight(ROW_HEIGHT)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
         row.addWidget(self.tag)
@@ -168,6 +171,7 @@ class AlarmBar(QWidget):
         self.rows_box.setSpacing(4)
         self.quiet = QLabel("No active alarms")
         self.quiet.setStyleSheet(f"color: {style.MUTED}; font-size: 18px; padding: 8px;")
+        self.quiet.setFixedHeight(ROW_HEIGHT)
         self.more = QLabel()
         self.more.setStyleSheet(f"color: {style.TEXT}; font-size: 16px; font-weight: bold;")
         self.rows_box.addWidget(self.quiet)
@@ -180,6 +184,12 @@ class AlarmBar(QWidget):
             self.rows.append(row)
             self.rows_box.addWidget(row)
         self.rows_box.addWidget(self.more)
+        self.rows_box.addStretch(1)
+        self.more.setFixedHeight(MORE_HEIGHT)
+        # The bar keeps one height whatever it shows, like a monitor's alarm area: alarms that come and go
+        # never move the tiles and trend beneath (a moving screen misleads the eye, and a relayout costs
+        # the GUI thread the time in which the next alarm should be raised).
+        self.setFixedHeight(MAX_ROWS * ROW_HEIGHT + MAX_ROWS * self.rows_box.spacing() + MORE_HEIGHT)
         self.ack_button = QPushButton("Acknowledge\nalarms")
         self.pause_button = QPushButton(f"Audio pause\n{_age(config.audio_pause_seconds)}")
         for b in (self.ack_button, self.pause_button):

@@ -13,7 +13,7 @@ DEMO = "#f97316"
 
 STYLESHEET = f"""
 QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: 16px; }}
-QFrame#tile {{ background: {PANEL}; border: 1px solid #1f2937; border-radius: 8px; }}
+QFrame#tile {{ background: {PANEL}; border: 4px solid {PANEL}; border-radius: 8px; }}
 QFrame#tile QLabel {{ background: transparent; border: none; }}
 QLabel#demoBanner {{ background: {DEMO}; color: black; font-weight: bold; font-size: 18px; padding: 4px; }}
 QLabel#deviceChip {{ border-radius: 6px; padding: 4px 10px; background: {PANEL}; }}

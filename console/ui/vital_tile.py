@@ -61,7 +61,9 @@ class VitalTile(QFrame):
 
     def set_alarm(self, priority: str | None, colour: str | None = None, lit: bool = True) -> None:
         """Alarm state of this value (the alarm engine sets it): a thick border in the priority's colour,
-        flashing in step with the alarm bar (`lit` is the flash phase)."""
+        flashing in step with the alarm bar (`lit` is the flash phase). The border is always 4 px (the
+        panel's colour when quiet), so an alarm never moves the layout: no jump for the nurse's eye, and
+        no relayout and repaint of the whole screen on the GUI thread while the alarm is being raised."""
         self.alarm_priority = priority
         self.alarm_lit = bool(priority and colour and lit)
         if not priority:
