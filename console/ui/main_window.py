@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.tiles: dict[str, VitalTile] = {}
         self.tile_for_metric: dict[str, VitalTile] = {}
         for spec in catalog.tiles:
-            tile = VitalTile(spec, catalog.metrics)
+            tile = VitalTile(spec, catalog.metrics, tiles_box)  # parented now: never a stray top-level window
             self.tiles[spec.name] = tile
             for m in spec.metrics:
                 self.tile_for_metric[m] = tile
@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
 
     def _relayout_tiles(self) -> None:
         """Tiles fill rows of TILE_COLUMNS in screen order; a group tile (NIBP sys/dia (mean)) takes two cells."""
-        visible = [t for t in self.tiles.values() if not t.isHidden() or t.spec.always_shown]
+        visible = [t for t in self.tiles.values() if not t.isHidden()]
         for tile in self.tiles.values():
             self.tiles_grid.removeWidget(tile)
         row = col = 0

@@ -33,7 +33,7 @@ def test_the_demo_shows_the_simulators_spo2_within_seconds(qtbot, demo):
 def test_the_trend_is_really_drawn(qtbot, demo):
     """Renders the pyqtgraph axes and curve to pixels: PySide6 6.12 + pyqtgraph 0.14 aborts right here."""
     qtbot.waitUntil(lambda: demo.window.trend.buffers["spo2"].count >= 2, timeout=10000)
-    demo.window.refresh()
+    demo.window.trend.redraw()
     image = demo.window.trend.grab().toImage()
     assert image.width() > 200 and image.height() > 200
     spo2_colour = demo.catalog.metrics["spo2"].colour.lstrip("#")
@@ -67,3 +67,17 @@ def test_link_changes_are_recorded_in_the_audit_trail(qtbot, demo):
         return [e for e in demo.audit.events() if e.kind == "device_link" and e.payload["device"] == "oximeter"]
     qtbot.waitUntil(lambda: bool(oximeter_links()), timeout=3000)
     assert oximeter_links()[0].payload["state"] == "connected"
+
+
+def test_tiles_that_appear_with_their_first_value_take_their_own_place(qtbot, demo):
+    """The monitor's HR, EtCO2 and temperature tiles appear when it first sends them, each in its own cell."""
+    window = demo.window
+    qtbot.waitUntil(lambda: all(window.tiles[n].isVisible() for n in ("hr", "etco2", "temp")), timeout=10000)
+    shown = [t for t in window.tiles.values() if t.isVisible()]
+    assert all(t.parent() is not None and t.isWindow() is False for t in window.tiles.values())
+    cells = [window.tiles_grid.getItemPosition(window.tiles_grid.indexOf(t)) for t in shown]
+    assert len({(r, c) for r, c, _, _ in cells}) == len(shown)  # no two tiles in one cell
+    def overlapping():
+        boxes = [t.geometry() for t in shown]
+        return any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    qtbot.waitUntil(lambda: not overlapping(), timeout=3000)  # once the layout has run
