@@ -49,7 +49,7 @@ def pty_to_gui_latency(samples: int = 600, gap: float = 0.02) -> None:
     model = Quiet("normal")
     server = PtyServer(model).start()
     hub = DeviceHub()
-    link = hub.add_link(SerialLink(server.port, MasimoAscii("oximeter"), hub.post))
+    hub.add_link(SerialLink(server.port, MasimoAscii("oximeter"), hub.post))
     sent: list[float] = []
     arrived: list[float] = []
     line = model.line(time.time())

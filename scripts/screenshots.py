@@ -7,7 +7,6 @@ desaturation, and saves what the nurse then sees; then the device set-up screen.
 from __future__ import annotations
 
 import sys
-import time
 from datetime import date
 from pathlib import Path
 

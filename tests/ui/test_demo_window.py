@@ -1,7 +1,6 @@
 """The demo window, for real: simulator on a pty → transport → hub → tiles and a drawn pyqtgraph trend."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
