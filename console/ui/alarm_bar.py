@@ -20,7 +20,7 @@ from console.alarms.interlock import KEY as INTERLOCK_KEY
 from console.ui import style
 
 MAX_ROWS = 3  # more would push the vitals off a 1080-line screen; the rest are counted below
-ROW_HEIGHT = 62  # every row (and the quiet line) has room for an alarm's text and its instruction
+ROW_HEIGHT = 70  # every row (and the quiet line) has room for an alarm's text (up to two lines) and its instruction
 MORE_HEIGHT = 22  # the "+ N more alarms" line
 DARK = "#1b2330"
 TAGS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}

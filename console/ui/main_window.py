@@ -11,11 +11,12 @@ from console.metric_catalog import Catalog
 from console.ui import style
 from console.ui.device_strip import DeviceStrip
 from console.ui.trend_view import TrendView
+from console.ui.wave_strip import WaveStrip
 from console.ui.vital_tile import VitalTile
-from device_drivers.events import LinkState, Measurement
+from device_drivers.events import LinkState, Measurement, Waveform
 
 TILE_COLUMNS = 5  # two rows for the eight usual tiles: the trend keeps its height under a full alarm bar
-TREND_MIN_HEIGHT = 270  # three plots stay readable even when the alarm bar is full
+TREND_MIN_HEIGHT = 180  # three plots stay readable even when the alarm bar is full
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is
                   # the costliest thing on the GUI thread, where alarms are raised
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self._relayout_tiles()
         self.trend.setMinimumHeight(TREND_MIN_HEIGHT)
         vitals.addWidget(tiles_box, 0)
+        self.waves = WaveStrip(catalog)
+        vitals.addWidget(self.waves, 0)
         vitals.addWidget(self.trend, 1)
         body.addLayout(vitals, 7)
         self.side = QTabWidget()
@@ -144,7 +147,9 @@ class MainWindow(QMainWindow):
         return button
 
     def on_device_event(self, event) -> None:
-        if isinstance(event, LinkState):
+        if isinstance(event, Waveform):
+            self.waves.on_event(event)
+        elif isinstance(event, LinkState):
             self.devices.show_state(event)
 
     def refresh(self) -> None:

@@ -103,7 +103,7 @@ class VitalTile(QFrame):
     def _paint_value(self, text: tuple[str, str] | str, colour: str) -> None:
         plain, rich = (text, text) if isinstance(text, str) else text
         self.shown = plain
-        size = 64 if len(self.infos) == 1 else 52
+        size = 58 if len(self.infos) == 1 else 48
         self.value.setText(f"<span style='color:{colour}; font-size:{size}px; font-weight:bold'>{rich}</span>")
 
 

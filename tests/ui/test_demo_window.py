@@ -1,12 +1,14 @@
 """The demo window, for real: simulator on a pty → transport → hub → tiles and a drawn pyqtgraph trend."""
 from __future__ import annotations
 
+import time
 
 import numpy as np
 import pytest
 
 from console.app import build_console, demo_devices
 from console.records.vitals import read_vitals
+from console.ui.main_window import TREND_MIN_HEIGHT
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def test_the_trend_is_really_drawn(qtbot, demo):
     qtbot.waitUntil(lambda: demo.window.trend.buffers["spo2"].count >= 2, timeout=10000)
     demo.window.trend.redraw()
     image = demo.window.trend.grab().toImage()
-    assert image.width() > 200 and image.height() > 200
+    assert image.width() > 200 and image.height() >= TREND_MIN_HEIGHT
     spo2_colour = demo.catalog.metrics["spo2"].colour.lstrip("#")
     target = np.array([int(spo2_colour[i:i + 2], 16) for i in (0, 2, 4)])
     pixels = [image.pixelColor(x, y) for x in range(0, image.width(), 2) for y in range(0, image.height() // 3, 2)]
@@ -80,3 +82,31 @@ def test_tiles_that_appear_with_their_first_value_take_their_own_place(qtbot, de
         boxes = [t.geometry() for t in shown]
         return any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     qtbot.waitUntil(lambda: not overlapping(), timeout=3000)  # once the layout has run
+
+
+def test_the_monitors_pleth_and_ecg_are_drawn_live(qtbot, demo):
+    strip = demo.window.waves
+    qtbot.waitUntil(lambda: {w for _, w in strip.curves} == {"pleth", "ecg"}, timeout=10000)
+    assert strip.isVisible()
+    before = strip.redraws
+    qtbot.waitUntil(lambda: strip.redraws >= before + 3, timeout=2000)  # redrawn by its own timer
+    x, y = strip.curves[("monitor", "pleth")].getData()
+    assert len(y) > 50 and x[-1] < 0.01 and x[0] >= -6.0 and np.ptp(y) > 0
+
+
+def test_a_nonin_df7_oximeters_pleth_goes_to_the_live_wave(qtbot, tmp_path):
+    from console.app import DeviceSpec
+    from device_drivers.pty_server import PtyServer
+    from device_drivers.simulators.nonin import NoninSimulator
+    server = PtyServer(NoninSimulator(start=time.time())).start()
+    console = build_console(str(tmp_path / "data"), [DeviceSpec("oximeter", "nonin-df7", server.port)], demo=False,
+                            with_sound=False)
+    qtbot.addWidget(console.window)
+    try:
+        strip = console.window.waves
+        qtbot.waitUntil(lambda: ("oximeter", "pleth") in strip.curves and
+                        len(strip.waves[("oximeter", "pleth")].samples) > 75, timeout=10000)
+        assert strip.waves[("oximeter", "pleth")].rate_hz == 75
+    finally:
+        console.stop()
+        server.stop()

@@ -1,0 +1,90 @@
+"""Live waves (pleth, ECG) under the tiles: the last few seconds, drawn by a timer, never per block.
+
+A wave appears the first time a device sends it. Each wave keeps a numpy buffer of its last WINDOW_S
+seconds; the plot has no axes (a wave's shape is what the nurse reads, not its units), which also keeps
+its redraw cheap on the GUI thread, where alarms are raised.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+
+from console.metric_catalog import Catalog
+from console.ui import style
+from device_drivers.events import Waveform
+
+WINDOW_S = 6.0
+REDRAW_MS = 40  # 25 Hz (design: at most 30 Hz)
+WAVE_HEIGHT = 60  # pixels a wave: the whole screen must fit 1080 lines with a full alarm area
+#: wave -> the metric whose colour it is drawn in, and its label
+WAVES = {"pleth": ("spo2", "Pleth"), "ecg": ("hr", "ECG")}
+
+
+class _Wave:
+    def __init__(self, rate_hz: float) -> None:
+        self.rate_hz = rate_hz
+        self.samples = np.empty(0)
+
+    def extend(self, samples: tuple[float, ...]) -> None:
+        keep = int(WINDOW_S * self.rate_hz)
+        self.samples = np.concatenate((self.samples, np.asarray(samples, dtype=float)))[-keep:]
+
+
+class WaveStrip(pg.GraphicsLayoutWidget):
+    def __init__(self, catalog: Catalog, parent=None) -> None:
+        super().__init__(parent)
+        self.setBackground(style.BACKGROUND)
+        self.catalog = catalog
+        self.waves: dict[tuple[str, str], _Wave] = {}
+        self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self.setVisible(False)
+        self.setFixedHeight(0)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.redraw)
+        self.redraws = 0
+
+    def on_event(self, event) -> None:
+        if not isinstance(event, Waveform) or event.wave not in WAVES or not event.samples:
+            return
+        key = (event.device, event.wave)
+        wave = self.waves.get(key)
+        if wave is None or wave.rate_hz != event.rate_hz:
+            wave = self.waves[key] = _Wave(event.rate_hz)
+            if key not in self.curves:
+                self._add_plot(key)
+        wave.extend(event.samples)
+
+    def _add_plot(self, key: tuple[str, str]) -> None:
+        device, name = key
+        metric, label = WAVES[name]
+        colour = self.catalog.metrics[metric].colour if metric in self.catalog.metrics else style.TEXT
+        plot = self.addPlot(row=len(self.curves), col=0)
+        for side in ("left", "bottom"):
+            plot.hideAxis(side)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setXRange(-WINDOW_S, 0, padding=0)
+        title = pg.TextItem(f"{label} · {device}", color=style.MUTED, anchor=(0, 0))
+        plot.addItem(title)
+        plot.enableAutoRange(axis="y")
+        self.curves[key] = plot.plot(pen=pg.mkPen(colour, width=2))
+        self._titles = getattr(self, "_titles", {})
+        self._titles[key] = (plot, title)
+        self.setFixedHeight(WAVE_HEIGHT * len(self.curves))
+        self.setVisible(True)
+        if not self.timer.isActive():
+            self.timer.start(REDRAW_MS)
+
+    def redraw(self) -> None:
+        for key, curve in self.curves.items():
+            wave = self.waves[key]
+            n = len(wave.samples)
+            if not n:
+                continue
+            x = (np.arange(n) - n) / wave.rate_hz  # seconds before now, newest at 0
+            curve.setData(x, wave.samples)
+            plot, title = self._titles[key]
+            low, high = float(wave.samples.min()), float(wave.samples.max())
+            title.setPos(-WINDOW_S, high + 0.05 * (high - low or 1))
+        self.redraws += 1
