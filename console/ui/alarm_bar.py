@@ -19,7 +19,8 @@ from console.alarms.alarm_config import AlarmConfig, VisualSignal
 from console.alarms.interlock import KEY as INTERLOCK_KEY
 from console.ui import style
 
-MAX_ROWS = 3  # more would push the vitals off a 1080-line screen; the rest are counted below
+MAX_ROWS = 2  # the most urgent two (a technical one always among them); the rest are counted below and
+              # listed in the alarm history. More rows would squeeze the vitals on a 1080-line screen.
 ROW_HEIGHT = 70  # every row (and the quiet line) has room for an alarm's text (up to two lines) and its instruction
 MORE_HEIGHT = 22  # the "+ N more alarms" line
 DARK = "#1b2330"
@@ -200,8 +201,8 @@ class AlarmBar(QWidget):
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(self.rows_box, 1)
-        outer.addWidget(self.ack_button)
-        outer.addWidget(self.pause_button)
+        outer.addWidget(self.ack_button, 0, Qt.AlignTop)
+        outer.addWidget(self.pause_button, 0, Qt.AlignTop)
         self.ages = QTimer(self)
         self.ages.timeout.connect(self.refresh)
         self.ages.start(1000)
