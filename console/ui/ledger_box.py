@@ -168,7 +168,10 @@ class LedgerBox(QFrame):
             return
         b = self.ledger.balance(session.session_id, given_mg=self._given())
         running = session.state.started and session.state.stopped_t is None
-        if running:  # drawn > given is expected while the pump runs; the balance is due after the stop
+        if not session.state.started and b.drawn_mg == 0:  # "balanced" at 0 mg would read as "done"
+            text, colour = ("Nothing drawn yet: record the vial or bag (lot, expiry, volume) before you start "
+                            "the infusion."), style.WARN
+        elif running:  # drawn > given is expected while the pump runs; the balance is due after the stop
             text, colour = (f"Drawn {b.drawn_mg:.1f} mg · given so far {b.given_mg:.1f} mg · wasted "
                             f"{b.wasted_mg:.1f} mg. Reconcile after the infusion stops."), style.TEXT
         else:

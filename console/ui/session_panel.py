@@ -855,8 +855,12 @@ class InfusionPage(Page):
                 "Rate changed: set the pump to the new rate now")
 
     def refresh(self):
-        self.ledger.refresh()
         st = self.desk.session.state
+        # the draw is logged before the start; once the pump runs, the assessments come first on this page
+        # (waste and reconciliation are on the discharge page)
+        self.ledger.setVisible(not st.started)
+        if not st.started:
+            self.ledger.refresh()
         self.start_box.setVisible(not st.started)
         self.run_box.setVisible(st.started)
         if st.order is not None and not st.started:
