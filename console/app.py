@@ -251,6 +251,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             follower = PumpFollower(pump, lambda: desk.session.state.order["total_ml"]
                                     if desk.session and desk.session.state.order else None)
             desk.session_listeners.append(follower.on_session_event)
+            desk.pump_programs_itself = True
             console.pump_follower = follower
         elif pump is not None and pump_control(pump) is PumpControl.MANUAL:
             from console.ui.manual_pump_panel import ManualPumpPanel

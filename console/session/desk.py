@@ -50,6 +50,9 @@ class SessionDesk:
         self.latest: dict[str, tuple[float, float]] = {}
         self.session: ClinicalSession | None = ClinicalSession.resume_open(log, config)
         self.session_listeners: list[Callable[[Any], None]] = []
+        #: True when a controllable pump follows the session (the composition root sets it): the screen
+        #: then says the console programs the pump, not the nurse
+        self.pump_programs_itself = False
         self._attach()
 
     def _attach(self) -> None:
@@ -190,8 +193,11 @@ class SessionDesk:
             return "info", "Second clinician: calculate the pump rate yourself and enter it with your PIN"
         if phase == "infusion":
             if not st.started:
-                return "ok", f"Set the pump to {fmt(st.order['rate_ml_per_h'], 1)} mL/h, " \
-                             f"volume {fmt(st.order['total_ml'], 1)} mL, then press Start"
+                rate, volume = fmt(st.order['rate_ml_per_h'], 1), fmt(st.order['total_ml'], 1)
+                if self.pump_programs_itself:
+                    return "ok", f"Press Start: the console sets the pump to {rate} mL/h, {volume} mL, " \
+                                 f"and reads it back"
+                return "ok", f"Set the pump to {rate} mL/h, volume {volume} mL, then press Start"
             if st.pump_mismatch:
                 metric = next(iter(st.pump_mismatch))
                 return "bad", f"PUMP DIFFERS FROM THE ORDER ({metric.replace('_', ' ')}): check the pump"

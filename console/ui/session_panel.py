@@ -843,7 +843,8 @@ class InfusionPage(Page):
             self.rate_preview.setText(str(exc))
             return
         colour = {"ok": style.OK, "soft": style.WARN, "hard": style.BAD}[change.verdict.level]
-        self.rate_preview.setText(f"Set the pump to <b>{fmt(change.rate_ml_per_h, 1)} mL/h</b> "
+        verb = "The pump will be set to" if self.desk.pump_programs_itself else "Set the pump to"
+        self.rate_preview.setText(f"{verb} <b>{fmt(change.rate_ml_per_h, 1)} mL/h</b> "
                                   f"(now {fmt(s.state.rate_ml_per_h, 1)} mL/h).<br>"
                                   f"<span style='color:{colour}'>{change.verdict.message}</span>")
         self.soft_reason.setVisible(change.verdict.level == "soft")
@@ -852,7 +853,8 @@ class InfusionPage(Page):
         self.do(lambda: self.desk.session.titrate(self.new_rate.value(), self.reason.text(),
                                                   soft_reason=self.soft_reason.text() or None,
                                                   by=self.desk.require_user(), now=self.desk.clock()),
-                "Rate changed: set the pump to the new rate now")
+                "Rate changed: the console is setting the pump (it reads it back)" if self.desk.pump_programs_itself
+                else "Rate changed: set the pump to the new rate now")
 
     def refresh(self):
         st = self.desk.session.state
@@ -864,9 +866,10 @@ class InfusionPage(Page):
         self.start_box.setVisible(not st.started)
         self.run_box.setVisible(st.started)
         if st.order is not None and not st.started:
-            self.program.setText(f"Program the pump: {fmt(st.order['rate_ml_per_h'], 1)} mL/h, "
-                                 f"volume to infuse {fmt(st.order['total_ml'], 1)} mL.\nDouble-checked by "
-                                 f"{st.double_checked_by}.")
+            what = (f"{fmt(st.order['rate_ml_per_h'], 1)} mL/h, volume to infuse {fmt(st.order['total_ml'], 1)} mL."
+                    f"\nDouble-checked by {st.double_checked_by}.")
+            self.program.setText(f"Start sets the connected pump to {what}" if self.desk.pump_programs_itself
+                                 else f"Program the pump: {what}")
         self.pause.setText("Resume" if st.paused else "Pause")
         self.pause.setStyleSheet(GO_BUTTON if st.paused else PLAIN_BUTTON)
         if st.started and self.new_rate.value() == 0 and st.weight_kg:

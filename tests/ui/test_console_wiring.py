@@ -22,7 +22,7 @@ def pump_bed(qtbot, tmp_path):
     server.stop()
 
 
-def run_session_to_infusion(desk):
+def run_session_to_infusion(desk, start: bool = True):
     """A nurse takes a 70 kg patient through checklist, order and double check, and starts the infusion."""
     now = desk.clock
     admin = desk.staff.create_first_admin("admin", "Ada Admin", "2580", now=now())
@@ -36,14 +36,18 @@ def run_session_to_infusion(desk):
     session.complete_checklist(by=nurse, now=now())
     session.place_order("single_40min", by=nurse, now=now())
     session.double_check(52.5, checker=desk.second_person("noah", "5822"), now=now())
-    session.start(by=nurse, now=now())
+    if start:
+        session.start(by=nurse, now=now())
 
 
 def test_a_controllable_pump_runs_at_the_rate_the_nurse_started(qtbot, pump_bed):
     console, server = pump_bed
     events = []
     console.hub.device_event.connect(events.append)
-    run_session_to_infusion(console.session_panel.desk)
+    desk = console.session_panel.desk
+    run_session_to_infusion(desk, start=False)
+    assert "the console sets the pump to 52.5 mL/h" in desk.next_step()[1]  # not "set the pump" for the nurse
+    desk.session.start(by=desk.user, now=desk.clock())
     qtbot.waitUntil(lambda: any(getattr(e, "command", None) == "start" and e.ok for e in events), timeout=15000)
     results = {e.command: e for e in events if hasattr(e, "command")}
     assert results["set_rate"].ok and results["set_vtbi"].ok
