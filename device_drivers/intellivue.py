@@ -155,6 +155,8 @@ class IntelliVue(Codec):
                                                                 e.flag("technical"))
                              for k, e in doc.sections("alert_types")}
         self._deframer = w.Deframer(self.stats)
+        #: NuObsValue bytes -> what they mean (see _numeric)
+        self._decoded: dict[bytes, tuple] = {}
         self._refused = False
         self.session = "idle"
         self._reset_session(0.0)
@@ -313,38 +315,59 @@ class IntelliVue(Codec):
     def _numerics_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
         flagged: set[str] = set()
+        size = w.NU_OBS.size
         for _handle, attributes in reply.objects:
             for aid, value in attributes:
                 if aid == w.NOM_ATTR_NU_VAL_OBS:
-                    self._numeric(value, 0, now, flagged, events)
+                    self._numeric(value if len(value) == size else value[:size], now, flagged, events)
                 elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
                     count, length = _LIST_HEAD.unpack_from(value)
-                    if 4 + length > len(value) or count * w.NU_OBS.size > length:
+                    if 4 + length > len(value) or count * size > length:
                         raise w.Malformed(f"compound numeric of {count} values longer than its attribute")
-                    for i in range(count):
-                        self._numeric(value, 4 + i * w.NU_OBS.size, now, flagged, events)
+                    for i in range(4, 4 + count * size, size):
+                        self._numeric(value[i:i + size], now, flagged, events)
         return self._state_changes(flagged, now) + events
 
-    def _numeric(self, value: bytes, offset: int, now: float, flagged: set[str], events: list[DeviceEvent]) -> None:
-        """The NuObsValue at value[offset:]: a Measurement appended to `events`, or why not."""
-        physio, state, unit_code, raw = w.NU_OBS.unpack_from(value, offset)
+    def _numeric(self, obs: bytes, now: float, flagged: set[str], events: list[DeviceEvent]) -> None:
+        """One NuObsValue: a Measurement appended to `events`, or why not.
+
+        What a NuObsValue means depends on its 10 bytes alone, and a monitor sends the same bytes again
+        and again (a heart rate of 74 for many seconds), so the meaning is kept per byte string
+        (`_decoded`, bounded): a repeat costs one dictionary lookup instead of the field-by-field decode.
+        """
+        decoded = self._decoded.get(obs)
+        if decoded is None:
+            decoded = self._decode_numeric(obs)
+            if len(self._decoded) >= self.DECODED_NUMERICS:
+                self._decoded.clear()
+            self._decoded[obs] = decoded
+        measured, flags, problem = decoded
+        if measured is not None:
+            events.append(Measurement(now, self.device, *measured))
+        elif flags:
+            flagged.update(flags)
+        elif problem:
+            self.stats.bad_field(problem)
+
+    #: how many distinct NuObsValues `_numeric` remembers (a dozen metrics with slowly changing values)
+    DECODED_NUMERICS = 1024
+
+    def _decode_numeric(self, obs: bytes) -> tuple[tuple[str, float, str] | None, tuple[str, ...], str]:
+        """(metric, value, unit) of a NuObsValue, or the device states it flags, or the problem with it."""
+        physio, state, unit_code, raw = w.NU_OBS.unpack(obs)
         metric = self._numerics.get(physio)
         if metric is None:
-            return
+            return None, (), ""
         if state & self._state_mask:
-            for mask, code, _text, status in self._state_bits:
-                if state & mask and status:
-                    flagged.add(code)
-            return
+            return None, tuple(code for mask, code, _text, status in self._state_bits if state & mask and status), ""
         number = w.float_type(raw)
         if number is None:
-            return
+            return None, (), ""
         unit = self._conversions.get((metric, unit_code))
         if unit is None:
-            self.stats.bad_field(f"{metric}: unit code {unit_code:#06x} cannot be converted to "
-                                 f"{self._metric_unit[metric]}")
-            return
-        events.append(Measurement(now, self.device, metric, round(number * unit.factor + unit.offset, 2), unit.unit))
+            return None, (), (f"{metric}: unit code {unit_code:#06x} cannot be converted to "
+                              f"{self._metric_unit[metric]}")
+        return (metric, round(number * unit.factor + unit.offset, 2), unit.unit), (), ""
 
     def _state_changes(self, flagged: set[str], now: float) -> list[DeviceEvent]:
         if flagged == self._states:  # nearly always: no state came or went since the last numerics

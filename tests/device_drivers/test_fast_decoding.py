@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import CodecStats
-from device_drivers.events import Waveform
+from device_drivers.events import Measurement, Waveform
 from device_drivers.ne1000 import Reply, ReplyFramer, crc16_xmodem, parse_reply, safe_packet
 from tests.device_drivers.golden import of_type
 from tests.device_drivers.test_intellivue import polling_codec
@@ -274,3 +274,37 @@ def test_a_wave_spec_claiming_more_bits_than_a_sample_has_keeps_all_16_and_never
     codec = polling_codec()
     [wave] = of_type(codec.feed(pleth_block(samples, 200, None), 5.0), Waveform)
     assert wave.samples == tuple(float(x) for x in samples) and codec.stats.frames_bad == 0
+
+
+def numerics_reply(observations: list[tuple[int, int, int, int]]) -> bytes:
+    """A numerics poll reply with one NuObsValue per object (physio id, state, unit code, FLOAT-Type)."""
+    objects = [(0x0101 + i, [(w.NOM_ATTR_NU_VAL_OBS, w.NU_OBS.pack(*obs))]) for i, obs in enumerate(observations)]
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_METRIC_NU, 0, 0, objects)
+    return w.frame(w.rors(1, w.CMD_CONFIRMED_ACTION, body))
+
+
+_PHYSIO = st.sampled_from([0x4182, 0x4BB8, 0x4A05, 0x4B48, 0x1234])
+_STATE = st.sampled_from([0, 0x0400, 0x8000, 0x0800, 0x0001])
+_UNIT = st.sampled_from([0x0AA0, 0x0220, 0x0F20, 0x0F03, 0x17A0, 0x1140, 0x0000])
+_RAW = st.one_of(st.sampled_from(sorted(w.FLOAT_SPECIAL)), st.integers(0, 0xFFFFFFFF))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_PHYSIO, _STATE, _UNIT, _RAW), min_size=1, max_size=8))
+def test_a_repeated_numeric_value_means_exactly_what_it_meant_the_first_time(observations):
+    """The codec remembers what a NuObsValue's bytes mean; a repeat (from memory) gives the same events,
+    device states and refused-unit counts as a codec reading those bytes for the first time."""
+    frame = numerics_reply(observations)
+    remembering, forgetting = polling_codec(), polling_codec()
+    assert remembering.feed(frame, 5.0) == forgetting.feed(frame, 5.0)
+    forgetting._decoded.clear()  # reads the bytes afresh, with the same history of device states
+    assert remembering.feed(frame, 6.0) == forgetting.feed(frame, 6.0)
+    assert remembering.stats.to_json() == forgetting.stats.to_json()
+
+
+def test_a_monitor_sending_a_unit_that_cannot_be_converted_is_counted_at_every_reply():
+    codec = polling_codec()
+    frame = numerics_reply([(0x4182, 0, 0x0220, 74)])  # heart rate in percent
+    for t in (5.0, 6.0, 7.0):
+        assert of_type(codec.feed(frame, t), Measurement) == []
+    assert codec.stats.fields_bad == 3 and "unit code 0x0220" in codec.stats.last_error
