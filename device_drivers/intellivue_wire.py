@@ -433,12 +433,29 @@ def parse_attribute_list(r: Reader) -> list[Ava]:
     return _attributes(r.data, start, count, start + length)
 
 
-def parse_poll_result(body: Reader) -> PollReply | None:
-    """ActionResult carrying PollMdibDataReply(Ext). None for other actions.
+def _attribute_spans(data: bytes, pos: int, count: int, stop: int) -> list[tuple[int, int, int]]:
+    """As `_attributes`, with every length checked the same way, but each attribute as (id, start, stop)
+    of its value in `data`: for a reader that needs to know where a value lies, not only what it is."""
+    spans: list[tuple[int, int, int]] = []
+    append, unpack = spans.append, _AVA_HEAD.unpack_from
+    for _ in range(count):
+        start = pos + 4
+        if start > stop:
+            raise Malformed(f"attribute list ends inside an attribute at offset {pos}")
+        aid, alen = unpack(data, pos)
+        pos = start + alen
+        if pos > stop:
+            raise Malformed(f"attribute {aid:#06x} longer than its list")
+        append((aid, start, pos))
+    return spans
 
-    The reply is walked by offset over the message (no reader object per poll or attribute), each
-    length checked against what contains it: a wave reply every 256 ms carries a dozen attributes,
-    and each must be cheap."""
+
+def parse_poll_head(body: Reader) -> tuple[int, int, int, int, int, int] | None:
+    """The head of an ActionResult carrying PollMdibDataReply(Ext): (action, poll number, object type,
+    attribute group, start and end of its poll info list in body.data). None for other actions.
+
+    Each length is checked against what contains it; the poll info list's own length is checked against
+    the reply, so the list lies inside the message."""
     _class, _context, _handle, action, length = body.unpack(_ACTION_HEAD)
     data, pos, end = body.data, body.pos, body.pos + length
     if end > body.end:
@@ -452,12 +469,19 @@ def parse_poll_result(body: Reader) -> PollReply | None:
     if pos + head.size + 4 > end:
         raise Malformed("poll reply shorter than its header")
     fields = head.unpack_from(data, pos)
-    poll_number, obj_code, attr_group = fields[0], fields[-2], fields[-1]
-    contexts, length = _AVA_HEAD.unpack_from(data, pos + head.size)
-    pos += head.size + 4
-    if pos + length > end:
+    pos += head.size
+    _contexts, length = _AVA_HEAD.unpack_from(data, pos)
+    if pos + 4 + length > end:
         raise Malformed(f"poll info list of {length} bytes longer than the reply")
-    end = pos + length
+    return action, fields[0], fields[-2], fields[-1], pos, pos + 4 + length
+
+
+def parse_poll_info(data: bytes, pos: int, end: int, attributes=_attributes) -> list[ObservationPoll]:
+    """The observations of the poll info list data[pos:end] (as `parse_poll_head` found it): a list of
+    (object handle, attributes), each attribute read by `attributes` (`_attributes`: (id, value);
+    `_attribute_spans`: (id, start, stop))."""
+    contexts = _U16.unpack_from(data, pos)[0]
+    pos += 4
     objects: list[ObservationPoll] = []
     for _ in range(contexts):
         if pos + 6 > end:
@@ -474,10 +498,23 @@ def parse_poll_result(body: Reader) -> PollReply | None:
             pos += 6
             if pos + length > stop:
                 raise Malformed(f"attribute list of {length} bytes longer than its poll context")
-            objects.append((handle, _attributes(data, pos, n, pos + length)))
+            objects.append((handle, attributes(data, pos, n, pos + length)))
             pos += length
         pos = stop
-    return PollReply(action, poll_number, obj_code, attr_group, objects)
+    return objects
+
+
+def parse_poll_result(body: Reader) -> PollReply | None:
+    """ActionResult carrying PollMdibDataReply(Ext). None for other actions.
+
+    The reply is walked by offset over the message (no reader object per poll or attribute), each
+    length checked against what contains it: a wave reply every 256 ms carries a dozen attributes,
+    and each must be cheap."""
+    head = parse_poll_head(body)
+    if head is None:
+        return None
+    action, poll_number, obj_code, attr_group, pos, end = head
+    return PollReply(action, poll_number, obj_code, attr_group, parse_poll_info(body.data, pos, end))
 
 
 def poll_result_body(action: int, poll_number: int, obj_code: int, attr_group: int, rel_time: int,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import struct
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -308,3 +310,58 @@ def test_a_monitor_sending_a_unit_that_cannot_be_converted_is_counted_at_every_r
     for t in (5.0, 6.0, 7.0):
         assert of_type(codec.feed(frame, t), Measurement) == []
     assert codec.stats.fields_bad == 3 and "unit code 0x0220" in codec.stats.last_error
+
+
+def wave_reply(samples: list[int], state: int, scale_hi: int, physio: int, damage: tuple[int, int] | None) -> bytes:
+    """A pleth and an ECG block as the monitor streams them; `damage` (offset, XOR) changes one byte of the
+    user data before framing (a valid frame with a structure the monitor never sent)."""
+    objects = []
+    for handle, pid in ((0x0201, physio), (0x0202, 0x0102)):
+        array = struct.pack(f">{len(samples)}H", *samples)
+        objects.append((handle, [
+            (w.NOM_ATTR_SA_SPECN, struct.pack(">HBBH", len(samples), 16, 12, 0)),
+            (w.NOM_ATTR_SCALE_SPECN_I16, struct.pack(">IIHH", w.encode_float_type(-1.0, 2),
+                                                     w.encode_float_type(1.0, 2), 0, scale_hi)),
+            (w.NOM_ATTR_TIME_PD_SAMP, struct.pack(">I", w.RELATIVE_TIME_PER_S // 125)),
+            (w.NOM_ATTR_SA_VAL_OBS, struct.pack(">HHH", pid, state, 2 * len(samples)) + array)]))
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_METRIC_SA_RT, 0, 0, objects, 1)
+    user = bytearray(w.rorls(1, 1, 1, w.CMD_CONFIRMED_ACTION, body))
+    if damage:
+        offset, xor = damage
+        user[offset % len(user)] ^= xor
+    return w.frame(bytes(user))
+
+
+_WAVE_REPLIES = st.lists(st.tuples(
+    st.lists(st.integers(0, 0xFFFF), min_size=0, max_size=40).filter(lambda s: len(s) != 1),
+    st.sampled_from([0, 0, 0, 0x8000]), st.sampled_from([4095, 4095, 2047]), st.sampled_from([0x4BB4, 0x4BB4, 0x1234]),
+    st.one_of(st.none(), st.none(), st.tuples(st.integers(0, 400), st.integers(1, 255)))), min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_WAVE_REPLIES, st.booleans())
+def test_wave_replies_laid_out_like_the_last_one_decode_exactly_as_when_read_in_full(replies, same_length):
+    """The codec keeps where the samples of a wave reply lie; a reply is read by that layout only when
+    all of its bytes but the samples match. A stream of replies -- some repeating the layout, some with
+    another state, scale, wave, length, or a byte the monitor never sent -- gives exactly the events
+    and counts of a codec that reads every reply in full."""
+    keeping, reading = polling_codec(), polling_codec()
+    for t, (samples, state, scale_hi, physio, damage) in enumerate(replies):
+        if same_length:
+            samples = (samples * 20 + [0] * 20)[:20]
+        frame = wave_reply(samples, state, scale_hi, physio, damage)
+        reading._wave_layout = None
+        assert keeping.feed(frame, 5.0 + t) == reading.feed(frame, 5.0 + t)
+    assert keeping.stats.to_json() == reading.stats.to_json()
+
+
+def test_the_second_of_two_identically_laid_out_wave_replies_is_read_by_its_layout():
+    codec = polling_codec()
+    first = of_type(codec.feed(wave_reply([100] * 32, 0, 4095, 0x4BB4, None), 5.0), Waveform)
+    layout = codec._wave_layout
+    second = of_type(codec.feed(wave_reply([4000] * 32, 0, 4095, 0x4BB4, None), 5.25), Waveform)
+    assert codec._wave_layout is layout
+    assert [w_.samples[0] for w_ in first] == [pytest.approx(-1 + 200 / 4095)] * 2
+    assert [w_.samples[0] for w_ in second] == [pytest.approx(-1 + 8000 / 4095)] * 2
+    third = of_type(codec.feed(wave_reply([4000] * 32, 0x8000, 4095, 0x4BB4, None), 5.5), Waveform)
+    assert third == [] and codec._wave_layout is not layout  # invalid samples: read in full, never shown
