@@ -214,7 +214,12 @@ class IntelliVue(Codec):
         self._wave_specs: dict[int, _WaveSpec] = {}
         self._wave_layout: _WaveLayout | None = None
         self._alarms: dict[tuple[int, int], DeviceAlarm] = {}
+        #: the poll info list the alarms in `_alarms` were read from
+        self._alarms_info = b""
         self._states: set[str] = set()
+        #: the last numerics poll info list and what it said (see _numerics_from)
+        self._numerics_info = b""
+        self._numerics_reading: tuple[list, set[str], list[str]] = ([], set(), [])
         #: request kind -> latency (s) from the poll request to its decoded reply, for benchmarks
         self.last_latency: dict[str, float] = {}
 
@@ -352,15 +357,23 @@ class IntelliVue(Codec):
                 events = self._waves_from(data, pos, end, now)
             self._note_latency(op.invoke_id, now)
             return events
-        objects = w.parse_poll_info(data, pos, end)
         if action != w.NOM_ACT_POLL_MDIB_DATA_EXT:
+            w.parse_poll_info(data, pos, end)  # checked like every reply, though nothing in it is used
             return []
-        self._note_latency(op.invoke_id, now)
+        info = data[pos:end]
         if obj_code == w.NOM_MOC_VMO_METRIC_NU:
-            return self._numerics_from(objects, now)
-        if obj_code == w.NOM_MOC_VMO_AL_MON:
-            return self._alarms_from(objects, now)
-        return []
+            events = self._numerics_from(info, data, pos, end, now)
+        elif obj_code == w.NOM_MOC_VMO_AL_MON:
+            if info == self._alarms_info:  # the same lists as last time: no alarm came or went
+                events = []
+            else:
+                events = self._alarms_from(w.parse_poll_info(data, pos, end), now)
+                self._alarms_info = info
+        else:
+            w.parse_poll_info(data, pos, end)
+            events = []
+        self._note_latency(op.invoke_id, now)
+        return events
 
     def _note_latency(self, invoke_id: int, now: float) -> None:
         sent = self._sent.get(invoke_id)
@@ -368,24 +381,42 @@ class IntelliVue(Codec):
             self.last_latency[sent[0]] = now - sent[1]
 
     # ---- numerics --------------------------------------------------------------------------------
-    def _numerics_from(self, objects: list[w.ObservationPoll], now: float) -> list[DeviceEvent]:
-        events: list[DeviceEvent] = []
+    def _numerics_from(self, info: bytes, data: bytes, pos: int, end: int, now: float) -> list[DeviceEvent]:
+        """Measurements and device-state changes of a numerics reply whose poll info list is
+        `info` = data[pos:end].
+
+        What the list says (values, flagged states, refused units) depends on its bytes alone; a monitor
+        whose values did not change since the last poll sends the same bytes, and then that reading is
+        used again, without walking the list (the events are new: they carry this reply's time)."""
+        if info == self._numerics_info:
+            measured, flagged, problems = self._numerics_reading
+        else:
+            measured, flagged, problems = self._read_numerics(w.parse_poll_info(data, pos, end))
+            self._numerics_info, self._numerics_reading = info, (measured, flagged, problems)
+        for problem in problems:
+            self.stats.bad_field(problem)
+        device = self.device
+        return self._state_changes(flagged, now) + [Measurement(now, device, *m) for m in measured]
+
+    def _read_numerics(self, objects: list[w.ObservationPoll]) -> tuple[list, set[str], list[str]]:
+        measured: list[tuple[str, float, str]] = []
         flagged: set[str] = set()
+        problems: list[str] = []
         size = w.NU_OBS.size
         for _handle, attributes in objects:
             for aid, value in attributes:
                 if aid == w.NOM_ATTR_NU_VAL_OBS:
-                    self._numeric(value if len(value) == size else value[:size], now, flagged, events)
+                    self._numeric(value if len(value) == size else value[:size], measured, flagged, problems)
                 elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
                     count, length = _LIST_HEAD.unpack_from(value)
                     if 4 + length > len(value) or count * size > length:
                         raise w.Malformed(f"compound numeric of {count} values longer than its attribute")
                     for i in range(4, 4 + count * size, size):
-                        self._numeric(value[i:i + size], now, flagged, events)
-        return self._state_changes(flagged, now) + events
+                        self._numeric(value[i:i + size], measured, flagged, problems)
+        return measured, flagged, problems
 
-    def _numeric(self, obs: bytes, now: float, flagged: set[str], events: list[DeviceEvent]) -> None:
-        """One NuObsValue: a Measurement appended to `events`, or why not.
+    def _numeric(self, obs: bytes, measured: list, flagged: set[str], problems: list[str]) -> None:
+        """One NuObsValue: (metric, value, unit) appended to `measured`, or why not.
 
         What a NuObsValue means depends on its 10 bytes alone, and a monitor sends the same bytes again
         and again (a heart rate of 74 for many seconds), so the meaning is kept per byte string
@@ -397,13 +428,13 @@ class IntelliVue(Codec):
             if len(self._decoded) >= self.DECODED_NUMERICS:
                 self._decoded.clear()
             self._decoded[obs] = decoded
-        measured, flags, problem = decoded
-        if measured is not None:
-            events.append(Measurement(now, self.device, *measured))
+        value, flags, problem = decoded
+        if value is not None:
+            measured.append(value)
         elif flags:
             flagged.update(flags)
         elif problem:
-            self.stats.bad_field(problem)
+            problems.append(problem)
 
     #: how many distinct NuObsValues `_numeric` remembers (a dozen metrics with slowly changing values)
     DECODED_NUMERICS = 1024
@@ -517,4 +548,5 @@ class IntelliVue(Codec):
         events: list[DeviceEvent] = [DeviceAlarm(now, self.device, a.code, a.text, a.priority, False)
                                      for a in self._alarms.values()]
         self._alarms = {}
+        self._alarms_info = b""
         return events

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import CodecStats
-from device_drivers.events import Measurement, Waveform
+from device_drivers.events import DeviceAlarm, Measurement, Waveform
 from device_drivers.ne1000 import Reply, ReplyFramer, crc16_xmodem, parse_reply, safe_packet
 from tests.device_drivers.golden import of_type
 from tests.device_drivers.test_intellivue import polling_codec
@@ -294,12 +294,14 @@ _RAW = st.one_of(st.sampled_from(sorted(w.FLOAT_SPECIAL)), st.integers(0, 0xFFFF
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(_PHYSIO, _STATE, _UNIT, _RAW), min_size=1, max_size=8))
 def test_a_repeated_numeric_value_means_exactly_what_it_meant_the_first_time(observations):
-    """The codec remembers what a NuObsValue's bytes mean; a repeat (from memory) gives the same events,
-    device states and refused-unit counts as a codec reading those bytes for the first time."""
+    """The codec remembers what a NuObsValue's bytes mean, and what the last numerics reply said; a repeat
+    (from memory) gives the same events, device states and refused-unit counts as a codec reading those
+    bytes for the first time."""
     frame = numerics_reply(observations)
     remembering, forgetting = polling_codec(), polling_codec()
     assert remembering.feed(frame, 5.0) == forgetting.feed(frame, 5.0)
     forgetting._decoded.clear()  # reads the bytes afresh, with the same history of device states
+    forgetting._numerics_info = b""
     assert remembering.feed(frame, 6.0) == forgetting.feed(frame, 6.0)
     assert remembering.stats.to_json() == forgetting.stats.to_json()
 
@@ -365,3 +367,51 @@ def test_the_second_of_two_identically_laid_out_wave_replies_is_read_by_its_layo
     assert [w_.samples[0] for w_ in second] == [pytest.approx(-1 + 8000 / 4095)] * 2
     third = of_type(codec.feed(wave_reply([4000] * 32, 0x8000, 4095, 0x4BB4, None), 5.5), Waveform)
     assert third == [] and codec._wave_layout is not layout  # invalid samples: read in full, never shown
+
+
+def alarms_reply(alarms: list[tuple[int, int, int]]) -> bytes:
+    """An alarm monitor poll reply with these (source, code, alert type) patient alarms, no text."""
+    entries = b"".join(struct.pack(">HHHH", source, code, al_type, 0) + struct.pack(">HHH", 0, 0, 0)
+                       + struct.pack(">HH", 0, 0) for source, code, al_type in alarms)
+    objects = [(0x0001, [(w.NOM_ATTR_AL_MON_P_AL_LIST, struct.pack(">HH", len(alarms), len(entries)) + entries),
+                         (w.NOM_ATTR_AL_MON_T_AL_LIST, struct.pack(">HH", 0, 0))])]
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_AL_MON, w.NOM_ATTR_GRP_AL_MON, 0, objects)
+    return w.frame(w.rors(1, w.CMD_CONFIRMED_ACTION, body))
+
+
+_ALARM_LISTS = [[], [(0x4BB8, 0x0C02, 0x0400)], [(0x4BB8, 0x0C02, 0x0400), (0x4182, 0x0C03, 0x0200)],
+                [(0x4182, 0x0C03, 0x0200)]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(range(len(_ALARM_LISTS))), st.just("abort"), st.just("numerics")),
+                min_size=1, max_size=15))
+def test_an_unchanged_alarm_list_gives_exactly_what_reading_it_in_full_gives(steps):
+    """The codec skips an alarm reply identical to the last one (no alarm came or went); across aborted
+    associations and other replies, its alarms raised and cleared equal those of a codec reading every
+    reply in full."""
+    keeping, reading = polling_codec(), polling_codec()
+    for t, step in enumerate(steps):
+        if step == "abort":
+            frame = w.frame(bytes([w.AB_SPDU, 0]))
+        elif step == "numerics":
+            frame = numerics_reply([(0x4182, 0, 0x0AA0, 74)])
+        else:
+            frame = alarms_reply(_ALARM_LISTS[step])
+        reading._alarms_info = b""
+        assert keeping.feed(frame, 5.0 + t) == reading.feed(frame, 5.0 + t)
+        if step == "abort":  # the console associates again; the monitor's alarms are sent anew
+            for codec in (keeping, reading):
+                codec.feed(w.frame(bytes([w.AC_SPDU, 0])), 5.5 + t)
+                codec.feed(w.frame(w.roiv(1, w.CMD_CONFIRMED_EVENT_REPORT, w.MDS_OBJECT
+                                          + bytes.fromhex("00 00 00 00 0D 06 00 00"))), 5.6 + t)
+    assert keeping.stats.to_json() == reading.stats.to_json()
+
+
+def test_an_alarm_still_sounding_after_the_association_was_lost_is_raised_again():
+    codec = polling_codec()
+    frame = alarms_reply(_ALARM_LISTS[1])
+    assert [a.active for a in of_type(codec.feed(frame, 5.0), DeviceAlarm)] == [True]
+    assert codec.feed(frame, 6.0) == []
+    assert [a.active for a in of_type(codec.feed(w.frame(bytes([w.AB_SPDU, 0])), 7.0), DeviceAlarm)] == [False]
+    assert [a.active for a in of_type(codec.feed(frame, 8.0), DeviceAlarm)] == [True]
