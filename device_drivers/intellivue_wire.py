@@ -63,6 +63,17 @@ def fcs16(data: bytes) -> int:
     return (_BIT_REVERSED[crc >> 8] | _BIT_REVERSED[crc & 0xFF] << 8) ^ 0xFFFF
 
 
+#: X-25 register after a frame's content *and its own FCS*, as binascii computes it over bit-reversed
+#: bytes: 0x1D0F is RFC 1662's "good FCS" 0xF0B8 bit-reversed. A frame whose FCS is right, and only such a
+#: frame, leaves this value: the FCS is checked without slicing it off and reflecting the result.
+_GOOD_RESIDUE = 0x1D0F
+
+
+def fcs_ok(body: bytes) -> bool:
+    """Frame content followed by its 2-byte FCS (low byte first): is the FCS the CRC-16/X-25 of the rest?"""
+    return binascii.crc_hqx(body.translate(_BIT_REVERSED), 0xFFFF) == _GOOD_RESIDUE
+
+
 def _escape(data: bytes) -> bytes:
     out = bytearray()
     for b in data:
@@ -163,7 +174,7 @@ class Deframer:
         if length != len(body) - 6:
             self.stats.bad_frame("frame length field does not match its content")
             return None
-        if fcs16(body[:-2]) != body[-2] | (body[-1] << 8):
+        if not fcs_ok(body):
             self.stats.bad_frame("frame check sequence (CRC-16/X-25) wrong")
             return None
         self.stats.frames_ok += 1

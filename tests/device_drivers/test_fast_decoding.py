@@ -162,6 +162,15 @@ def test_intellivue_fcs_equals_the_bit_by_bit_crc(data):
 
 
 @settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600), st.integers(0, 0xFFFF))
+def test_the_fcs_residue_check_accepts_exactly_the_right_fcs(data, fcs):
+    """Checking data + FCS against the good residue accepts the bit-by-bit CRC and refuses any other."""
+    good = x25_bitwise(data)
+    assert w.fcs_ok(data + bytes((good & 0xFF, good >> 8)))
+    assert w.fcs_ok(data + bytes((fcs & 0xFF, fcs >> 8))) == (fcs == good)
+
+
+@settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=300))
 def test_ne1000_safe_mode_crc_equals_the_bit_by_bit_crc(data):
     assert crc16_xmodem(data) == xmodem_bitwise(data)
