@@ -476,7 +476,7 @@ class IntelliVue(Codec):
         events: list[DeviceEvent] = []
         samples: list[tuple[int, int]] = []  # (start, stop) of every sample array's samples
         arrays: list[tuple[int, int, str, _WaveSpec]] = []  # (offset of samples, count, wave, spec)
-        for handle, attributes in w.parse_poll_info(data, pos, end, w._attribute_spans):
+        for handle, attributes in w.parse_poll_info(data, pos, end, w.attribute_spans):
             spec = self._wave_specs.get(handle)
             if spec is None:
                 spec = self._wave_specs[handle] = _WaveSpec()

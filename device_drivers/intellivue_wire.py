@@ -444,7 +444,7 @@ def parse_attribute_list(r: Reader) -> list[Ava]:
     return _attributes(r.data, start, count, start + length)
 
 
-def _attribute_spans(data: bytes, pos: int, count: int, stop: int) -> list[tuple[int, int, int]]:
+def attribute_spans(data: bytes, pos: int, count: int, stop: int) -> list[tuple[int, int, int]]:
     """As `_attributes`, with every length checked the same way, but each attribute as (id, start, stop)
     of its value in `data`: for a reader that needs to know where a value lies, not only what it is."""
     spans: list[tuple[int, int, int]] = []
@@ -490,7 +490,7 @@ def parse_poll_head(body: Reader) -> tuple[int, int, int, int, int, int] | None:
 def parse_poll_info(data: bytes, pos: int, end: int, attributes=_attributes) -> list[ObservationPoll]:
     """The observations of the poll info list data[pos:end] (as `parse_poll_head` found it): a list of
     (object handle, attributes), each attribute read by `attributes` (`_attributes`: (id, value);
-    `_attribute_spans`: (id, start, stop))."""
+    `attribute_spans`: (id, start, stop))."""
     contexts = _U16.unpack_from(data, pos)[0]
     pos += 4
     objects: list[ObservationPoll] = []
