@@ -17,7 +17,7 @@ from __future__ import annotations
 import binascii
 import math
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 BOF, EOF, ESC, ESC_XOR = 0xC0, 0xC1, 0x7D, 0x20
 PROTOCOL_ID, MSG_TYPE = 0x11, 0x01
@@ -410,15 +410,6 @@ Ava = tuple
 ObservationPoll = tuple
 
 
-@dataclass(slots=True)
-class PollReply:
-    action: int
-    poll_number: int
-    obj_code: int
-    attr_group: int
-    objects: list[ObservationPoll]
-
-
 def _attributes(data: bytes, pos: int, count: int, stop: int) -> list[Ava]:
     """The `count` attributes of an AttributeList whose contents are data[pos:stop]. Every length is
     checked against the list before anything is sliced, so a value never reaches past its list."""
@@ -513,19 +504,6 @@ def parse_poll_info(data: bytes, pos: int, end: int, attributes=_attributes) -> 
             pos += length
         pos = stop
     return objects
-
-
-def parse_poll_result(body: Reader) -> PollReply | None:
-    """ActionResult carrying PollMdibDataReply(Ext). None for other actions.
-
-    The reply is walked by offset over the message (no reader object per poll or attribute), each
-    length checked against what contains it: a wave reply every 256 ms carries a dozen attributes,
-    and each must be cheap."""
-    head = parse_poll_head(body)
-    if head is None:
-        return None
-    action, poll_number, obj_code, attr_group, pos, end = head
-    return PollReply(action, poll_number, obj_code, attr_group, parse_poll_info(body.data, pos, end))
 
 
 def poll_result_body(action: int, poll_number: int, obj_code: int, attr_group: int, rel_time: int,
