@@ -212,6 +212,15 @@ def test_the_last_bytes_window_shows_the_newest_64_bytes_across_reads():
     assert bytes(stats.last_bytes) == stream[-62:] + b"\x01\x02"
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=150), max_size=10))
+def test_the_last_bytes_window_equals_the_tail_of_everything_received(reads):
+    stats = CodecStats()
+    for read in reads:
+        stats.note_bytes(bytearray(read))  # a serial port may hand over a bytearray
+    assert stats.last_hex() == b"".join(reads)[-64:].hex(" ")
+
+
 _reply_text = st.text(alphabet="0123456789AIWSPTUX?.MHLNORCGE\n", max_size=12)
 
 
