@@ -7,8 +7,7 @@ live console, in `probe`, in benchmarks and against golden byte vectors in tests
 from __future__ import annotations
 
 import abc
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from device_drivers.events import DeviceEvent
@@ -52,13 +51,18 @@ class CodecStats:
     fields_bad: int = 0
     garbage_bytes: int = 0
     last_error: str = ""
-    last_bytes: deque = field(default_factory=lambda: deque(maxlen=64))
+    #: the newest LAST_BYTES bytes received, across reads
+    last_bytes: bytes = b""
+
+    LAST_BYTES: ClassVar[int] = 64
 
     def note_bytes(self, data: bytes) -> None:
         self.bytes_in += len(data)
-        # only the tail of a read can stay in the window: pushing (and dropping) every byte of a
-        # 500-byte wave frame one by one would cost more than checking the frame's CRC
-        self.last_bytes.extend(data[-self.last_bytes.maxlen:])
+        # a read as long as the window replaces it: one slice, however long the read
+        if len(data) >= self.LAST_BYTES:
+            self.last_bytes = bytes(data[-self.LAST_BYTES:])
+        else:
+            self.last_bytes = (self.last_bytes + bytes(data))[-self.LAST_BYTES:]
 
     def bad_frame(self, why: str) -> None:
         self.frames_bad += 1
@@ -69,7 +73,7 @@ class CodecStats:
         self.last_error = why
 
     def last_hex(self) -> str:
-        return bytes(self.last_bytes).hex(" ")
+        return self.last_bytes.hex(" ")
 
     def to_json(self) -> dict:
         return {"bytes_in": self.bytes_in, "frames_ok": self.frames_ok, "frames_bad": self.frames_bad,

@@ -108,6 +108,47 @@ class _WaveSpec:
         return tuple(self._table.take(np.frombuffer(data, _SAMPLE, count, offset), mode="wrap").tolist())
 
 
+class _WaveLayout:
+    """Where the samples lie in a wave reply, and what they are, for replies laid out the same way.
+
+    A monitor streams a wave reply every 256 ms whose bytes, apart from the samples themselves, repeat
+    exactly: the same objects, the same spec attributes, the same lengths. Everything in a reply that is
+    not a sample (every header, count, length, state and spec attribute of its poll info list) is kept
+    here as the byte strings between the sample arrays. A later poll info list of the same size whose
+    bytes outside the sample arrays are identical parses, byte for byte, to the same structure and the
+    same wave specs, so its samples are read at the recorded offsets with the recorded specs and no
+    length, count or attribute is walked again. Any difference (a state flag, a new scale, another
+    length) and the reply is read in full, which records a new layout."""
+
+    __slots__ = ("size", "constant", "arrays")
+
+    def __init__(self, data: bytes, pos: int, end: int, samples: list[tuple[int, int]],
+                 arrays: list[tuple[int, int, str, _WaveSpec]]) -> None:
+        self.size = end - pos
+        self.constant: list[tuple[int, bytes]] = []  # (offset in the poll info list, bytes that must be there)
+        at = pos
+        for start, stop in samples:
+            if start > at:
+                self.constant.append((at - pos, data[at:start]))
+            at = stop
+        if end > at:
+            self.constant.append((at - pos, data[at:end]))
+        self.arrays = [(offset - pos, count, wave, spec) for offset, count, wave, spec in arrays]
+
+    def fits(self, data: bytes, pos: int, end: int) -> bool:
+        """The poll info list data[pos:end] has exactly the recorded bytes outside its sample arrays."""
+        if end - pos != self.size:
+            return False
+        for offset, expected in self.constant:
+            if not data.startswith(expected, pos + offset):
+                return False
+        return True
+
+    def waveforms(self, data: bytes, pos: int, now: float, device: str) -> list[DeviceEvent]:
+        return [Waveform(now, device, wave, spec.values(data, pos + offset, count), spec.rate_hz)
+                for offset, count, wave, spec in self.arrays]
+
+
 def _hex_key(doc, key: str, section: str) -> int:
     try:
         return int(key, 16)
@@ -155,6 +196,8 @@ class IntelliVue(Codec):
                                                                 e.flag("technical"))
                              for k, e in doc.sections("alert_types")}
         self._deframer = w.Deframer(self.stats)
+        #: NuObsValue bytes -> what they mean (see _numeric)
+        self._decoded: dict[bytes, tuple] = {}
         self._refused = False
         self.session = "idle"
         self._reset_session(0.0)
@@ -169,8 +212,14 @@ class IntelliVue(Codec):
         self._last_heard = now
         self._retry_at = now
         self._wave_specs: dict[int, _WaveSpec] = {}
+        self._wave_layout: _WaveLayout | None = None
         self._alarms: dict[tuple[int, int], DeviceAlarm] = {}
+        #: the poll info list the alarms in `_alarms` were read from
+        self._alarms_info = b""
         self._states: set[str] = set()
+        #: the last numerics poll info list and what it said (see _numerics_from)
+        self._numerics_info = b""
+        self._numerics_reading: tuple[list, set[str], list[str]] = ([], set(), [])
         #: request kind -> latency (s) from the poll request to its decoded reply, for benchmarks
         self.last_latency: dict[str, float] = {}
 
@@ -295,56 +344,117 @@ class IntelliVue(Codec):
         return events
 
     def _poll_result(self, op: w.Operation, now: float) -> list[DeviceEvent]:
-        reply = w.parse_poll_result(op.body)
-        if reply is None or reply.action != w.NOM_ACT_POLL_MDIB_DATA_EXT:
+        head = w.parse_poll_head(op.body)
+        if head is None:
             return []
-        sent = self._sent.get(op.invoke_id)
+        action, _number, obj_code, _group, pos, end = head
+        data = op.body.data
+        if obj_code == w.NOM_MOC_VMO_METRIC_SA_RT and action == w.NOM_ACT_POLL_MDIB_DATA_EXT:
+            layout = self._wave_layout
+            if layout is not None and layout.fits(data, pos, end):
+                events = layout.waveforms(data, pos, now, self.device)
+            else:
+                events = self._waves_from(data, pos, end, now)
+            self._note_latency(op.invoke_id, now)
+            return events
+        if action != w.NOM_ACT_POLL_MDIB_DATA_EXT:
+            w.parse_poll_info(data, pos, end)  # checked like every reply, though nothing in it is used
+            return []
+        info = data[pos:end]
+        if obj_code == w.NOM_MOC_VMO_METRIC_NU:
+            events = self._numerics_from(info, data, pos, end, now)
+        elif obj_code == w.NOM_MOC_VMO_AL_MON:
+            if info == self._alarms_info:  # the same lists as last time: no alarm came or went
+                events = []
+            else:
+                events = self._alarms_from(w.parse_poll_info(data, pos, end), now)
+                self._alarms_info = info
+        else:
+            w.parse_poll_info(data, pos, end)
+            events = []
+        self._note_latency(op.invoke_id, now)
+        return events
+
+    def _note_latency(self, invoke_id: int, now: float) -> None:
+        sent = self._sent.get(invoke_id)
         if sent is not None:
             self.last_latency[sent[0]] = now - sent[1]
-        if reply.obj_code == w.NOM_MOC_VMO_METRIC_NU:
-            return self._numerics_from(reply, now)
-        if reply.obj_code == w.NOM_MOC_VMO_METRIC_SA_RT:
-            return self._waves_from(reply, now)
-        if reply.obj_code == w.NOM_MOC_VMO_AL_MON:
-            return self._alarms_from(reply, now)
-        return []
 
     # ---- numerics --------------------------------------------------------------------------------
-    def _numerics_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
-        events: list[DeviceEvent] = []
+    def _numerics_from(self, info: bytes, data: bytes, pos: int, end: int, now: float) -> list[DeviceEvent]:
+        """Measurements and device-state changes of a numerics reply whose poll info list is
+        `info` = data[pos:end].
+
+        What the list says (values, flagged states, refused units) depends on its bytes alone; a monitor
+        whose values did not change since the last poll sends the same bytes, and then that reading is
+        used again, without walking the list (the events are new: they carry this reply's time)."""
+        if info == self._numerics_info:
+            measured, flagged, problems = self._numerics_reading
+        else:
+            measured, flagged, problems = self._read_numerics(w.parse_poll_info(data, pos, end))
+            self._numerics_info, self._numerics_reading = info, (measured, flagged, problems)
+        for problem in problems:
+            self.stats.bad_field(problem)
+        device = self.device
+        return self._state_changes(flagged, now) + [Measurement(now, device, *m) for m in measured]
+
+    def _read_numerics(self, objects: list[w.ObservationPoll]) -> tuple[list, set[str], list[str]]:
+        measured: list[tuple[str, float, str]] = []
         flagged: set[str] = set()
-        for _handle, attributes in reply.objects:
+        problems: list[str] = []
+        size = w.NU_OBS.size
+        for _handle, attributes in objects:
             for aid, value in attributes:
                 if aid == w.NOM_ATTR_NU_VAL_OBS:
-                    self._numeric(value, 0, now, flagged, events)
+                    self._numeric(value if len(value) == size else value[:size], measured, flagged, problems)
                 elif aid == w.NOM_ATTR_NU_CMPD_VAL_OBS:
                     count, length = _LIST_HEAD.unpack_from(value)
-                    if 4 + length > len(value) or count * w.NU_OBS.size > length:
+                    if 4 + length > len(value) or count * size > length:
                         raise w.Malformed(f"compound numeric of {count} values longer than its attribute")
-                    for i in range(count):
-                        self._numeric(value, 4 + i * w.NU_OBS.size, now, flagged, events)
-        return self._state_changes(flagged, now) + events
+                    for i in range(4, 4 + count * size, size):
+                        self._numeric(value[i:i + size], measured, flagged, problems)
+        return measured, flagged, problems
 
-    def _numeric(self, value: bytes, offset: int, now: float, flagged: set[str], events: list[DeviceEvent]) -> None:
-        """The NuObsValue at value[offset:]: a Measurement appended to `events`, or why not."""
-        physio, state, unit_code, raw = w.NU_OBS.unpack_from(value, offset)
+    def _numeric(self, obs: bytes, measured: list, flagged: set[str], problems: list[str]) -> None:
+        """One NuObsValue: (metric, value, unit) appended to `measured`, or why not.
+
+        What a NuObsValue means depends on its 10 bytes alone, and a monitor sends the same bytes again
+        and again (a heart rate of 74 for many seconds), so the meaning is kept per byte string
+        (`_decoded`, bounded): a repeat costs one dictionary lookup instead of the field-by-field decode.
+        """
+        decoded = self._decoded.get(obs)
+        if decoded is None:
+            decoded = self._decode_numeric(obs)
+            if len(self._decoded) >= self.DECODED_NUMERICS:
+                self._decoded.clear()
+            self._decoded[obs] = decoded
+        value, flags, problem = decoded
+        if value is not None:
+            measured.append(value)
+        elif flags:
+            flagged.update(flags)
+        elif problem:
+            problems.append(problem)
+
+    #: how many distinct NuObsValues `_numeric` remembers (a dozen metrics with slowly changing values)
+    DECODED_NUMERICS = 1024
+
+    def _decode_numeric(self, obs: bytes) -> tuple[tuple[str, float, str] | None, tuple[str, ...], str]:
+        """(metric, value, unit) of a NuObsValue, or the device states it flags, or the problem with it."""
+        physio, state, unit_code, raw = w.NU_OBS.unpack(obs)
         metric = self._numerics.get(physio)
         if metric is None:
-            return
+            return None, (), ""
         if state & self._state_mask:
-            for mask, code, _text, status in self._state_bits:
-                if state & mask and status:
-                    flagged.add(code)
-            return
+            return None, tuple(code for mask, code, _text, status in self._state_bits if state & mask and status), ""
         number = w.float_type(raw)
         if number is None:
-            return
+            return None, (), ""
         unit = self._conversions.get((metric, unit_code))
         if unit is None:
-            self.stats.bad_field(f"{metric}: unit code {unit_code:#06x} cannot be converted to "
-                                 f"{self._metric_unit[metric]}")
-            return
-        events.append(Measurement(now, self.device, metric, round(number * unit.factor + unit.offset, 2), unit.unit))
+            return None, (), (f"{metric}: unit code {unit_code:#06x} cannot be converted to "
+                              f"{self._metric_unit[metric]}")
+        return (metric, round(number * unit.factor + unit.offset, 2), unit.unit), (), ""
 
     def _state_changes(self, flagged: set[str], now: float) -> list[DeviceEvent]:
         if flagged == self._states:  # nearly always: no state came or went since the last numerics
@@ -359,33 +469,45 @@ class IntelliVue(Codec):
         return events
 
     # ---- waves -----------------------------------------------------------------------------------
-    def _waves_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
+    def _waves_from(self, data: bytes, pos: int, end: int, now: float) -> list[DeviceEvent]:
+        """Waveforms of the wave reply whose poll info list is data[pos:end], read in full; its layout
+        is kept for the next replies (see _WaveLayout)."""
+        self._wave_layout = None  # the wave specs may change below: the old layout no longer holds
         events: list[DeviceEvent] = []
-        for handle, attributes in reply.objects:
+        samples: list[tuple[int, int]] = []  # (start, stop) of every sample array's samples
+        arrays: list[tuple[int, int, str, _WaveSpec]] = []  # (offset of samples, count, wave, spec)
+        for handle, attributes in w.parse_poll_info(data, pos, end, w.attribute_spans):
             spec = self._wave_specs.get(handle)
             if spec is None:
                 spec = self._wave_specs[handle] = _WaveSpec()
-            arrays: list[tuple[int, bytes, int]] = []  # (physio id, SaObsValue, sample count)
-            for aid, v in attributes:
+            found: list[tuple[int, int, int]] = []  # (physio id, offset of samples, sample count)
+            for aid, start, stop in attributes:
                 if aid == w.NOM_ATTR_SA_VAL_OBS:
-                    physio, state, length = _SA_OBS.unpack_from(v)
+                    if start + _SA_OBS.size > stop:
+                        raise w.Malformed("sample array attribute shorter than its header")
+                    physio, state, length = _SA_OBS.unpack_from(data, start)
+                    samples.append((start + _SA_OBS.size, stop))
                     if not state & 0xE000:  # invalid / questionable / unavailable
-                        if _SA_OBS.size + length > len(v):
+                        if _SA_OBS.size + length > stop - start:
                             raise w.Malformed(f"sample array of {length} bytes longer than its attribute")
-                        arrays.append((physio, v, length // 2))
-                elif spec.seen.get(aid) != v:
-                    spec.update(aid, v)
-            for physio, v, count in arrays:
+                        found.append((physio, start + _SA_OBS.size, length // 2))
+                else:
+                    value = data[start:stop]
+                    if spec.seen.get(aid) != value:
+                        spec.update(aid, value)
+            for physio, offset, count in found:
                 wave = self._waves.get(physio)
                 if wave is None or not spec.period_s:
                     continue
-                events.append(Waveform(now, self.device, wave, spec.values(v, _SA_OBS.size, count), spec.rate_hz))
+                arrays.append((offset, count, wave, spec))
+                events.append(Waveform(now, self.device, wave, spec.values(data, offset, count), spec.rate_hz))
+        self._wave_layout = _WaveLayout(data, pos, end, samples, arrays)
         return events
 
     # ---- alarms ----------------------------------------------------------------------------------
-    def _alarms_from(self, reply: w.PollReply, now: float) -> list[DeviceEvent]:
+    def _alarms_from(self, objects: list[w.ObservationPoll], now: float) -> list[DeviceEvent]:
         current: dict[tuple[int, int], DeviceAlarm] = {}
-        for _handle, attributes in reply.objects:
+        for _handle, attributes in objects:
             for aid, value in attributes:
                 if aid not in (w.NOM_ATTR_AL_MON_P_AL_LIST, w.NOM_ATTR_AL_MON_T_AL_LIST):
                     continue
@@ -426,4 +548,5 @@ class IntelliVue(Codec):
         events: list[DeviceEvent] = [DeviceAlarm(now, self.device, a.code, a.text, a.priority, False)
                                      for a in self._alarms.values()]
         self._alarms = {}
+        self._alarms_info = b""
         return events

@@ -17,7 +17,7 @@ from __future__ import annotations
 import binascii
 import math
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 BOF, EOF, ESC, ESC_XOR = 0xC0, 0xC1, 0x7D, 0x20
 PROTOCOL_ID, MSG_TYPE = 0x11, 0x01
@@ -61,6 +61,17 @@ def fcs16(data: bytes) -> int:
     The result is reflected with the same byte table, one lookup per byte."""
     crc = binascii.crc_hqx(data.translate(_BIT_REVERSED), 0xFFFF)
     return (_BIT_REVERSED[crc >> 8] | _BIT_REVERSED[crc & 0xFF] << 8) ^ 0xFFFF
+
+
+#: X-25 register after a frame's content *and its own FCS*, as binascii computes it over bit-reversed
+#: bytes: 0x1D0F is RFC 1662's "good FCS" 0xF0B8 bit-reversed. A frame whose FCS is right, and only such a
+#: frame, leaves this value: the FCS is checked without slicing it off and reflecting the result.
+_GOOD_RESIDUE = 0x1D0F
+
+
+def fcs_ok(body: bytes) -> bool:
+    """Frame content followed by its 2-byte FCS (low byte first): is the FCS the CRC-16/X-25 of the rest?"""
+    return binascii.crc_hqx(body.translate(_BIT_REVERSED), 0xFFFF) == _GOOD_RESIDUE
 
 
 def _escape(data: bytes) -> bytes:
@@ -163,7 +174,7 @@ class Deframer:
         if length != len(body) - 6:
             self.stats.bad_frame("frame length field does not match its content")
             return None
-        if fcs16(body[:-2]) != body[-2] | (body[-1] << 8):
+        if not fcs_ok(body):
             self.stats.bad_frame("frame check sequence (CRC-16/X-25) wrong")
             return None
         self.stats.frames_ok += 1
@@ -399,15 +410,6 @@ Ava = tuple
 ObservationPoll = tuple
 
 
-@dataclass(slots=True)
-class PollReply:
-    action: int
-    poll_number: int
-    obj_code: int
-    attr_group: int
-    objects: list[ObservationPoll]
-
-
 def _attributes(data: bytes, pos: int, count: int, stop: int) -> list[Ava]:
     """The `count` attributes of an AttributeList whose contents are data[pos:stop]. Every length is
     checked against the list before anything is sliced, so a value never reaches past its list."""
@@ -433,12 +435,29 @@ def parse_attribute_list(r: Reader) -> list[Ava]:
     return _attributes(r.data, start, count, start + length)
 
 
-def parse_poll_result(body: Reader) -> PollReply | None:
-    """ActionResult carrying PollMdibDataReply(Ext). None for other actions.
+def attribute_spans(data: bytes, pos: int, count: int, stop: int) -> list[tuple[int, int, int]]:
+    """As `_attributes`, with every length checked the same way, but each attribute as (id, start, stop)
+    of its value in `data`: for a reader that needs to know where a value lies, not only what it is."""
+    spans: list[tuple[int, int, int]] = []
+    append, unpack = spans.append, _AVA_HEAD.unpack_from
+    for _ in range(count):
+        start = pos + 4
+        if start > stop:
+            raise Malformed(f"attribute list ends inside an attribute at offset {pos}")
+        aid, alen = unpack(data, pos)
+        pos = start + alen
+        if pos > stop:
+            raise Malformed(f"attribute {aid:#06x} longer than its list")
+        append((aid, start, pos))
+    return spans
 
-    The reply is walked by offset over the message (no reader object per poll or attribute), each
-    length checked against what contains it: a wave reply every 256 ms carries a dozen attributes,
-    and each must be cheap."""
+
+def parse_poll_head(body: Reader) -> tuple[int, int, int, int, int, int] | None:
+    """The head of an ActionResult carrying PollMdibDataReply(Ext): (action, poll number, object type,
+    attribute group, start and end of its poll info list in body.data). None for other actions.
+
+    Each length is checked against what contains it; the poll info list's own length is checked against
+    the reply, so the list lies inside the message."""
     _class, _context, _handle, action, length = body.unpack(_ACTION_HEAD)
     data, pos, end = body.data, body.pos, body.pos + length
     if end > body.end:
@@ -452,12 +471,19 @@ def parse_poll_result(body: Reader) -> PollReply | None:
     if pos + head.size + 4 > end:
         raise Malformed("poll reply shorter than its header")
     fields = head.unpack_from(data, pos)
-    poll_number, obj_code, attr_group = fields[0], fields[-2], fields[-1]
-    contexts, length = _AVA_HEAD.unpack_from(data, pos + head.size)
-    pos += head.size + 4
-    if pos + length > end:
+    pos += head.size
+    _contexts, length = _AVA_HEAD.unpack_from(data, pos)
+    if pos + 4 + length > end:
         raise Malformed(f"poll info list of {length} bytes longer than the reply")
-    end = pos + length
+    return action, fields[0], fields[-2], fields[-1], pos, pos + 4 + length
+
+
+def parse_poll_info(data: bytes, pos: int, end: int, attributes=_attributes) -> list[ObservationPoll]:
+    """The observations of the poll info list data[pos:end] (as `parse_poll_head` found it): a list of
+    (object handle, attributes), each attribute read by `attributes` (`_attributes`: (id, value);
+    `attribute_spans`: (id, start, stop))."""
+    contexts = _U16.unpack_from(data, pos)[0]
+    pos += 4
     objects: list[ObservationPoll] = []
     for _ in range(contexts):
         if pos + 6 > end:
@@ -474,10 +500,10 @@ def parse_poll_result(body: Reader) -> PollReply | None:
             pos += 6
             if pos + length > stop:
                 raise Malformed(f"attribute list of {length} bytes longer than its poll context")
-            objects.append((handle, _attributes(data, pos, n, pos + length)))
+            objects.append((handle, attributes(data, pos, n, pos + length)))
             pos += length
         pos = stop
-    return PollReply(action, poll_number, obj_code, attr_group, objects)
+    return objects
 
 
 def poll_result_body(action: int, poll_number: int, obj_code: int, attr_group: int, rel_time: int,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import struct
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import CodecStats
-from device_drivers.events import Waveform
+from device_drivers.events import DeviceAlarm, Measurement, Waveform
 from device_drivers.ne1000 import Reply, ReplyFramer, crc16_xmodem, parse_reply, safe_packet
 from tests.device_drivers.golden import of_type
 from tests.device_drivers.test_intellivue import polling_codec
@@ -160,6 +162,15 @@ def test_intellivue_fcs_equals_the_bit_by_bit_crc(data):
 
 
 @settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600), st.integers(0, 0xFFFF))
+def test_the_fcs_residue_check_accepts_exactly_the_right_fcs(data, fcs):
+    """Checking data + FCS against the good residue accepts the bit-by-bit CRC and refuses any other."""
+    good = x25_bitwise(data)
+    assert w.fcs_ok(data + bytes((good & 0xFF, good >> 8)))
+    assert w.fcs_ok(data + bytes((fcs & 0xFF, fcs >> 8))) == (fcs == good)
+
+
+@settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=300))
 def test_ne1000_safe_mode_crc_equals_the_bit_by_bit_crc(data):
     assert crc16_xmodem(data) == xmodem_bitwise(data)
@@ -199,6 +210,15 @@ def test_the_last_bytes_window_shows_the_newest_64_bytes_across_reads():
     assert bytes(stats.last_bytes) == stream[-64:] and stats.bytes_in == len(stream)
     stats.note_bytes(b"\x01\x02")
     assert bytes(stats.last_bytes) == stream[-62:] + b"\x01\x02"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=150), max_size=10))
+def test_the_last_bytes_window_equals_the_tail_of_everything_received(reads):
+    stats = CodecStats()
+    for read in reads:
+        stats.note_bytes(bytearray(read))  # a serial port may hand over a bytearray
+    assert stats.last_hex() == b"".join(reads)[-64:].hex(" ")
 
 
 _reply_text = st.text(alphabet="0123456789AIWSPTUX?.MHLNORCGE\n", max_size=12)
@@ -274,3 +294,142 @@ def test_a_wave_spec_claiming_more_bits_than_a_sample_has_keeps_all_16_and_never
     codec = polling_codec()
     [wave] = of_type(codec.feed(pleth_block(samples, 200, None), 5.0), Waveform)
     assert wave.samples == tuple(float(x) for x in samples) and codec.stats.frames_bad == 0
+
+
+def numerics_reply(observations: list[tuple[int, int, int, int]]) -> bytes:
+    """A numerics poll reply with one NuObsValue per object (physio id, state, unit code, FLOAT-Type)."""
+    objects = [(0x0101 + i, [(w.NOM_ATTR_NU_VAL_OBS, w.NU_OBS.pack(*obs))]) for i, obs in enumerate(observations)]
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_METRIC_NU, 0, 0, objects)
+    return w.frame(w.rors(1, w.CMD_CONFIRMED_ACTION, body))
+
+
+_PHYSIO = st.sampled_from([0x4182, 0x4BB8, 0x4A05, 0x4B48, 0x1234])
+_STATE = st.sampled_from([0, 0x0400, 0x8000, 0x0800, 0x0001])
+_UNIT = st.sampled_from([0x0AA0, 0x0220, 0x0F20, 0x0F03, 0x17A0, 0x1140, 0x0000])
+_RAW = st.one_of(st.sampled_from(sorted(w.FLOAT_SPECIAL)), st.integers(0, 0xFFFFFFFF))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_PHYSIO, _STATE, _UNIT, _RAW), min_size=1, max_size=8))
+def test_a_repeated_numeric_value_means_exactly_what_it_meant_the_first_time(observations):
+    """The codec remembers what a NuObsValue's bytes mean, and what the last numerics reply said; a repeat
+    (from memory) gives the same events, device states and refused-unit counts as a codec reading those
+    bytes for the first time."""
+    frame = numerics_reply(observations)
+    remembering, forgetting = polling_codec(), polling_codec()
+    assert remembering.feed(frame, 5.0) == forgetting.feed(frame, 5.0)
+    forgetting._decoded.clear()  # reads the bytes afresh, with the same history of device states
+    forgetting._numerics_info = b""
+    assert remembering.feed(frame, 6.0) == forgetting.feed(frame, 6.0)
+    assert remembering.stats.to_json() == forgetting.stats.to_json()
+
+
+def test_a_monitor_sending_a_unit_that_cannot_be_converted_is_counted_at_every_reply():
+    codec = polling_codec()
+    frame = numerics_reply([(0x4182, 0, 0x0220, 74)])  # heart rate in percent
+    for t in (5.0, 6.0, 7.0):
+        assert of_type(codec.feed(frame, t), Measurement) == []
+    assert codec.stats.fields_bad == 3 and "unit code 0x0220" in codec.stats.last_error
+
+
+def wave_reply(samples: list[int], state: int, scale_hi: int, physio: int, damage: tuple[int, int] | None) -> bytes:
+    """A pleth and an ECG block as the monitor streams them; `damage` (offset, XOR) changes one byte of the
+    user data before framing (a valid frame with a structure the monitor never sent)."""
+    objects = []
+    for handle, pid in ((0x0201, physio), (0x0202, 0x0102)):
+        array = struct.pack(f">{len(samples)}H", *samples)
+        objects.append((handle, [
+            (w.NOM_ATTR_SA_SPECN, struct.pack(">HBBH", len(samples), 16, 12, 0)),
+            (w.NOM_ATTR_SCALE_SPECN_I16, struct.pack(">IIHH", w.encode_float_type(-1.0, 2),
+                                                     w.encode_float_type(1.0, 2), 0, scale_hi)),
+            (w.NOM_ATTR_TIME_PD_SAMP, struct.pack(">I", w.RELATIVE_TIME_PER_S // 125)),
+            (w.NOM_ATTR_SA_VAL_OBS, struct.pack(">HHH", pid, state, 2 * len(samples)) + array)]))
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_METRIC_SA_RT, 0, 0, objects, 1)
+    user = bytearray(w.rorls(1, 1, 1, w.CMD_CONFIRMED_ACTION, body))
+    if damage:
+        offset, xor = damage
+        user[offset % len(user)] ^= xor
+    return w.frame(bytes(user))
+
+
+_WAVE_REPLIES = st.lists(st.tuples(
+    st.lists(st.integers(0, 0xFFFF), min_size=0, max_size=40).filter(lambda s: len(s) != 1),
+    st.sampled_from([0, 0, 0, 0x8000]), st.sampled_from([4095, 4095, 2047]), st.sampled_from([0x4BB4, 0x4BB4, 0x1234]),
+    st.one_of(st.none(), st.none(), st.tuples(st.integers(0, 400), st.integers(1, 255)))), min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_WAVE_REPLIES, st.booleans())
+def test_wave_replies_laid_out_like_the_last_one_decode_exactly_as_when_read_in_full(replies, same_length):
+    """The codec keeps where the samples of a wave reply lie; a reply is read by that layout only when
+    all of its bytes but the samples match. A stream of replies -- some repeating the layout, some with
+    another state, scale, wave, length, or a byte the monitor never sent -- gives exactly the events
+    and counts of a codec that reads every reply in full."""
+    keeping, reading = polling_codec(), polling_codec()
+    for t, (samples, state, scale_hi, physio, damage) in enumerate(replies):
+        if same_length:
+            samples = (samples * 20 + [0] * 20)[:20]
+        frame = wave_reply(samples, state, scale_hi, physio, damage)
+        reading._wave_layout = None
+        assert keeping.feed(frame, 5.0 + t) == reading.feed(frame, 5.0 + t)
+    assert keeping.stats.to_json() == reading.stats.to_json()
+
+
+def test_the_second_of_two_identically_laid_out_wave_replies_is_read_by_its_layout():
+    codec = polling_codec()
+    first = of_type(codec.feed(wave_reply([100] * 32, 0, 4095, 0x4BB4, None), 5.0), Waveform)
+    layout = codec._wave_layout
+    second = of_type(codec.feed(wave_reply([4000] * 32, 0, 4095, 0x4BB4, None), 5.25), Waveform)
+    assert codec._wave_layout is layout
+    assert [w_.samples[0] for w_ in first] == [pytest.approx(-1 + 200 / 4095)] * 2
+    assert [w_.samples[0] for w_ in second] == [pytest.approx(-1 + 8000 / 4095)] * 2
+    third = of_type(codec.feed(wave_reply([4000] * 32, 0x8000, 4095, 0x4BB4, None), 5.5), Waveform)
+    assert third == [] and codec._wave_layout is not layout  # invalid samples: read in full, never shown
+
+
+def alarms_reply(alarms: list[tuple[int, int, int]]) -> bytes:
+    """An alarm monitor poll reply with these (source, code, alert type) patient alarms, no text."""
+    entries = b"".join(struct.pack(">HHHH", source, code, al_type, 0) + struct.pack(">HHH", 0, 0, 0)
+                       + struct.pack(">HH", 0, 0) for source, code, al_type in alarms)
+    objects = [(0x0001, [(w.NOM_ATTR_AL_MON_P_AL_LIST, struct.pack(">HH", len(alarms), len(entries)) + entries),
+                         (w.NOM_ATTR_AL_MON_T_AL_LIST, struct.pack(">HH", 0, 0))])]
+    body = w.poll_result_body(w.NOM_ACT_POLL_MDIB_DATA_EXT, 1, w.NOM_MOC_VMO_AL_MON, w.NOM_ATTR_GRP_AL_MON, 0, objects)
+    return w.frame(w.rors(1, w.CMD_CONFIRMED_ACTION, body))
+
+
+_ALARM_LISTS = [[], [(0x4BB8, 0x0C02, 0x0400)], [(0x4BB8, 0x0C02, 0x0400), (0x4182, 0x0C03, 0x0200)],
+                [(0x4182, 0x0C03, 0x0200)]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(range(len(_ALARM_LISTS))), st.just("abort"), st.just("numerics")),
+                min_size=1, max_size=15))
+def test_an_unchanged_alarm_list_gives_exactly_what_reading_it_in_full_gives(steps):
+    """The codec skips an alarm reply identical to the last one (no alarm came or went); across aborted
+    associations and other replies, its alarms raised and cleared equal those of a codec reading every
+    reply in full."""
+    keeping, reading = polling_codec(), polling_codec()
+    for t, step in enumerate(steps):
+        if step == "abort":
+            frame = w.frame(bytes([w.AB_SPDU, 0]))
+        elif step == "numerics":
+            frame = numerics_reply([(0x4182, 0, 0x0AA0, 74)])
+        else:
+            frame = alarms_reply(_ALARM_LISTS[step])
+        reading._alarms_info = b""
+        assert keeping.feed(frame, 5.0 + t) == reading.feed(frame, 5.0 + t)
+        if step == "abort":  # the console associates again; the monitor's alarms are sent anew
+            for codec in (keeping, reading):
+                codec.feed(w.frame(bytes([w.AC_SPDU, 0])), 5.5 + t)
+                codec.feed(w.frame(w.roiv(1, w.CMD_CONFIRMED_EVENT_REPORT, w.MDS_OBJECT
+                                          + bytes.fromhex("00 00 00 00 0D 06 00 00"))), 5.6 + t)
+    assert keeping.stats.to_json() == reading.stats.to_json()
+
+
+def test_an_alarm_still_sounding_after_the_association_was_lost_is_raised_again():
+    codec = polling_codec()
+    frame = alarms_reply(_ALARM_LISTS[1])
+    assert [a.active for a in of_type(codec.feed(frame, 5.0), DeviceAlarm)] == [True]
+    assert codec.feed(frame, 6.0) == []
+    assert [a.active for a in of_type(codec.feed(w.frame(bytes([w.AB_SPDU, 0])), 7.0), DeviceAlarm)] == [False]
+    assert [a.active for a in of_type(codec.feed(frame, 8.0), DeviceAlarm)] == [True]
