@@ -52,13 +52,15 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if args.command is None:  # no command: `run`, with whatever options were given (./bedside --seconds 5)
+        args = parser.parse_args(["run", *argv])
+    elif unknown:
+        parser.parse_args(argv)  # says which argument is not understood, in one line
     if not hasattr(args, "data_dir"):
         args.data_dir = None
-    if args.command is None:
-        args = parser.parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
-        args.data_dir = getattr(args, "data_dir", None)
     try:
         return int(args._run(args) or 0)
     except UserError as exc:

@@ -36,3 +36,10 @@ def test_a_typo_in_the_beds_device_file_stops_the_start_naming_the_field(cli, tm
     for args in (["--data-dir", str(tmp_path)], ["run", "--data-dir", str(tmp_path)]):
         line = one_line_error(cli(*args, env={"QT_QPA_PLATFORM": "offscreen"}))
         assert "devices.toml" in line and "monitor.driver" in line and "intellivue" in line
+
+
+def test_options_of_the_default_command_work_without_naming_it(cli, tmp_path):
+    """`./bedside --seconds 1` is `run --seconds 1`: with no device configured, the demo for one second."""
+    result = cli("--seconds", "1", "--data-dir", str(tmp_path), env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert "starting the demo" in result.stderr and "Traceback" not in result.stderr
