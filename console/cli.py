@@ -51,14 +51,26 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
                              "else the platform's user data directory)")
 
 
+def names_a_command(argv: list[str]) -> bool:
+    """Whether the user typed a command; without one, everything given is for `run` (the default)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--data-dir":
+            i += 2
+        elif arg.startswith("--data-dir="):
+            i += 1
+        elif arg.startswith("-"):
+            return arg in ("-h", "--help", "--version")  # those are the program's; any other is run's
+        else:
+            return True  # the first word is the command (a typo is reported by the parser)
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
-    if args.command is None:  # no command: `run`, with whatever options were given (./bedside --seconds 5)
-        args = parser.parse_args(["run", *argv])
-    elif unknown:
-        parser.parse_args(argv)  # says which argument is not understood, in one line
+    args = parser.parse_args(argv if names_a_command(argv) else ["run", *argv])
     if not hasattr(args, "data_dir"):
         args.data_dir = None
     try:
