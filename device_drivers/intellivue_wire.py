@@ -411,20 +411,9 @@ ObservationPoll = tuple
 
 
 def _attributes(data: bytes, pos: int, count: int, stop: int) -> list[Ava]:
-    """The `count` attributes of an AttributeList whose contents are data[pos:stop]. Every length is
-    checked against the list before anything is sliced, so a value never reaches past its list."""
-    avas: list[Ava] = []
-    append, unpack = avas.append, _AVA_HEAD.unpack_from
-    for _ in range(count):
-        start = pos + 4
-        if start > stop:
-            raise Malformed(f"attribute list ends inside an attribute at offset {pos}")
-        aid, alen = unpack(data, pos)
-        pos = start + alen
-        if pos > stop:
-            raise Malformed(f"attribute {aid:#06x} longer than its list")
-        append((aid, data[start:pos]))
-    return avas
+    """The `count` attributes of an AttributeList whose contents are data[pos:stop], every length checked
+    against the list (by `attribute_spans`) before anything is sliced."""
+    return [(aid, data[start:end]) for aid, start, end in attribute_spans(data, pos, count, stop)]
 
 
 def parse_attribute_list(r: Reader) -> list[Ava]:
@@ -436,8 +425,9 @@ def parse_attribute_list(r: Reader) -> list[Ava]:
 
 
 def attribute_spans(data: bytes, pos: int, count: int, stop: int) -> list[tuple[int, int, int]]:
-    """As `_attributes`, with every length checked the same way, but each attribute as (id, start, stop)
-    of its value in `data`: for a reader that needs to know where a value lies, not only what it is."""
+    """Each of the `count` attributes of an AttributeList whose contents are data[pos:stop], as (id, start,
+    stop) of its value in `data`. Every length is checked against the list, so a value never reaches past
+    it; `_attributes` slices the values out of these spans."""
     spans: list[tuple[int, int, int]] = []
     append, unpack = spans.append, _AVA_HEAD.unpack_from
     for _ in range(count):
