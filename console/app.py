@@ -28,7 +28,7 @@ from device_drivers.transport import SerialLink
 class StorageProblems:
     """Storage failures reported from any thread (the vitals recorder, the background integrity check).
 
-    Never silent: each is printed to stderr at once and kept; listeners (the alarm engine raises a
+    Never silent: each is logged at once (the log file and stderr) and kept; listeners (the alarm engine raises a
     technical alarm) get it too; they are called on the reporting thread and must hand over to their own.
     """
 
@@ -37,9 +37,9 @@ class StorageProblems:
         self.listeners: list = []
 
     def report(self, message: str) -> None:
-        import sys
+        import logging
         self.messages.append(message)
-        print(f"bedside-console: records: {message}", file=sys.stderr, flush=True)
+        logging.getLogger("console.records").error("%s", message)
         for listener in list(self.listeners):
             listener(message)
 
@@ -72,6 +72,7 @@ class Console:
     alarms: object = None
     storage_problems: object = None
     temp_dir: str | None = None
+    crash_notice: object = None
     _last_link: dict = field(default_factory=dict)
 
     def record_link(self, event) -> None:

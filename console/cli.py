@@ -15,7 +15,7 @@ from console.errors import UserError
 #: Sub-command modules under console/commands/, in the order `--help` lists them.
 COMMANDS = (
     "run", "demo", "ports", "drivers", "probe", "simulate", "setup_devices",
-    "verify_records", "dose", "export", "backup", "restore", "ledger", "alarms",
+    "verify_records", "dose", "export", "backup", "restore", "ledger", "alarms", "report",
 )
 
 PROG = "bedside-console"
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv if names_a_command(argv) else ["run", *argv])
     if not hasattr(args, "data_dir"):
         args.data_dir = None
+    args.argv = argv  # what a restart after a crash runs again
     try:
         return int(args._run(args) or 0)
     except UserError as exc:

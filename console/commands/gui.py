@@ -1,6 +1,8 @@
 """Shared start-up of the windowed console for `run` and `demo` (not a command itself)."""
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -8,6 +10,12 @@ from pathlib import Path
 from console.qt_check import check_display
 
 NAME = None
+
+#: set to S (seconds) to make the console fail on purpose after S s: the biomed's crash drill (user guide)
+CRASH_DRILL = "BEDSIDE_CONSOLE_CRASH_DRILL"
+#: set by the console when it restarts itself after a crash: the report of the crash it restarts from
+RESTARTED_FROM = "BEDSIDE_CONSOLE_RESTARTED_FROM"
+log = logging.getLogger("console")
 
 
 def add_gui_arguments(parser) -> None:
@@ -36,9 +44,16 @@ def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from console.app import build_console, demo_devices
+    from console.diagnostics.crash import CrashGuard
+    from console.diagnostics.logs import setup_logging
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Bedside Console")
+    if data_dir is not None:
+        setup_logging(Path(data_dir))
+    guard = CrashGuard(Path(data_dir)) if data_dir is not None else None
+    if guard is not None:
+        guard.install()
     simulators = []
     if demo:
         devices, simulators = demo_devices(args.scenario)
@@ -47,10 +62,19 @@ def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
     except Exception:
         for sim in simulators:
             sim.stop()
+        if guard is not None:
+            guard.uninstall()
         raise
+    if guard is None:  # the demo's throw-away directory exists only now
+        setup_logging(console.data_dir)
+        guard = CrashGuard(console.data_dir).install()
+    if os.environ.get(RESTARTED_FROM):
+        log.warning("restarted after a crash (report %s)", os.environ[RESTARTED_FROM])
     window = console.window
     window.setGeometry(app.primaryScreen().availableGeometry())  # the console owns the bedside screen
     window.show()
+    restart = _install_crash_notice(guard, console, app)
+    _schedule_crash_drill()
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     ticker = QTimer()  # lets Python see Ctrl-C while Qt's loop runs
@@ -66,4 +90,67 @@ def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
         app.exec()
     finally:
         console.stop()
+        guard.uninstall()
+    if restart.get("report"):
+        _restart_process(args, restart["report"])
     return 0
+
+
+def _install_crash_notice(guard, console, app) -> dict:
+    """A crash on any thread shows the nurse the notice on the GUI thread, then restarts (when allowed).
+
+    Returns a dict that holds the report path once a restart is chosen; the restart happens after the
+    console has stopped cleanly (devices closed, the last vitals written)."""
+    from PySide6.QtCore import QObject, Signal
+
+    from console.diagnostics.crash import may_restart
+    from console.diagnostics.logs import settings
+    from console.ui.crash_notice import CrashNotice
+
+    restart: dict = {}
+
+    class _Relay(QObject):
+        crashed = Signal(str)
+
+    def show(report: str) -> None:
+        allowed = may_restart(console.data_dir)
+        if console.temp_dir:  # the demo's records and this report outlive the crash
+            log.warning("demo records and crash report kept in %s", console.temp_dir)
+            console.temp_dir = None
+
+        def go() -> None:
+            restart["report"] = report
+            app.quit()
+
+        notice = CrashNotice(report, restart_after_s=int(settings("crash").number("restart_after_s", min=0))
+                             if allowed else None, on_restart=go, parent=console.window)
+        console.crash_notice = notice
+        notice.show()
+
+    relay = _Relay(console.window)
+    relay.crashed.connect(show)
+    guard.on_crash = relay.crashed.emit
+    return restart
+
+
+def _schedule_crash_drill() -> None:
+    seconds = os.environ.get(CRASH_DRILL)
+    if not seconds:
+        return
+    from PySide6.QtCore import QTimer
+
+    def fail() -> None:
+        raise RuntimeError("crash drill (BEDSIDE_CONSOLE_CRASH_DRILL)")
+
+    log.warning("crash drill: the console will fail on purpose in %s s", seconds)
+    QTimer.singleShot(int(float(seconds) * 1000), fail)
+
+
+def _restart_process(args, report: str) -> None:
+    """Start this same command again in place of this process; the open session resumes from its events."""
+    env = {k: v for k, v in os.environ.items() if k != CRASH_DRILL}
+    env[RESTARTED_FROM] = report
+    argv = [sys.executable, "-m", "console", *getattr(args, "argv", sys.argv[1:])]
+    log.warning("restarting: %s", " ".join(argv))
+    logging.shutdown()
+    os.execve(sys.executable, argv, env)
