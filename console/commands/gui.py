@@ -38,6 +38,38 @@ def configured_devices(directory: Path):
     return specs
 
 
+def run_first_start(directory: Path) -> tuple[str | None, str]:
+    """The first-start set-up window on this data directory (created now, with its records and logs).
+
+    Returns the choice ("console", "demo" or None for later) and what is still missing, in words."""
+    check_display()
+    from PySide6.QtWidgets import QApplication
+
+    from console import site_setup
+    from console.diagnostics.logs import setup_logging
+    from console.records.audit import AuditLog
+    from console.records.database import open_database
+    from console.records.people import PeopleStore
+    from console.session.config import load_config
+    from console.session.staff import StaffDirectory
+    from console.ui.first_start import FirstStartWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Bedside Console")
+    directory.mkdir(parents=True, exist_ok=True)
+    setup_logging(directory)
+    database = open_database(directory)
+    try:
+        audit = AuditLog(database)
+        staff = StaffDirectory(PeopleStore(database), load_config(directory).clinic)
+        window = FirstStartWindow(directory, database, audit, staff)
+        window.exec()
+        left = site_setup.missing(window.steps())
+        return window.result_choice, "; ".join(s.title.lower() for s in left) or "nothing"
+    finally:
+        database.close()
+
+
 def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
     check_display()
     from PySide6.QtCore import QTimer

@@ -1,4 +1,6 @@
-"""Start the console with this bed's configured devices; with none configured yet, start the demo.
+"""Start the console with this bed's configured devices. With none configured yet, the first-start set-up
+opens (clinic and chair, administrator, devices, alarm sound test, backups), from which the demo can also be
+tried; a scripted run (--seconds) with nothing configured starts the demo, since nobody is there to answer.
 
 (`bedside-console` with no command does this.)
 """
@@ -10,7 +12,7 @@ from console.commands import gui
 from console.paths import data_dir
 
 NAME = "run"
-HELP = "start the console (the default; the demo when no device is configured)"
+HELP = "start the console (the default; the first-start set-up, which offers the demo, when nothing is configured)"
 
 
 def add_arguments(parser) -> None:
@@ -21,9 +23,18 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     directory = data_dir(args.data_dir)
     devices = gui.configured_devices(directory)
-    if devices is None:
-        print("No devices configured for this bed: starting the demo with simulated devices. "
-              "A biomed sets them up with `bedside-console devices ...` or the Devices… button.",
+    if devices is None and args.seconds:
+        print("No devices configured for this bed: starting the demo with simulated devices for this scripted "
+              "run. A biomed sets them up with `bedside-console devices ...` or the Devices… button.",
               file=sys.stderr)
         return gui.run_gui(args, data_dir=None, demo=True)
+    if devices is None:
+        choice, still_missing = gui.run_first_start(directory)
+        if choice == "demo":
+            return gui.run_gui(args, data_dir=None, demo=True)
+        if choice != "console":
+            print(f"Set-up of this chair not finished (kept in {directory}); still missing: {still_missing}. "
+                  "`bedside-console` opens the set-up again.", file=sys.stderr)
+            return 0
+        devices = gui.configured_devices(directory)
     return gui.run_gui(args, data_dir=str(directory), demo=False, devices=devices)
