@@ -1,4 +1,4 @@
-.PHONY: test bench demo
+.PHONY: test bench demo dist dist-check
 
 test:
 	./run-tests
@@ -8,3 +8,9 @@ bench:
 
 demo:
 	./bedside demo
+
+dist:
+	./scripts/build-dist.sh
+
+dist-check:
+	./scripts/dist-check.sh
