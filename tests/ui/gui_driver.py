@@ -215,6 +215,9 @@ class Ui:
                 self.qtbot.waitUntil(lambda: (self.window.width(), self.window.height()) == want, timeout=2000)
                 QApplication.processEvents()
             self._save(self.window, f"{name}{suffix}.png", QRect(0, 0, w, h))
+            with open(self.screens / "index.txt", "a") as index:  # what each picture is, for the reader
+                index.write(f"{name}{suffix}.png  screen {w}x{h}  window {self.window.width()}x"
+                            f"{self.window.height()}{'  (cut off at the screen edge)' if want != (w, h) else ''}\n")
             for dialog in [d for d in QApplication.topLevelWidgets() if d.isVisible() and isinstance(d, QDialog)]:
                 self._save(dialog, f"{name}{suffix}-dialog.png")
         if self.window.size() != first:
