@@ -406,7 +406,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     assert desk.session.state.paused, bed.message()
     ui.shot("09_interlock_paused")
     # the physician comes while the patient is still depressed: refused
-    ui.click("Restart (PIN)…", within=row)
+    ui.click("Restart (PIN)…", within=bed.interlock_row())  # the bar may have re-ordered its rows since
     dialog = bed.console.alarms.resume_dialog
     ui.wait(dialog.isVisible, "the restart dialog", 3)
     try_restart_by_nurse_or_wrong_pin_or_too_early(bed, dialog)
