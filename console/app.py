@@ -203,8 +203,10 @@ def seed_demo_staff(staff) -> str:
 
 def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool,
                   simulators: list[PtyServer] | None = None, with_window: bool = True,
-                  alarm_config=None, with_sound: bool = True) -> Console:
-    """Everything for one bed. `alarm_config` replaces the clinic's alarm settings (tests, benchmarks)."""
+                  alarm_config=None, with_sound: bool = True, session_clock=time.time) -> Console:
+    """Everything for one bed. `alarm_config` replaces the clinic's alarm settings (tests, benchmarks).
+    `session_clock` is the clinical session's clock (infusion, observation, assessments, ledger times):
+    a whole-session test advances it instead of waiting 40 minutes; devices and alarms keep real time."""
     temp_dir = None
     if data_dir is None:
         temp_dir = tempfile.mkdtemp(prefix="bedside-demo-")
@@ -239,7 +241,8 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         hub.measurement.connect(window.on_measurement)
         hub.device_event.connect(window.on_device_event)
         from console.ui.session_panel import build_session_panel
-        panel = build_session_panel(database, audit, hub=hub, data_dir=path, window=window)
+        panel = build_session_panel(database, audit, hub=hub, data_dir=path, window=window,
+                                    clock=session_clock)
         if demo and panel.desk.staff.needs_first_admin():
             logins = seed_demo_staff(panel.desk.staff)
             window.demo_banner.setText(window.demo_banner.text() + f" — demo logins: {logins}")
@@ -261,7 +264,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
                 pump, hub.post, user=lambda: desk.user.name if desk.user else None, audit=audit,
                 session_id=lambda: desk.session.session_id if desk.session else None), "Pump")
         from console.ui.records_panel import RecordsPanel
-        console.records_panel = RecordsPanel(database, export_dir=path / "exports")
+        console.records_panel = RecordsPanel(database, export_dir=path / "exports", clock=session_clock)
         window.add_side_panel(console.records_panel, "Records")
         install_console_alarms(console, panel.desk, config=alarm_config, with_sound=with_sound)
         window.add_header_button("Devices…", lambda: open_device_setup(console))

@@ -29,3 +29,18 @@ def cli():
         return subprocess.run([sys.executable, "-m", "console", *args], cwd=ROOT, capture_output=True,
                               text=True, timeout=timeout, env=full_env)
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--screens", metavar="DIR", default=None,
+                     help="where whole-session tests save their screenshots (or $BEDSIDE_SCREENS; "
+                          "default: the test's tmp_path/screens)")
+
+
+@pytest.fixture
+def screens_dir(request, tmp_path) -> Path:
+    """Where a test that drives the window saves its screenshots, to be looked at."""
+    chosen = request.config.getoption("--screens") or os.environ.get("BEDSIDE_SCREENS")
+    d = Path(chosen) if chosen else tmp_path / "screens"
+    d.mkdir(parents=True, exist_ok=True)
+    return d

@@ -42,6 +42,7 @@ class LedgerBox(QFrame):
         self.lot = QLineEdit()
         self.lot.setPlaceholderText("lot number")
         self.expiry = QDateEdit()
+        self.expiry.setObjectName("expiry")  # it has no label of its own: tests and assistive tools find it
         self.expiry.setCalendarPopup(True)
         self.expiry.setDisplayFormat("yyyy-MM-dd")
         self.expiry.setDate(QDate.currentDate().addMonths(6))

@@ -97,6 +97,12 @@ class RecordsPanel(QWidget):
         self.refresh_reminder()
         self._update_buttons()
 
+    def showEvent(self, event):  # noqa: N802 (Qt name)
+        """The list is read again each time the tab is opened: a session signed off since shows at once."""
+        if not self.busy:
+            self.refresh()
+        super().showEvent(event)
+
     def refresh_reminder(self) -> None:
         message = backup_reminder(self.database, self.clock())
         self.reminder.setText(message or "")

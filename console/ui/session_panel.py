@@ -1331,7 +1331,7 @@ class SessionPanel(QWidget):
         return "<br>".join(rows)
 
 
-def build_session_panel(database, audit, *, hub=None, data_dir=None, window=None) -> SessionPanel:
+def build_session_panel(database, audit, *, hub=None, data_dir=None, window=None, clock=None) -> SessionPanel:
     """The panel wired to the records and (optionally) the device hub; for the composition root (app.py):
     `window.add_side_panel(build_session_panel(db, audit, hub=hub, data_dir=path, window=window), "Session")`;
     with `window`, its header shows the session's patient."""
@@ -1339,7 +1339,8 @@ def build_session_panel(database, audit, *, hub=None, data_dir=None, window=None
 
     from console.session.config import load_config
 
-    desk = SessionDesk(database, audit, load_config(Path(data_dir) if data_dir else None))
+    import time
+    desk = SessionDesk(database, audit, load_config(Path(data_dir) if data_dir else None), clock=clock or time.time)
     panel = SessionPanel(desk)
     if hub is not None:
         hub.measurement.connect(desk.on_measurement)
