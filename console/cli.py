@@ -37,12 +37,23 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"console.commands.{name}")
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
         module.add_arguments(p)
-        try:  # --data-dir is accepted before or after the command, for every command
-            add_data_dir(p)
-        except argparse.ArgumentError:
-            pass  # the command declares it itself
+        add_data_dir_everywhere(p)
         p.set_defaults(_run=module.run)
     return parser
+
+
+def add_data_dir_everywhere(parser: argparse.ArgumentParser) -> None:
+    """--data-dir is accepted before or after the command, for every command and every sub-command
+    (`devices set monitor ... --data-dir D`): argparse only lets an option follow the word of the
+    parser that declares it, so each parser in the tree gets its own copy (all write the same field)."""
+    try:
+        add_data_dir(parser)
+    except argparse.ArgumentError:
+        pass  # the command declares it itself
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):  # aliases map to the same parser
+                add_data_dir_everywhere(child)
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:

@@ -104,3 +104,55 @@ class AudioDemand:
 def display_order(alarms: list[Alarm]) -> list[Alarm]:
     """Highest priority first; within a priority, the longest-standing first (it has waited longest)."""
     return sorted(alarms, key=lambda a: (-a.rank, a.started, a.id))
+
+
+def urgency(alarm: Alarm) -> tuple[int, int, float, int]:
+    """The IEC 60601-1-8 order of urgency as a sort key (smaller sorts first): higher priority first; within
+    a priority an alarm still waiting for its acknowledgement (a latched one too) before one the nurse has
+    already seen; then the newest first, since it is the one she does not know about yet."""
+    unacknowledged = alarm.acknowledged_by is None
+    return (-alarm.rank, 0 if unacknowledged else 1, -alarm.started, -alarm.id)
+
+
+def bar_order(alarms: list[Alarm]) -> list[Alarm]:
+    """Every alarm, most urgent first (see `urgency`)."""
+    return sorted(alarms, key=urgency)
+
+
+@dataclass(frozen=True)
+class BarView:
+    """What an alarm area with `rows` rows shows: the alarms in the rows, and a count of the rest."""
+
+    shown: list[Alarm]
+    hidden: int
+    hidden_unacknowledged: int
+
+    def more_text(self) -> str:
+        """The count line under the rows: how many more, and how many of those still need acknowledging."""
+        if not self.hidden:
+            return ""
+        plural = "s" if self.hidden > 1 else ""
+        unacked = (f" ({self.hidden_unacknowledged} unacknowledged)" if self.hidden_unacknowledged
+                   else " (all acknowledged)")
+        return f"+ {self.hidden} more alarm{plural}{unacked} — see the alarm history"
+
+
+def bar_view(alarms: list[Alarm], rows: int) -> BarView:
+    """The most urgent `rows` alarms, in urgency order.
+
+    A technical alarm (a lost sensor, a dead link) keeps the last row when it would be pushed off by limit
+    alarms, so the nurse learns that a figure she trusts may be stale; but only when that does not displace
+    an alarm more urgent than it (a higher priority, or the same priority still unacknowledged while the
+    technical one is acknowledged). The issue this answers: a new unacknowledged HIGH alarm was counted
+    under "+2 more" while the rows showed an acknowledged HIGH and an acknowledged MEDIUM technical alarm.
+    """
+    ordered = bar_order(alarms)
+    shown = ordered[:rows]
+    technical = [a for a in ordered[rows:] if a.kind == "technical"]
+    if (rows > 0 and len(shown) == rows and technical
+            and not any(a.kind == "technical" for a in shown)
+            and urgency(technical[0])[:2] <= urgency(shown[-1])[:2]):
+        shown = shown[:-1] + [technical[0]]
+    ids = {a.id for a in shown}
+    rest = [a for a in ordered if a.id not in ids]
+    return BarView(shown, len(rest), sum(1 for a in rest if a.acknowledged_by is None))

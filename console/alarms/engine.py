@@ -31,7 +31,11 @@ class AlarmEngine:
         self.limits = LimitSet(self.config)
         self.technical = TechnicalWatch(self.config, self.board)
         self.interlock = RespiratoryInterlock(self.config, self.board, self.technical, pump_intent)
-        self._latest: dict[str, tuple[float, float, str]] = {}  # metric -> (t received, value, device)
+        #: (metric, device) -> (t received, value). Per device, not per metric: a monitor and an oximeter
+        #: both report SpO2, and one latest value per metric let each source's sample overwrite the
+        #: other's, so a desaturation on one cleared and restarted the alarm delay at every sample of the
+        #: other (issue 10 item 10: the console's SpO2 alarm came 34 s after the monitor's, not 10 s).
+        self._latest: dict[tuple[str, str], tuple[float, float]] = {}
 
     # ---- outputs --------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -80,26 +84,38 @@ class AlarmEngine:
 
     def on_measurement(self, m: Measurement, now: float) -> None:
         self.technical.measurement(m, now)
-        self._latest[m.metric] = (now, float(m.value), m.device)
+        self._latest[(m.metric, m.device)] = (now, float(m.value))
         self._check_limits(m.metric, now)
         self.interlock.measurement(m, now)
 
+    def _sources(self, metric: str, now: float) -> list[tuple[float, str]]:
+        """(value, device) of every source of `metric` whose latest value is still fresh."""
+        fresh = self.config.freshness.get(metric, float("inf"))
+        return [(value, device) for (name, device), (t, value) in self._latest.items()
+                if name == metric and now - t <= fresh]
+
     def _check_limits(self, metric: str, now: float) -> None:
+        """Assert or clear the metric's limit conditions from every fresh source at once.
+
+        A side's condition holds while any fresh source is beyond the limit and carries the worst of
+        them: two sources that disagree (monitor SpO2 86, finger oximeter 93) must not take turns
+        clearing it, or its delay restarts at every sample and the configured delay means nothing. It
+        clears only when every fresh source is back within the limit (or has gone stale)."""
         p = self.config.parameter_for(metric)
-        entry = self._latest.get(metric)
-        if p is None or entry is None:
+        sources = self._sources(metric, now)
+        if p is None or not sources:
             return
-        _, value, device = entry
         for side in ("low", "high"):
             rule = p.side(side)
             key = f"limit:{metric}:{side}"
             limit = self.limits.value(p.name, side)
             if rule is None or limit is None:
                 continue
-            crossed = value < limit if side == "low" else value > limit
+            crossed = [(v, d) for v, d in sources if (v < limit if side == "low" else v > limit)]
             if not crossed:
                 self.board.clear_condition(key, now, f"{p.label} back within its limit")
                 continue
+            value, device = min(crossed) if side == "low" else max(crossed)
             word = "below" if side == "low" else "above"
             self.board.assert_condition(Condition(
                 key=key, kind="physiological", priority=rule.priority,
@@ -108,16 +124,25 @@ class AlarmEngine:
 
     def _expire_stale_values(self, now: float) -> None:
         """A value older than its freshness no longer keeps a limit alarm alive (a silent device is a
-        technical alarm, not a patient who stays at the last number)."""
-        for metric, (t, _, _) in list(self._latest.items()):
+        technical alarm, not a patient who stays at the last number); another source that is still
+        fresh decides alone from then on."""
+        stale_metrics = set()
+        for (metric, device), (t, _) in list(self._latest.items()):
             fresh = self.config.freshness.get(metric)
             if fresh is not None and now - t > fresh:
-                del self._latest[metric]
+                del self._latest[(metric, device)]
+                stale_metrics.add(metric)
+        for metric in stale_metrics:
+            if self._sources(metric, now):
+                self._check_limits(metric, now)
+            else:
                 for side in ("low", "high"):
                     self.board.clear_condition(f"limit:{metric}:{side}", now, "no current value")
 
     def latest(self, metric: str) -> tuple[float, float, str] | None:
-        return self._latest.get(metric)
+        """The most recent (t received, value, device) of `metric` from any source, or None."""
+        found = [(t, value, device) for (name, device), (t, value) in self._latest.items() if name == metric]
+        return max(found) if found else None
 
     # ---- session facts --------------------------------------------------------------------------------
     def set_pump(self, device: str | None, control: object) -> None:

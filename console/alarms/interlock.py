@@ -54,7 +54,9 @@ class RespiratoryInterlock:
         self.board = board
         self.technical = technical
         self.pump_intent = pump_intent
-        self._latest: dict[str, tuple[float, float]] = {}  # metric -> (t, value)
+        #: (metric, device) -> (t, value): per device, so an oximeter's normal SpO2 does not hide the
+        #: monitor's low one (and restart the sign's time) at every other sample.
+        self._latest: dict[tuple[str, str], tuple[float, float]] = {}
         self._since: dict[str, float] = {}  # sign name -> since when it has been present
         self._signs: list[Sign] = []
         self.tripped_at: float | None = None
@@ -73,7 +75,7 @@ class RespiratoryInterlock:
 
     # ---- inputs ---------------------------------------------------------------------------------------
     def measurement(self, m: Measurement, now: float) -> None:
-        self._latest[m.metric] = (now, float(m.value))
+        self._latest[(m.metric, m.device)] = (now, float(m.value))
         if self.holding and m.device == self.technical.pump_device and m.metric in ("rate", "state"):
             # A rate of 0, or the pump state "stopped" (0 in the drivers' PUMP_STATES), confirms the stop.
             self._pump_rate_read(float(m.value), now, m.metric)
@@ -85,14 +87,11 @@ class RespiratoryInterlock:
 
     def _sign_value(self, sign: InterlockSign, now: float) -> tuple[str, float] | None:
         for metric in sign.metrics:
-            entry = self._latest.get(metric)
-            if entry is None:
-                continue
-            t, value = entry
-            if now - t > self.config.freshness.get(metric, float("inf")):
-                continue
-            if sign.present(value):
-                return metric, value
+            for (name, _device), (t, value) in self._latest.items():
+                if name != metric or now - t > self.config.freshness.get(metric, float("inf")):
+                    continue
+                if sign.present(value):
+                    return metric, value
         return None
 
     def present_signs(self, now: float) -> list[Sign]:

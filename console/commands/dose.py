@@ -1,6 +1,8 @@
-"""Compute a weight-based ketamine order exactly as the session screen does: mg, mL, pump rate in mL/h
-(rounded to the pump's resolution, with the rounding shown), duration, totals and the verdict of every
-drug-library limit. For a pharmacist checking a drug library entry or a protocol change."""
+"""Compute a weight-based ketamine order exactly as the session screen does: mg, mL, the hourly dose in
+mg/h (what physicians order and chart), pump rate in mL/h (rounded to the pump's resolution, with the
+rounding shown), duration, totals and the verdict of every drug-library limit. Figures are shown at
+their clinical precision (resources/dose_precision.toml), in the text and in --json; the session record
+keeps the exact values. For a pharmacist checking a drug library entry or a protocol change."""
 from __future__ import annotations
 
 import argparse
@@ -8,11 +10,11 @@ import json
 from pathlib import Path
 
 from console.errors import UserError
-from console.session.dose import DoseError, compute_order, describe, fmt
+from console.session.dose import DoseError, compute_order, describe, show
 from resources import ResourceError
 
 NAME = "dose"
-HELP = "compute a weight-based order (mg, mL, mL/h, limits) for a protocol"
+HELP = "compute a weight-based order (mg, mg/h, mL, mL/h, limits) for a protocol"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the protocol's)")
     parser.add_argument("--duration", type=float, metavar="MIN",
                         help="duration in minutes (default: the protocol's)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (figures rounded to their clinical precision)")
 
 
 def _config(args: argparse.Namespace):
@@ -50,12 +53,13 @@ def run(args: argparse.Namespace) -> int:
         hard = "; ".join(v.message for v in order.verdicts if v.level == "hard")
         raise UserError(f"refused: {hard}")
     if args.json:
-        print(json.dumps(order.to_dict(), sort_keys=True))
+        print(json.dumps(order.to_display_dict(), sort_keys=True))
         return 0
     width = max(len(label) for label, _ in describe(order))
     for label, text in describe(order):
         print(f"{label:<{width}}  {text}")
     if order.needs_reason:
         print(f"{'':<{width}}  This order needs a written reason before it can be given.")
-    print(f"{'Program the pump':<{width}}  {fmt(order.rate_ml_per_h, 1)} mL/h, volume {fmt(order.total_ml, 1)} mL")
+    print(f"{'Program the pump':<{width}}  {show(order.rate_ml_per_h, 'ml_per_h')} mL/h, "
+          f"volume {show(order.total_ml, 'ml')} mL")
     return 0

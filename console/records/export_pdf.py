@@ -442,7 +442,7 @@ def _draw(pg: _Pages, database: Database, record: SessionRecord) -> None:
     running = sum(((s.end or stop or record.end_t or s.start) - s.start) for s in record.segments(until=stop))
     pg.fields([("Total given", f"{given:.1f} mg"), ("Per kg", _f(per_kg, ".2f", " mg/kg")),
                ("Infusion started", clock(start)), ("Infusion stopped", clock(stop)),
-               ("Time running", f"{running / 60:.0f} min"), ("Rate changes", str(len(record.rate_changes)))])
+               ("Time running", f"{running / 60:.0f} min"), ("Rate changes", str(len(record.real_rate_changes)))])
 
     pg.heading("Rate changes")
     conc, kg = record.concentration_mg_per_ml or 0.0, record.weight_kg or 0.0
@@ -525,7 +525,7 @@ def _draw_trends(pg: _Pages, database: Database, record: SessionRecord) -> None:
     shade = None
     if record.infusion_start is not None:
         shade = (record.infusion_start, record.infusion_stop or t1)
-    marks = [c.t for c in record.rate_changes if c.what in ("titrated", "paused", "resumed")]
+    marks = [c.t for c in record.real_rate_changes]
     pg.heading("Vitals trends (shaded: infusion running; dashed: rate changes)")
     pg.chart("Heart rate", [hr, series("pr", "pulse (oximeter)", "#7d3c98")], t0, t1,
              unit="bpm", shade=shade, marks=marks)

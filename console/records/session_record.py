@@ -64,6 +64,10 @@ class RateSegment:
     rate_ml_per_h: float
 
 
+#: RateChange.what values that change a running infusion's rate (not its start or stop).
+RATE_CHANGE_KINDS = ("titrated", "paused", "resumed")
+
+
 @dataclass(frozen=True)
 class RateChange:
     t: float
@@ -152,6 +156,12 @@ class SessionRecord:
     def delivered_mg_per_kg(self, until: float | None = None) -> float | None:
         weight = self.weight_kg
         return None if not weight else self.delivered_mg(until) / weight
+
+    @property
+    def real_rate_changes(self) -> list[RateChange]:
+        """Changes of a running infusion's rate (titrations, pauses, resumptions): what a report counts
+        as "Rate changes". The infusion's start and stop are in `rate_changes` too but are not changes."""
+        return [c for c in self.rate_changes if c.what in RATE_CHANGE_KINDS]
 
     @property
     def infusion_start(self) -> float | None:

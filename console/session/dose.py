@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from console.session.config import UNIT_LABELS, Clinic, Config, DrugEntry, Limit, Protocol
 
@@ -38,6 +39,7 @@ class DoseOrder:
     weight_kg: float
     dose_mg_per_kg: float  # everything the order gives, per kg
     rate_mg_per_kg_per_h: float  # as ordered (dose kind: dose / duration)
+    rate_mg_per_h: float  # the hourly dose physicians order and chart: rate per kg x weight
     duration_min: float  # as ordered
     total_mg: float
     total_ml: float
@@ -69,6 +71,53 @@ class DoseOrder:
         data["needs_reason"] = self.needs_reason
         return data
 
+    def to_display_dict(self) -> dict:
+        """`to_dict` with every figure rounded to its clinical precision (resources/dose_precision.toml):
+        what a person reads (`dose --json`), without binary float noise such as 7.199999999999999. The
+        session record keeps `to_dict`, the exact values."""
+        data = self.to_dict()
+        for name, unit in FIELD_PRECISION.items():
+            data[name] = rounded(data[name], unit)
+        for verdict in data["verdicts"]:
+            verdict["value"] = rounded(verdict["value"], LIMIT_PRECISION.get(verdict["unit"], "mg_per_kg"))
+        return data
+
+
+#: DoseOrder field -> the precision key in resources/dose_precision.toml.
+FIELD_PRECISION = {
+    "weight_kg": "kg", "dose_mg_per_kg": "mg_per_kg", "rate_mg_per_kg_per_h": "mg_per_kg_per_h",
+    "rate_mg_per_h": "mg_per_h", "duration_min": "min", "total_mg": "mg", "total_ml": "ml",
+    "rate_ml_per_h_exact": "ml_per_h_calculated", "rate_ml_per_h": "ml_per_h_calculated",
+    "rounding_ml_per_h": "ml_per_h_calculated", "pump_duration_min": "min", "container_ml": "ml",
+}
+#: drug-library limit unit -> precision key ("protocol" verdicts carry the ordered amount).
+LIMIT_PRECISION = {"mg_per_kg": "mg_per_kg", "mg_per_kg_per_h": "mg_per_kg_per_h", "total_mg": "mg"}
+
+
+@lru_cache(maxsize=1)
+def precision() -> dict[str, int]:
+    """Decimals per kind of figure, from resources/dose_precision.toml (checked: whole numbers 0-6)."""
+    from resources import ResourceError, load
+
+    doc = load("dose_precision.toml").section("decimals")
+    out = {key: int(doc.number(key, min=0, max=6)) for key in doc.keys()}
+    for key in set(FIELD_PRECISION.values()) | set(LIMIT_PRECISION.values()):
+        if key not in out:
+            raise ResourceError("dose_precision.toml", f"decimals.{key}", "is missing")
+    return out
+
+
+def rounded(value: float, unit: str) -> float:
+    """`value` rounded half-up (decimal arithmetic, like `round_to_resolution`) to the precision of `unit`."""
+    step = Decimal(1).scaleb(-precision()[unit])
+    exact = Decimal(repr(value)).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
+    return float(exact.quantize(step, rounding=ROUND_HALF_UP))
+
+
+def show(value: float, unit: str) -> str:
+    """A figure as text at its clinical precision, without trailing zeros (ISMP): 36.0 -> '36'."""
+    return fmt(rounded(value, unit), precision()[unit])
+
 
 def round_to_resolution(value: float, resolution: float) -> float:
     """Round half-up to a multiple of the pump resolution (decimal arithmetic: 2.25 -> 2.3, not 2.2).
@@ -89,7 +138,7 @@ def fmt(value: float, places: int = 2) -> str:
 
 def check_limit(unit: str, value: float, limit: Limit | None) -> Verdict:
     label = UNIT_LABELS.get(unit, unit)
-    shown = f"{fmt(value, 3)} {label}"
+    shown = f"{show(value, LIMIT_PRECISION.get(unit, 'mg_per_kg'))} {label}"
     if limit is None:
         return Verdict(unit, value, "ok", f"{shown}: no limit in the drug library")
     if limit.hard_max is not None and value > limit.hard_max + 1e-9:
@@ -179,7 +228,8 @@ def compute_order(config: Config, protocol_id: str, weight_kg: float, *, amount:
     return DoseOrder(
         protocol_id=protocol.id, protocol_label=protocol.label, kind=protocol.kind, drug_id=entry.id,
         drug_label=entry.label, concentration_mg_per_ml=conc, weight_kg=float(weight_kg),
-        dose_mg_per_kg=dose_per_kg, rate_mg_per_kg_per_h=rate_per_kg, duration_min=float(duration),
+        dose_mg_per_kg=dose_per_kg, rate_mg_per_kg_per_h=rate_per_kg, rate_mg_per_h=rate_per_kg * weight_kg,
+        duration_min=float(duration),
         total_mg=total_mg, total_ml=total_ml, rate_ml_per_h_exact=exact, rate_ml_per_h=programmed,
         rounding_ml_per_h=programmed - exact, pump_resolution_ml_per_h=entry.pump_resolution_ml_per_h,
         pump_duration_min=total_ml / programmed * 60.0, container_ml=container, containers=containers,
@@ -214,19 +264,25 @@ def describe(order: DoseOrder) -> list[tuple[str, str]]:
     if abs(rounding) < 1e-9:
         rate_note = "exact"
     else:
-        rate_note = (f"calculated {fmt(order.rate_ml_per_h_exact, 3)} mL/h, rounded "
-                     f"{'up' if rounding > 0 else 'down'} by {fmt(abs(rounding), 3)} to the pump's "
-                     f"{fmt(order.pump_resolution_ml_per_h)} mL/h steps")
+        rate_note = (f"calculated {show(order.rate_ml_per_h_exact, 'ml_per_h_calculated')} mL/h, rounded "
+                     f"{'up' if rounding > 0 else 'down'} by {show(abs(rounding), 'ml_per_h_calculated')} to "
+                     f"the pump's {fmt(order.pump_resolution_ml_per_h)} mL/h steps")
+    pump_rate = f"{show(order.rate_ml_per_h, 'ml_per_h')} mL/h"
     lines = [
         ("Protocol", order.protocol_label),
-        ("Drug", f"{order.drug_label} ({fmt(order.container_ml)} mL container x {order.containers})"),
-        ("Weight", f"{fmt(order.weight_kg, 1)} kg"),
-        ("Dose" if order.kind == "dose" else "Total dose", f"{fmt(order.dose_mg_per_kg, 3)} mg/kg = {fmt(order.total_mg)} mg = {fmt(order.total_ml)} mL"),
-        ("Rate", f"{fmt(order.rate_mg_per_kg_per_h, 3)} mg/kg/h"),
-        ("Pump rate", f"{fmt(order.rate_ml_per_h, 1)} mL/h ({rate_note})"),
-        ("Volume to infuse", f"{fmt(order.total_ml)} mL"),
-        ("Duration", f"{fmt(order.duration_min, 1)} min ordered; the pump takes "
-                     f"{fmt(order.pump_duration_min, 1)} min at {fmt(order.rate_ml_per_h, 1)} mL/h"),
+        ("Drug", f"{order.drug_label} ({show(order.container_ml, 'ml')} mL container x {order.containers})"),
+        ("Weight", f"{show(order.weight_kg, 'kg')} kg"),
+        ("Dose" if order.kind == "dose" else "Total dose",
+         f"{show(order.dose_mg_per_kg, 'mg_per_kg')} mg/kg = {show(order.total_mg, 'mg')} mg = "
+         f"{show(order.total_ml, 'ml')} mL"),
+        # The hourly dose in mg/h is the figure physicians order and chart for an infusion.
+        ("Rate", f"{show(order.rate_mg_per_h, 'mg_per_h')} mg/h "
+                 f"({show(order.rate_mg_per_kg_per_h, 'mg_per_kg_per_h')} mg/kg/h x "
+                 f"{show(order.weight_kg, 'kg')} kg)"),
+        ("Pump rate", f"{pump_rate} ({rate_note})"),
+        ("Volume to infuse", f"{show(order.total_ml, 'ml')} mL"),
+        ("Duration", f"{show(order.duration_min, 'min')} min ordered; the pump takes "
+                     f"{show(order.pump_duration_min, 'min')} min at {pump_rate}"),
     ]
     for v in order.verdicts:
         lines.append(({"ok": "Limit ok", "soft": "SOFT LIMIT", "hard": "HARD LIMIT"}[v.level], v.message))

@@ -1,10 +1,11 @@
-"""The alarm bar: every active alarm, highest priority and longest-standing first, in IEC colours.
+"""The alarm bar: the most urgent active alarms in IEC colours, and a count of the others.
 
 IEC 60601-1-8 visual signals: high priority red flashing at 1.4-2.8 Hz, medium yellow at 0.4-0.8 Hz,
-low cyan steady (rates and colours from resources/alarm_defaults.toml). Technical alarms take a row like
-any other, and when rows run out the most urgent technical alarm still gets one, so a lost sensor is
-never hidden behind a run of limit alarms. The two big buttons are the nurse's: acknowledge and audio
-pause; the interlock's row carries its own "pump stopped" confirmation.
+low cyan steady (rates and colours from resources/alarm_defaults.toml). Which alarms get the rows is
+decided in console/alarms/alarm.py (`bar_view`): priority, then unacknowledged before acknowledged, then
+newest; a technical alarm keeps the last row only when it displaces nothing more urgent. The count line
+says how many more there are and how many of them are unacknowledged. The two big buttons are the
+nurse's: acknowledge and audio pause; the interlock's row carries its own "pump stopped" confirmation.
 """
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from console.alarms.alarm import Alarm
+from console.alarms.alarm import Alarm, bar_view
 from console.alarms.alarm_config import AlarmConfig, VisualSignal
 from console.alarms.interlock import KEY as INTERLOCK_KEY
 from console.ui import style
 
-MAX_ROWS = 2  # the most urgent two (a technical one always among them); the rest are counted below and
+MAX_ROWS = 2  # the most urgent two (see console.alarms.alarm.bar_view); the rest are counted below and
               # listed in the alarm history. More rows would squeeze the vitals on a 1080-line screen.
 ROW_HEIGHT = 70  # every row (and the quiet line) has room for an alarm's text (up to two lines) and its instruction
 MORE_HEIGHT = 22  # the "+ N more alarms" line
@@ -209,13 +210,8 @@ class AlarmBar(QWidget):
         self.show_alarms([])
 
     def visible_alarms(self) -> list[Alarm]:
-        """What fits in the rows: the first by priority and age, with the most urgent technical alarm
-        swapped in for the last row if it would otherwise be left off."""
-        shown = list(self.alarms[:MAX_ROWS])
-        technical = [a for a in self.alarms if a.kind == "technical"]
-        if technical and not any(a.kind == "technical" for a in shown) and len(shown) == MAX_ROWS:
-            shown[-1] = technical[0]
-        return shown
+        """What fits in the rows, chosen by `bar_view` (the ordering is the alarm system's, not the widget's)."""
+        return bar_view(self.alarms, MAX_ROWS).shown
 
     def show_alarms(self, alarms: list[Alarm]) -> None:
         self.alarms = list(alarms)
@@ -223,7 +219,8 @@ class AlarmBar(QWidget):
 
     def refresh(self) -> None:
         now = self.clock()
-        shown = self.visible_alarms()
+        view = bar_view(self.alarms, MAX_ROWS)
+        shown = view.shown
         for row, alarm in zip(self.rows, shown):
             row.lit = self.flasher.lit.get(alarm.priority, True)
             row.show_alarm(alarm, now)
@@ -232,9 +229,8 @@ class AlarmBar(QWidget):
             row.alarm = None
             row.setVisible(False)
         self.quiet.setVisible(not shown)
-        hidden = len(self.alarms) - len(shown)
-        plural = "s" if hidden > 1 else ""
-        self.more.setText(f"+ {hidden} more alarm{plural} — see the alarm history" if hidden else "")
+        hidden = view.hidden
+        self.more.setText(view.more_text())
         self.more.setVisible(hidden > 0)
         paused = [a.audio_paused_until for a in self.alarms if a.audio_paused_until and a.audio_paused_until > now]
         self.pause_button.setText(f"Audio paused\n{_age(max(paused) - now)}" if paused

@@ -141,3 +141,15 @@ def test_a_running_session_exports_every_sample_recorded_so_far(database, data_d
                      "--out", str(tmp_path / "run.pdf")]) == 0
     text = pdf_text(tmp_path / "run.pdf")
     assert "OPEN (in progress)" in text and "Ann Lee" in text
+
+
+def test_the_pdf_counts_only_real_rate_changes_not_the_start_and_stop(finished_session, data_dir, tmp_path):
+    """Issue 10 item 8: the infusion's start and stop were counted as "Rate changes" (5 instead of 3)."""
+    record = finished_session
+    whats = [c.what for c in record.rate_changes]
+    assert whats[0] == "started" and whats[-1] == "stopped"
+    real = [w for w in whats if w not in ("started", "stopped")]
+    assert real == ["titrated", "paused", "resumed"]
+    text = pdf_text(export(data_dir, tmp_path, "pdf", "report.pdf"))
+    line = next(l for l in text.splitlines() if "Rate changes" in l and any(ch.isdigit() for ch in l))
+    assert re.search(r"Rate changes\s*3\b", line), line

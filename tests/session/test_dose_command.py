@@ -51,3 +51,37 @@ def test_a_weight_that_is_not_a_number_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["dose", "--protocol", "bolus", "--weight", "seventy"])
     assert exc.value.code == 2
+
+
+def test_a_rate_protocol_prints_the_hourly_dose_in_mg_per_h(capsys):
+    """Issue 10 item 11: physicians order and chart mg/h (0.3 mg/kg/h x 120 kg = 36 mg/h)."""
+    code, out, _ = run(capsys, "--protocol", "continuous", "--weight", "120", "--dose", "0.3")
+    assert code == 0
+    rate = next(line for line in out.splitlines() if line.startswith("Rate "))
+    assert "36 mg/h" in rate and "0.3 mg/kg/h" in rate and "120 kg" in rate
+
+
+def test_json_figures_are_rounded_to_their_clinical_precision_and_the_record_keeps_them_exact(capsys):
+    code, out, _ = run(capsys, "--protocol", "continuous", "--weight", "120", "--dose", "0.3", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["rate_mg_per_h"] == 36.0
+    assert data["dose_mg_per_kg"] == 7.2 and data["total_mg"] == 864.0 and data["total_ml"] == 432.0
+    assert data["pump_duration_min"] == 1440.0
+    assert "99999" not in out and "00000" not in out  # no binary float noise anywhere
+    from console.session.config import load_config
+    from console.session.dose import compute_order
+    exact = compute_order(load_config(), "continuous", 120, amount=0.3).to_dict()  # what the session records
+    assert exact["dose_mg_per_kg"] == 0.3 * 24 and exact["rate_mg_per_h"] == 0.3 * 120
+
+
+def test_the_precision_is_data_with_a_source():
+    from console.session.dose import precision, rounded
+    from resources import load
+    assert "ISMP" in load("dose_precision.toml").text("source")
+    assert precision()["mg_per_h"] == 1 and rounded(7.13, "mg_per_h") == 7.1 and rounded(2.25, "ml") == 2.3
+
+
+def test_limit_verdicts_show_milligrams_at_their_precision(capsys):
+    code, out, _ = run(capsys, "--protocol", "titrated", "--weight", "71.3")
+    assert code == 0 and "14.3 mg total is within the limits" in out and "14.26" not in out
+    assert "7.1 mg/h" in out

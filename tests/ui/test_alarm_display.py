@@ -127,16 +127,19 @@ def test_the_tile_in_alarm_shows_it_and_every_tile_shows_its_limits(qtbot, scree
     assert window.tiles["pr"].alarm_priority is None
 
 
-def test_a_technical_alarm_keeps_a_row_when_limit_alarms_fill_the_bar(qtbot, screen):
+def test_a_low_technical_alarm_does_not_take_a_high_alarms_row_and_is_counted(qtbot, screen):
+    """Issue 10 item 4: the bar used to reserve its last row for a technical alarm whatever its priority."""
     system, window, clock, _ = screen
     system.controller.on_event(DeviceStatus(clock.now, "oximeter", "interference", "Interference", True))
     hold(system, clock, 15, spo2=84, pr=130, rr=35, etco2=60)  # also trips the interlock (SpO2 + EtCO2)
     feed(system, clock, "nibp_sys", 200)
     feed(system, clock, "nibp_dia", 110)
-    shown = [r.alarm.key for r in system.bar.rows if r.isVisible()]
+    shown = [r.alarm for r in system.bar.rows if r.isVisible()]
     assert len(system.engine.alarms()) == 8 and len(shown) == MAX_ROWS
-    assert shown[-1] == "tech:status:oximeter:interference"  # low priority, yet on the bar
-    assert system.bar.more.isVisible() and f"{8 - MAX_ROWS} more" in system.bar.more.text()
+    assert all(a.priority == "high" for a in shown)
+    assert "tech:status:oximeter:interference" not in [a.key for a in shown]
+    assert system.bar.more.isVisible()
+    assert f"+ {8 - MAX_ROWS} more alarms ({8 - MAX_ROWS} unacknowledged)" in system.bar.more.text()
 
 
 def test_the_big_buttons_acknowledge_and_pause_with_the_users_name(qtbot, screen):

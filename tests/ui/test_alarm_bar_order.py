@@ -1,0 +1,95 @@
+"""Which alarms get the alarm bar's rows, on the real widget (issue 10, item 4).
+
+IEC 60601-1-8 order: priority, then unacknowledged before acknowledged, then newest. A technical alarm may
+keep the last row only when it displaces nothing more urgent; the count line says how many more alarms
+there are and how many of them still need acknowledging.
+"""
+from __future__ import annotations
+
+import pytest
+
+from console.alarms.alarm import Alarm, display_order
+from console.alarms.alarm_config import load_defaults
+from console.ui.alarm_bar import MAX_ROWS, AlarmBar
+
+CONFIG = load_defaults()
+NOW = 1_800_000_000.0
+
+
+def alarm(id, priority, started, *, kind="physiological", acked=False, text=None):
+    return Alarm(id=id, key=f"k{id}", kind=kind, priority=priority, text=text or f"alarm {id}",
+                 parameter=None, value=None, limit=None, started=NOW + started, announced=NOW + started,
+                 acknowledged_by="nurse Ada" if acked else None,
+                 acknowledged_at=NOW + started + 1 if acked else None)
+
+
+@pytest.fixture
+def bar(qtbot):
+    widget = AlarmBar(CONFIG, clock=lambda: NOW + 100)
+    qtbot.addWidget(widget)
+    widget.resize(1200, widget.height())
+    widget.show()
+    return widget
+
+
+def shown(bar):
+    return [r.alarm.id for r in bar.rows if r.isVisible()]
+
+
+def test_a_new_unacknowledged_high_alarm_is_never_hidden_behind_acknowledged_ones(bar):
+    """The reported case: the rows held an acknowledged HIGH and an acknowledged MEDIUM technical alarm
+    while a new, unacknowledged HIGH was counted in "+2 more alarms"."""
+    alarms = [alarm(1, "high", 0, acked=True, text="SpO2 86 % below limit 90"),
+              alarm(2, "medium", 5, kind="technical", acked=True, text="Oximeter: sensor off"),
+              alarm(3, "high", 60, text="Respiratory rate 5 below limit 8"),
+              alarm(4, "low", 30, text="Temperature 38.1 above limit 38")]
+    bar.show_alarms(display_order(alarms))  # the order the alarm board hands over
+    assert shown(bar) == [3, 1]
+    assert "Respiratory rate 5" in bar.rows[0].text.text() and bar.rows[0].ack_button.isVisible()
+    assert bar.more.isVisible()
+    assert bar.more.text().startswith("+ 2 more alarms (1 unacknowledged)")
+
+
+def test_within_a_priority_unacknowledged_come_first_then_the_newest(bar):
+    alarms = [alarm(1, "medium", 0), alarm(2, "medium", 10, acked=True), alarm(3, "medium", 20)]
+    bar.show_alarms(alarms)
+    assert shown(bar) == [3, 1]
+    assert bar.more.text().startswith("+ 1 more alarm (all acknowledged)")
+
+
+def test_a_technical_alarm_keeps_a_row_only_when_it_displaces_nothing_more_urgent(bar):
+    limits = [alarm(1, "medium", 0), alarm(2, "medium", 10), alarm(3, "medium", 20)]
+    bar.show_alarms(limits + [alarm(9, "medium", 1, kind="technical")])
+    assert shown(bar) == [3, 9]  # same priority, both unacknowledged: the lost sensor keeps its row
+    bar.show_alarms(limits + [alarm(9, "low", 1, kind="technical")])
+    assert shown(bar) == [3, 2]  # a LOW technical alarm never takes a MEDIUM alarm's place
+    assert bar.more.text().startswith("+ 2 more alarms (2 unacknowledged)")
+    bar.show_alarms(limits + [alarm(9, "medium", 1, kind="technical", acked=True)])
+    assert shown(bar) == [3, 2]  # nor does an acknowledged one take an unacknowledged one's place
+
+
+def test_the_rows_are_always_the_most_urgent(bar):
+    """Every mix of up to five alarms: no hidden alarm is more urgent than a shown one, except that a
+    technical alarm of equal urgency may stand in the last row."""
+    import itertools
+    kinds = [("high", False), ("high", True), ("medium", False), ("medium", True), ("low", False)]
+    rank = {"high": 3, "medium": 2, "low": 1}
+    for n in range(1, 6):
+        for combo in itertools.combinations_with_replacement(kinds, n):
+            for tech in range(n + 1):
+                alarms = [alarm(i + 1, p, i * 3, acked=a, kind="technical" if i == tech else "physiological")
+                          for i, (p, a) in enumerate(combo)]
+                bar.show_alarms(display_order(alarms))
+                ids = shown(bar)
+                assert len(ids) == min(n, MAX_ROWS)
+                hidden = [a for a in alarms if a.id not in ids]
+                worst_shown = min((rank[a.priority], a.acknowledged_by is None)
+                                  for a in alarms if a.id in ids)
+                for h in hidden:
+                    assert (rank[h.priority], h.acknowledged_by is None) <= worst_shown, (combo, tech, ids)
+                unacked = sum(1 for a in hidden if a.acknowledged_by is None)
+                if hidden:
+                    assert f"+ {len(hidden)} more" in bar.more.text()
+                    assert (f"({unacked} unacknowledged)" in bar.more.text()) == (unacked > 0)
+                else:
+                    assert not bar.more.isVisible()
