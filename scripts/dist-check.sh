@@ -29,7 +29,7 @@ bc="$prefix/opt/bedside-console/bin/bedside-console"
 dpkg-deb -x "$PREV_DEB" "$prefix"
 say "previous bundle: $("$bc" --version) ($(cat "$prefix/opt/bedside-console/VERSION"))"
 "$bc" demo --data-dir "$data" --seconds 5 2>"$WORK/prev-demo.err"
-"$bc" verify-records --data-dir "$data"
+before=$("$bc" verify-records --data-dir "$data" | tee /dev/stderr | sed -n 's/.*intact: \([0-9]*\) events.*/\1/p')
 rm -rf "$prefix/opt/bedside-console"     # as dpkg does with the old version's files
 dpkg-deb -x "$NEW_DEB" "$prefix"
 say "new bundle: $("$bc" --version) ($(cat "$prefix/opt/bedside-console/VERSION"))"
@@ -37,8 +37,9 @@ say "new bundle: $("$bc" --version) ($(cat "$prefix/opt/bedside-console/VERSION"
 start=$(date +%s)
 "$bc" demo --data-dir "$data" --seconds 5 2>"$WORK/new-demo.err"
 say "demo ran 5 s offscreen (whole run, start-up included: $(( $(date +%s) - start )) s)"
-"$bc" verify-records --data-dir "$data"
-say "upgrade kept the database: $(ls "$data")"
+after=$("$bc" verify-records --data-dir "$data" | tee /dev/stderr | sed -n 's/.*intact: \([0-9]*\) events.*/\1/p')
+[ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ] || { say "FAIL: events before $before, after $after"; exit 1; }
+say "upgrade kept the database: the $before events of the previous version are in the verified chain of $after"
 INSIDE
 unshare -n -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work/home" QT_QPA_PLATFORM=offscreen \
     WORK="$work" PREV_DEB="$prev_deb" NEW_DEB="$new_deb" bash "$work/inside.sh"
