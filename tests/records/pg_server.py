@@ -66,7 +66,7 @@ class PgServer:
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
                        f"unix_socket_directories = '{self.sock}'\nfsync = on\n")
-        self.passfile.write_text(f"127.0.0.1:{self.port}:*:{USER}:{PASSWORD}\n")
+        self.passfile.write_text(f"127.0.0.1:*:*:{USER}:{PASSWORD}\n")
         os.chmod(self.passfile, 0o600)
         return self
 
