@@ -37,10 +37,11 @@ class Chair:
         a = self.audit
         a.append("session.opened", {"patient_id": patient_id, "mrn": mrn, "name": name}, session_id=sid,
                  actor="nurse.a", t=t)
-        a.append("pain.scored", {"score": pain_before, "when": "before"}, session_id=sid, actor="nurse.a", t=t + 1)
+        a.append("note", {"text": "checklist done"}, session_id=sid, actor="nurse.a", t=t + 1)
         self.ledger.record_draw(session_id=sid, drug="ketamine", concentration_mg_per_ml=1.0, lot="L7",
                                 expiry="2099-01-01", volume_ml=50, actor="nurse.a", t=t + 2)
-        a.append("pain.scored", {"score": pain_after, "when": "after"}, session_id=sid, actor="nurse.a", t=t + 3)
+        a.append("session.discharge_pain", {"baseline_nrs": pain_before, "nrs": pain_after}, session_id=sid,
+                 actor="nurse.a", t=t + 3)
         return sid
 
     def vitals(self, n: int, t0: float) -> None:

@@ -68,7 +68,7 @@ def test_verify_records_server_names_the_tampered_row_and_the_console(tmp_path, 
     assert len(out) == 2 and all(line.startswith("records OK") for line in out)
 
     with psycopg.connect(server.dsn(dbname)) as conn:  # someone with database rights edits a pain score
-        conn.execute("UPDATE events SET payload = '{\"score\":2,\"when\":\"after\"}' "
+        conn.execute("UPDATE events SET payload = '{\"baseline_nrs\":7,\"nrs\":1}' "
                      "WHERE console_id = %s AND id = 4", (b_id,))
     assert cli.main(["verify-records", "--server", "--data-dir", a_dir]) == 2
     out = capsys.readouterr().out
