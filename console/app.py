@@ -72,6 +72,7 @@ class Console:
     alarms: object = None
     storage_problems: object = None
     temp_dir: str | None = None
+    replicator: object = None  # clinic records server (console/records/replication.py), or None
     _last_link: dict = field(default_factory=dict)
 
     def record_link(self, event) -> None:
@@ -102,6 +103,8 @@ class Console:
         for sim in self.simulators:
             sim.stop()
         self.recorder.stop()
+        if self.replicator is not None:
+            self.replicator.stop()
         self.database.close()
         if self.temp_dir:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
@@ -265,5 +268,8 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         install_console_alarms(console, panel.desk, config=alarm_config, with_sound=with_sound)
         window.add_header_button("Devices…", lambda: open_device_setup(console))
     recorder.start()
+    # clinic records server: ships this chair's records on its own thread when clinic.toml names one
+    from console.records.replication import start_replicator
+    console.replicator = start_replicator(database, path, problems.report)
     hub.start()
     return console

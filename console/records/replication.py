@@ -463,3 +463,24 @@ def _verify_one(conn: psycopg.Connection, cid: str, expected_last: int | None) -
                                  f"deleted: this console had {expected_last} events confirmed, the server has "
                                  f"{count}")
     return ServerChainReport(cid, True, count)
+
+
+def start_replicator(database: Database, data_dir: Path, report: Callable[[str], None]) -> Replicator | None:
+    """The console's replicator when clinic.toml names a records server (None otherwise), started.
+
+    Going offline and coming back are printed once each; a conflict is reported through `report` (it needs
+    someone to look). The bed never waits for any of it."""
+    import sys
+    settings = server_settings(data_dir)
+    if settings is None:
+        return None
+    last: dict[str, object] = {"online": None, "conflict": ""}
+
+    def on_status(status: ReplicationStatus) -> None:
+        if status.conflict and status.conflict != last["conflict"]:
+            last["conflict"] = status.conflict
+            report(status.conflict)
+        if status.online != last["online"]:
+            last["online"] = status.online
+            print(f"bedside-console: {status.summary()}", file=sys.stderr, flush=True)
+    return Replicator(database, settings, on_status=on_status).start()
