@@ -157,7 +157,7 @@ class Outbox:
 
     def oldest(self) -> tuple[Path, str] | None:
         files = sorted(self.dir.glob("*.hl7"))
-        return (files[0], files[0].read_text(encoding="utf-8")) if files else None
+        return (files[0], files[0].read_bytes().decode("utf-8")) if files else None  # keep the \r segment ends
 
     def done(self, path: Path) -> None:
         (self.dir / "last_sent").write_text(path.stem)
@@ -298,3 +298,37 @@ class Hl7Feed:
         if str(msa[2]) != sent_id:
             raise ValueError(f"ACK for {msa[2]} while waiting for {sent_id}")
         return str(msa[1])
+
+
+def _on_session_event(self: Hl7Feed, event: Any) -> None:
+    """A session event (AuditEvent) from the desk: sent as an event ORU; session.opened sets PID/PV1."""
+    import json
+    kind = getattr(event, "kind", None)
+    if not kind:
+        return
+    payload = getattr(event, "payload", {}) or {}
+    if kind == "session.opened":
+        self.patient = {"mrn": payload.get("mrn", ""), "name": payload.get("name", "")}
+        self.session_id = getattr(event, "session_id", None)
+    self.enqueue_event(kind, float(getattr(event, "t", time.time())),
+                       json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
+Hl7Feed.on_session_event = _on_session_event  # type: ignore[attr-defined]
+
+
+def start_hl7_feed(console: Any) -> Hl7Feed | None:
+    """Wire and start the feed for a built console when clinic.toml has `[hl7] host` (else None)."""
+    from console.records.replication import console_id
+    from console.session.config import clinic_document
+    settings = load_hl7_settings(clinic_document(console.data_dir))
+    if settings is None:
+        return None
+    problems = getattr(console, "storage_problems", None)
+    feed = Hl7Feed(settings, Path(console.data_dir) / "hl7-outbox", console_id=console_id(console.database),
+                   report=problems.report if problems is not None else None)
+    console.hub.add_thread_sink(lambda e: feed.on_measurement(e) if hasattr(e, "metric") else None)
+    panel = getattr(console, "session_panel", None)
+    if panel is not None:
+        panel.desk.session_listeners.append(feed.on_session_event)
+    return feed.start()

@@ -26,3 +26,21 @@ def test_without_a_records_server_nothing_is_started(tmp_path):
         assert console.replicator is None
     finally:
         console.stop()
+
+
+def test_a_console_with_an_hl7_receiver_sends_numerics(tmp_path):
+    from device_drivers.events import Measurement
+    from tests.records.test_hl7_feed import MllpListener
+    listener = MllpListener().start()
+    bed = tmp_path / "bed"
+    bed.mkdir()
+    (bed / "clinic.toml").write_text(f'[hl7]\nhost = "127.0.0.1"\nport = {listener.port}\ninterval_s = 1\n')
+    console = build_console(str(bed), [], demo=False, with_window=False)
+    try:
+        assert console.hl7_feed is not None
+        console.hl7_feed.on_measurement(Measurement(1.0, "monitor", "spo2", 97.0, "%"))
+        wait_for(lambda: len(listener.received) >= 1, what="a numerics message")
+        assert str(listener.received[0].segments("OBX")[0][5]) == "97", [str(m) for m in listener.received]
+    finally:
+        console.stop()
+        listener.stop()

@@ -122,6 +122,7 @@ def test_receiver_down_for_a_while_then_back_every_message_once_in_order_acked(t
     finally:
         feed.stop()
         listener.stop()
+    assert all(len(m) == 5 and str(m[4][0]) == "OBX" for m in listener.received)  # segments intact
     ids = [str(m.segment("MSH")[10]) for m in listener.received]
     assert ids == [f"chair-1-{n}" for n in range(6, 46)]  # once each, in order, after the 5 before
     assert feed.sent == 45
