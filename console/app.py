@@ -273,6 +273,8 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
     # clinic records server: ships this chair's records on its own thread when clinic.toml names one
     from console.records.replication import start_replicator
     console.replicator = start_replicator(database, path, problems.report)
+    if console.replicator is not None and console.records_panel is not None:  # history across chairs
+        console.records_panel.server_settings = console.replicator.settings
     from console.integration.hl7 import start_hl7_feed
     console.hl7_feed = start_hl7_feed(console)
     hub.start()

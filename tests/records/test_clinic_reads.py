@@ -74,3 +74,27 @@ def test_ledger_day_command_reads_every_chair_or_says_offline(tmp_path, clinic_s
     cli.main(argv)
     out = capsys.readouterr().out
     assert out.startswith("offline: this chair's records only") and "sess-a" in out and "sess-b" not in out
+
+
+def test_the_records_panel_shows_the_history_from_every_chair_or_says_offline(qtbot, tmp_path, clinic_server):
+    from console.ui.history_view import HistoryView
+    from console.ui.records_panel import RecordsPanel
+    server, dbname = clinic_server
+    a, b = two_chairs(tmp_path, server, dbname)
+    try:
+        for settings, source, rows in ((settings_for(server, dbname), CLINIC, 2),
+                                       (type(settings_for(server, dbname))(**{**settings_for(server, dbname).__dict__,
+                                                                              "port": 1}), OFFLINE, 1)):
+            panel = RecordsPanel(a.db, export_dir=tmp_path)
+            qtbot.addWidget(panel)
+            panel.server_settings = settings
+            panel.sessions.setCurrentRow(0)
+            panel.show_history()
+            qtbot.waitUntil(lambda: panel.history_dialog is not None, timeout=15000)
+            assert panel.history_source.text() == source
+            assert panel.history_dialog.findChild(HistoryView).table.rowCount() == rows
+            panel.history_dialog.close()
+            panel.shutdown()
+    finally:
+        a.close()
+        b.close()
