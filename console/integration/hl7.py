@@ -138,10 +138,13 @@ class Outbox:
         done = self.dir / "last_sent"
         self._next = max(self._next, int(done.read_text() or 0) + 1 if done.exists() else 0)
 
-    def put(self, text: str) -> int:
+    def put(self, text: str | Callable[[int], str]) -> int:
+        """Store one message; `text` may be a function of the message's number (its MSH-10)."""
         with self._lock:
             n = self._next
             self._next += 1
+            if callable(text):
+                text = text(n)
             tmp = self.dir / f"{n:012d}.tmp"
             with open(tmp, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
@@ -218,10 +221,11 @@ class Hl7Feed:
         return self._put(t, event=(kind, t, payload_json))
 
     def _put(self, t: float, **kw: Any) -> int:
-        n = self.outbox.next_number()
-        msg = build_oru(control_id=f"{self.console_id[:8]}-{n}", t=t, settings=self.settings,
-                        console_id=self.console_id, patient=self.patient, session_id=self.session_id, **kw)
-        number = self.outbox.put(str(msg))
+        def make(n: int) -> str:
+            return str(build_oru(control_id=f"{self.console_id[:8]}-{n}", t=t, settings=self.settings,
+                                 console_id=self.console_id, patient=self.patient, session_id=self.session_id,
+                                 **kw))
+        number = self.outbox.put(make)
         self._wake.set()
         return number
 
