@@ -62,12 +62,12 @@ class ServerSettings:
         parts = {"host": self.host, "port": str(self.port), "dbname": self.dbname, "user": self.user,
                  "sslmode": self.sslmode, "connect_timeout": str(self.connect_timeout_s),
                  "application_name": "bedside-console"}
+        if self.service:  # host, port, dbname, user, sslmode from pg_service.conf
+            parts = {"service": self.service, "connect_timeout": str(self.connect_timeout_s),
+                     "application_name": "bedside-console"}
         # a cable that goes dead without a reset is noticed within ~20 s, not the kernel's 2 h
         parts.update(keepalives="1", keepalives_idle="5", keepalives_interval="2", keepalives_count="3",
                      tcp_user_timeout="20000")
-        if self.service:
-            parts = {"service": self.service, "connect_timeout": str(self.connect_timeout_s),
-                     "application_name": "bedside-console"}
         if self.passfile:
             parts["passfile"] = self.passfile
         if self.sslrootcert:
