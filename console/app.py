@@ -73,6 +73,8 @@ class Console:
     storage_problems: object = None
     temp_dir: str | None = None
     crash_notice: object = None
+    replicator: object = None  # clinic records server (console/records/replication.py), or None
+    hl7_feed: object = None  # HL7 v2 feed to the EHR (console/integration/hl7.py), or None
     _last_link: dict = field(default_factory=dict)
 
     def record_link(self, event) -> None:
@@ -103,6 +105,9 @@ class Console:
         for sim in self.simulators:
             sim.stop()
         self.recorder.stop()
+        for link in (self.replicator, self.hl7_feed):
+            if link is not None:
+                link.stop()
         self.database.close()
         if self.temp_dir:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
@@ -269,5 +274,12 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         install_console_alarms(console, panel.desk, config=alarm_config, with_sound=with_sound)
         window.add_header_button("Devices…", lambda: open_device_setup(console))
     recorder.start()
+    # clinic records server: ships this chair's records on its own thread when clinic.toml names one
+    from console.records.replication import start_replicator
+    console.replicator = start_replicator(database, path, problems.report)
+    if console.replicator is not None and console.records_panel is not None:  # history across chairs
+        console.records_panel.server_settings = console.replicator.settings
+    from console.integration.hl7 import start_hl7_feed
+    console.hl7_feed = start_hl7_feed(console)
     hub.start()
     return console

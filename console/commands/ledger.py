@@ -32,9 +32,22 @@ def run(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.day) if args.day else date.today()
     except ValueError:
         raise UserError(f"--day {args.day!r} is not a date; use YYYY-MM-DD") from None
-    with open_database(data_dir(getattr(args, "data_dir", None)), readonly=True, defer_vitals_check=True) as db:
+    from console.records.clinic_reads import daily_ledger
+    from console.records.replication import server_settings
+    directory = data_dir(getattr(args, "data_dir", None))
+    settings = server_settings(directory)  # with a clinic records server: every chair's ledger
+    with open_database(directory, readonly=True, defer_vitals_check=True) as db:
         if "ledger_draws" not in db.db.table_names():
             raise UserError("these records have no ledger yet; start the console once to upgrade them")
-        report = Ledger(db).daily_report(day)
-    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.to_text())
+        answer = daily_ledger(settings, db, day) if settings is not None else None
+        report = answer.value if answer is not None else Ledger(db).daily_report(day)
+    if args.json:
+        out = report.to_dict()
+        if answer is not None:
+            out["source"] = answer.source
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        if answer is not None:
+            print(answer.source + (f" ({answer.reason})" if answer.offline else ""))
+        print(report.to_text())
     return EXIT_DISCREPANCY if report.discrepancies else 0

@@ -21,10 +21,15 @@ EXIT_BROKEN = 2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from console.cli import add_data_dir
+    parser.add_argument("--server", action="store_true",
+                        help="check every console's audit chain on the clinic records server (clinic.toml "
+                             "[records_server]) instead of this chair's file")
     add_data_dir(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "server", False):
+        return _run_server(args)
     database = open_database(data_dir(getattr(args, "data_dir", None)), readonly=True)
     try:
         problems = check_integrity(database.conn, full=True)
@@ -45,3 +50,32 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BROKEN
     print(f"records OK: {report.summary()}; ledger matches; database integrity ok ({database.path})")
     return 0
+
+
+def _run_server(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from console.errors import UserError
+    from console.records.replication import confirmed_watermarks, console_id, server_settings, \
+        verify_server_chains
+    directory = data_dir(getattr(args, "data_dir", None))
+    settings = server_settings(directory)
+    if settings is None:
+        raise UserError(f"clinic.toml in {directory} names no records server ([records_server] host)")
+    expect = {}
+    try:  # what this chair saw confirmed must still be there
+        with open_database(directory, readonly=True, defer_vitals_check=True) as db:
+            if "replication_confirmed" in db.db.table_names():
+                expect[console_id(db)] = confirmed_watermarks(db).get("events", 0)
+    except UserError:
+        pass
+    try:
+        reports = verify_server_chains(settings.conninfo(), expect=expect)
+    except psycopg.Error as exc:
+        raise UserError(f"cannot reach the records server {settings.host}:{settings.port} "
+                        f"({' '.join(str(exc).split())})") from None
+    for report in reports:
+        print(("records OK: " if report.ok else "records BROKEN: ") + report.summary())
+    if not reports:
+        print(f"records server {settings.host}: no console has replicated yet")
+    return 0 if all(r.ok for r in reports) else EXIT_BROKEN

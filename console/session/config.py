@@ -286,6 +286,16 @@ def load_clinic(doc: Doc) -> Clinic:
         meaningful_drop_fraction=dc.number("meaningful_drop_fraction", min=0, max=1))
 
 
+def clinic_document(data_dir: Path | None = None) -> Doc:
+    """resources/clinic.toml with `data_dir/clinic.toml`'s overrides (validated names) applied."""
+    clinic_doc = resources.load("clinic.toml")
+    if data_dir is not None and (Path(data_dir) / "clinic.toml").is_file():
+        path = Path(data_dir) / "clinic.toml"
+        override = resources.load_path(path)
+        clinic_doc = Doc(merge_override(clinic_doc.data, override.data, str(path)), str(path))
+    return clinic_doc
+
+
 def load_config(data_dir: Path | None = None) -> Config:
     """Everything the session needs, validated; `data_dir/clinic.toml` overrides clinic settings if present."""
     drugs_doc = resources.load("drugs.toml")
@@ -293,11 +303,7 @@ def load_config(data_dir: Path | None = None) -> Config:
     protocols_doc = resources.load("protocols.toml")
     checklist_doc = resources.load("checklist.toml")
     scales_doc = resources.load("scales.toml")
-    clinic_doc = resources.load("clinic.toml")
-    if data_dir is not None and (Path(data_dir) / "clinic.toml").is_file():
-        path = Path(data_dir) / "clinic.toml"
-        override = resources.load_path(path)
-        clinic_doc = Doc(merge_override(clinic_doc.data, override.data, str(path)), str(path))
+    clinic_doc = clinic_document(data_dir)
     return Config(drugs=drugs, protocols=load_protocols(protocols_doc, drugs),
                   checklist=load_checklist(checklist_doc), scales=load_scales(scales_doc),
                   clinic=load_clinic(clinic_doc),

@@ -30,6 +30,10 @@ REMINDER_CHECK_MS = 60 * 60 * 1000
 class RecordsPanel(QWidget):
     #: (ok, message) from the worker thread, delivered on the GUI thread.
     finished = Signal(bool, str)
+    #: (session listing, clinic_reads.Answer) read across chairs on the worker thread
+    history_ready = Signal(object, object)
+    #: the clinic records server (replication.ServerSettings) when there is one: history reads every chair
+    server_settings = None
 
     def __init__(self, database: Database, *, export_dir: Path | None = None,
                  ask_save_path: Callable[[str, Path], Path | None] | None = None,
@@ -179,14 +183,34 @@ class RecordsPanel(QWidget):
         session = self.selected()
         if session is None:
             return
+        if self.server_settings is not None:  # the network is never waited for on the screen's thread
+            from console.records import clinic_reads
+            settings = self.server_settings
+            if not getattr(self, "_history_connected", False):
+                self.history_ready.connect(self._open_history)
+                self._history_connected = True
+            self.worker.submit(lambda: self.history_ready.emit(session, clinic_reads.patient_history(
+                settings, self.database, mrn=session.mrn, local_patient_id=session.patient_id)))
+            return
         if session.patient_id is not None:
             sessions = patient_history(self.database, patient_id=session.patient_id)
         else:
             sessions = patient_history(self.database, mrn=session.mrn)
+        self._open_history(session, sessions)
+
+    def _open_history(self, session: SessionListing, sessions) -> None:
+        source = None
+        if hasattr(sessions, "source"):  # an answer from clinic_reads: say where it came from
+            source, sessions = sessions, sessions.value
         dialog = QDialog(self)
         dialog.setWindowTitle(f"History — {session.name}")
         dialog.setStyleSheet(style.STYLESHEET)
         box = QVBoxLayout(dialog)
+        if source is not None:
+            self.history_source = QLabel(source.source)
+            self.history_source.setStyleSheet(f"color: {style.WARN if source.offline else style.OK}; "
+                                              f"font-weight: bold;")
+            box.addWidget(self.history_source)
         view = HistoryView()
         view.show_history(f"{session.name} ({session.mrn})", sessions)
         box.addWidget(view)

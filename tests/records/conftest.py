@@ -21,3 +21,18 @@ def database(data_dir):
 @pytest.fixture
 def audit(database):
     return AuditLog(database)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL 15 on 127.0.0.1 (free port, temp dir), stopped and removed at the end."""
+    from tests.records.pg_server import PgServer
+    server = PgServer().init().start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def clinic_server(pg_server):
+    """A fresh, empty clinic database on the test server: (server, dbname)."""
+    return pg_server, pg_server.new_database()
