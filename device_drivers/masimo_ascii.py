@@ -12,8 +12,9 @@ line that is partly garbage is never reported. Choices where the manuals are sil
   check inside the line can catch. Rule chosen, "the same reading twice": a value (SpO2, pulse rate, PI)
   is reported only when two consecutive good lines (no bad line between, at most `confirm_gap_s` apart,
   resources/devices/masimo_ascii.toml) carry it. A value nothing confirmed when it came (first line,
-  line after a bad one, a changed value) is held and, when the next line repeats it, reported with its
-  own time stamp, so a steady reading is never lost and a changed one comes a second late. Why: only
+  line after a bad one, a changed value) is held: when the next line repeats it, it is reported at the
+  time of that line, so a steady reading is never lost and a changed one comes a second late (never
+  with the earlier line's time: that line may have been damaged into the next line's value). Why: only
   repetition catches every single-bit error; a tolerance would pass exactly the small errors (±1, ±2,
   ±4, ±8) a flipped low bit makes. A value that changes every second and never repeats is not reported.
 - Dashes (`---`, `--.-`) mean "no value", and so does 0 for SpO2, pulse rate and PI: the Rad-8 prints
@@ -85,8 +86,6 @@ class MasimoAscii(Codec):
         #: the previous good line's reported-metric values and arrival time (None after a bad line)
         self._prev: dict[str, float | None] | None = None
         self._prev_at = 0.0
-        #: metrics of the previous line not yet reported (nothing confirmed them when it came)
-        self._held: set[str] = set()
 
     @classmethod
     def _load_table(cls) -> resources.Doc:
@@ -138,14 +137,13 @@ class MasimoAscii(Codec):
         return events
 
     def _confirmed(self, now: float, values: dict[str, float | None]) -> list[DeviceEvent]:
-        """The values two consecutive lines agree on (see the module docstring: "the same reading twice").
-        A value the previous line carried but could not confirm then is reported now at its own time."""
-        prev, prev_at, held = self._prev, self._prev_at, self._held
+        """The values two consecutive lines agree on (see the module docstring: "the same reading twice"),
+        reported at the time of the second line."""
+        prev, prev_at = self._prev, self._prev_at
         if prev is not None and now - prev_at > self.confirm_gap:
             prev = None
-        self._prev, self._prev_at, self._held = values, now, set()
+        self._prev, self._prev_at = values, now
         events: list[DeviceEvent] = []
-        late: list[DeviceEvent] = []
         for m in _REPORTED:
             value = values.get(m)
             if value is None:
@@ -153,12 +151,9 @@ class MasimoAscii(Codec):
             if prev is None or prev.get(m) != value:
                 if prev is not None:
                     self.stats.bad_field(f"{m} {value:g} differs from the previous line's; held until it repeats")
-                self._held.add(m)
                 continue
-            if m in held:
-                late.append(Measurement(prev_at, self.device, m, value, self._units[m]))
             events.append(Measurement(now, self.device, m, value, self._units[m]))
-        return late + events
+        return events
 
     def _parse(self, line: bytes) -> tuple[dict[str, float | None], int, int] | str:
         """The line's values and bit words, or a string saying why the whole line is rejected."""

@@ -36,7 +36,8 @@ def test_nonin_df7_packet_with_one_flipped_bit_gives_no_false_value(index, bit):
     the true ones (HR 150 from frames 1-2, SpO2 97 from frame 3)."""
     codec = NoninDf7()
     codec.feed(DF7_PACKET, 0.5)  # a good packet first fixes the packet boundary, as on a live line
-    got = of_type(codec.feed(flip(DF7_PACKET, index, bit), 1.0) + codec.feed(DF7_PACKET, 1.33), Measurement)
+    got = of_type(codec.feed(flip(DF7_PACKET, index, bit), 1.0) + codec.feed(DF7_PACKET, 1.33)
+                  + codec.feed(DF7_PACKET[:5], 1.66), Measurement)
     assert {(m.metric, m.value) for m in got} <= {("pr", 150.0), ("spo2", 97.0)}
     lost = {0: "pr", 1: "pr", 2: "spo2"}.get(index // 5)
     assert [m.metric for m in got].count("pr") == (1 if lost == "pr" else 2)
