@@ -2,20 +2,12 @@
 
 Samples go into numpy ring buffers as they arrive; the curves are redrawn from those arrays by a timer
 (`redraw()`), never once per sample, so the cost of drawing does not grow with the number of devices.
-
-In the main window the trend gets what the tiles, waves, alarm bar and session panel leave (about 50 px a
-plot), so each plot's name is a horizontal label inside its top-left corner (a rotated axis title longer
-than its plot ran into its neighbours' titles), and the value axis (`SparseAxis`) labels only as many
-round values as fit without touching each other or the plots above and below.
 """
 from __future__ import annotations
 
-import math
 import time
 
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFontMetrics
 
 from console.metric_catalog import Catalog
 from console.trend_buffer import RingBuffer
@@ -23,30 +15,6 @@ from console.ui import style
 
 #: plot rows and the metrics drawn in each (metrics without data are simply empty)
 ROWS = (("SpO₂ %", ("spo2",)), ("Pulse / HR bpm", ("pr", "hr")), ("NIBP mmHg · RR /min", ("nibp_sys", "nibp_dia", "rr")))
-
-
-class SparseAxis(pg.AxisItem):
-    """A value axis whose labels never overlap: one level of round steps (1, 2, 5 x 10^n) at least 1.3
-    text heights apart, none within half a text height of the plot's edges (where they would run into
-    the next plot's labels)."""
-
-    GAP = 1.3  # text heights from one label to the next (a little air between them)
-
-    def text_height(self) -> float:
-        return float(QFontMetrics(self.style.get("tickFont") or self.font()).height())
-
-    def tickValues(self, minVal: float, maxVal: float, size: float):
-        span = maxVal - minVal
-        h = self.text_height()
-        if not (span > 0 and size > h):
-            return []
-        wanted = span * self.GAP * h / size  # the value distance that is GAP text heights on screen
-        magnitude = 10 ** math.floor(math.log10(wanted))
-        step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= wanted)
-        margin = span * (h / 2 + 1) / size
-        first = math.ceil((minVal + margin) / step) * step
-        values = np.arange(first, maxVal - margin + step * 1e-9, step)
-        return [(step, [float(v) for v in values])]
 
 
 class TrendView(pg.GraphicsLayoutWidget):
@@ -57,19 +25,12 @@ class TrendView(pg.GraphicsLayoutWidget):
         self.buffers: dict[str, RingBuffer] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.plots: list[pg.PlotItem] = []
-        self.titles: list[pg.LabelItem] = []
         capacity = int(self.window_s * 4) + 16  # room for up to 4 Hz numerics
         for row, (title, metrics) in enumerate(ROWS):
             last = row == len(ROWS) - 1
-            axes = {"left": SparseAxis("left")}
-            if last:
-                axes["bottom"] = pg.DateAxisItem(utcOffset=-time.localtime().tm_gmtoff)
+            axes = {"bottom": pg.DateAxisItem(utcOffset=-time.localtime().tm_gmtoff)} if last else {}
             plot = self.addPlot(row=row, col=0, axisItems=axes)
-            plot.getAxis("left").setWidth(40)  # one width for the three plots, so their time axes line up
-            label = pg.LabelItem(title, color=style.MUTED, size="9pt", justify="left")
-            label.setParentItem(plot.vb)
-            label.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, -2))
-            self.titles.append(label)
+            plot.setLabel("left", title, color=style.MUTED)
             # Axes are the costly part of a redraw (measured: ~0.1 s a frame with a time axis and a
             # full grid under every plot), so clock times only under the last plot, horizontal grid only.
             plot.showAxis("bottom", last)
