@@ -352,6 +352,11 @@ class Ne1000(Codec):
         if self._pending is not None or not (self._commands or self._queue):
             return
         request = self._commands.popleft() if self._commands else self._queue.popleft()
+        if self._framer.buf:
+            # whatever is still buffered is not the answer to this request: noise, or a reply that came
+            # too late (a stale value must never be taken for the answer to a newer question)
+            self.stats.garbage_bytes += len(self._framer.buf)
+            self._framer.buf.clear()
         request.sent_at = now
         self._pending = request
         if self.safe_mode:

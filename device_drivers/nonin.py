@@ -133,9 +133,13 @@ class NoninDf7(_NoninBase):
                            for k, e in self._doc.sections("df7_perfusion")}
         #: the packet being collected: its frames by position (None = damaged), or None when not in sync
         self._packet: list[bytes | None] | None = None
+        #: True while the packet boundary is carried by counting from a proven packet
+        self._anchored = False
+        #: a complete packet with damaged frames, waiting for the next SYNC frame to confirm its boundary
+        self._held_packet: list[bytes | None] | None = None
 
     def connected(self, now: float) -> list[DeviceEvent]:
-        self._packet = None
+        self._packet, self._anchored, self._held_packet = None, False, None
         return super().connected(now)
 
     @staticmethod
@@ -162,23 +166,33 @@ class NoninDf7(_NoninBase):
                         self.stats.garbage_bytes += DF7_FRAME
                         packet.append(None)
                         i += DF7_FRAME
+                        if not len(packet) - 1 and self._held_packet is not None:
+                            self.stats.bad_frame("packet with damaged frames not confirmed: next SYNC damaged")
+                            self._held_packet = None
                         if len(packet) == FRAMES_PER_PACKET:
-                            events.extend(self._packet_events(packet, now))
-                            self._packet = []
+                            events.extend(self._complete(packet, now))
                         continue
                     self.stats.bad_frame("frame boundary lost inside a packet; re-synchronising")
-                    events.extend(self._packet_events(packet, now))
-                    self._packet = None
+                    if self._anchored and None not in packet:
+                        events.extend(self._packet_events(packet, now))
+                    self._packet, self._held_packet = None, None
                 self.stats.garbage_bytes += 1
                 i += 1
                 continue
             frame = bytes(buf[i:i + DF7_FRAME])
             i += DF7_FRAME
             self.stats.frames_ok += 1
+            if self._held_packet is not None:
+                held, self._held_packet = self._held_packet, None
+                if frame[0] & 0x01 and packet is not None and not packet:
+                    events.extend(self._packet_events(held, now))  # the next SYNC came where it was due
+                else:
+                    self.stats.bad_frame("packet with damaged frames not confirmed by the next SYNC frame")
             if frame[0] & 0x01:
                 if packet:
-                    self.stats.bad_frame(f"packet cut short after {len(packet)} frames")
-                    events.extend(self._packet_events(packet, now))
+                    self.stats.bad_frame(f"SYNC frame where frame {len(packet) + 1} was due; re-synchronising")
+                if packet is None or packet:
+                    self._anchored = False  # a packet found by searching, not where the count put it
                 packet = self._packet = [frame]
             elif packet is None:
                 continue  # mid-packet after a resync: wait for the next SYNC frame
@@ -189,10 +203,23 @@ class NoninDf7(_NoninBase):
             else:
                 packet.append(frame)
             if len(packet) == FRAMES_PER_PACKET:
-                events.extend(self._packet_events(packet, now))
-                self._packet = []
+                events.extend(self._complete(packet, now))
         del buf[:i]
         return events
+
+    def _complete(self, packet: list[bytes | None], now: float) -> list[DeviceEvent]:
+        """A packet's 25 slots are filled.
+
+        A packet with all 25 frames intact is reported at once. One with damaged slots is held until the
+        next SYNC frame arrives intact exactly where the count expects it: random bytes inserted by line
+        noise (5 or 10 of them look like damaged frames) would shift the frames after them into the
+        wrong slots, and then the next SYNC frame comes late. A SYNC frame made by noise is followed by
+        frames of the wrong slots, and the real SYNC frame cuts that packet short before it completes."""
+        self._anchored, self._packet = True, []
+        if None not in packet:
+            return self._packet_events(packet, now)
+        self._held_packet = packet
+        return []
 
     def _packet_events(self, frames: list[bytes | None], now: float) -> list[DeviceEvent]:
         """Events of a packet's intact frames (a damaged or missing frame is None or absent)."""
@@ -231,11 +258,11 @@ class NoninDf8(_NoninBase):
     DF8 has no checksum: a flipped low bit in the HR or SpO2 byte is a different, plausible number, and
     nothing in the frame can tell. Rule chosen ("the same reading twice"): a value is reported only when
     two consecutive frames (no bad frame between, at most `confirm_gap` s apart) carry the same value for
-    that metric, and status changes only when two consecutive frames carry the same status bytes. A frame
-    that nothing confirmed when it came (the first after connecting or after a bad frame, or a changed
-    value) is held, not dropped: when the next frame (a second later) repeats it, both readings are
-    reported, the held one with its own time stamp. A reading is lost only if it differs from both its
-    neighbours or they were damaged. Why: with no
+    that metric, and status changes only when two consecutive frames carry the same status bytes; the
+    value is reported at the time of the second frame. So the first frame after connecting or after a bad
+    frame, and a changed value, are held a second, not lost: the next frame confirms them. A held frame is
+    never reported with its own earlier time stamp: if it was damaged into the value the next frame
+    carries, that value was not what the device sent at that moment (the #14 fuzz test found this). Why: with no
     redundancy in a frame, repetition in time is the only check that catches every single-bit error
     (two frames corrupted the same way in a row is vanishingly rare); a tolerance ("within 5 bpm of the
     last value") would pass exactly the small errors a low-bit flip makes. The cost is a value that
@@ -255,9 +282,7 @@ class NoninDf8(_NoninBase):
         self._last_feed: float | None = None
         #: the previous good frame and when it came, or None after a bad frame / connecting
         self._prev: bytes | None = None
-        self._prev_at = self._held_at = 0.0
-        #: metrics of the previous frame not yet reported (it was not confirmed when it came)
-        self._held: set[str] = set()
+        self._prev_at = 0.0
 
     def connected(self, now: float) -> list[DeviceEvent]:
         self._last_feed, self._prev = None, None
@@ -292,10 +317,8 @@ class NoninDf8(_NoninBase):
             prev = self._prev
             if prev is not None and now - self._prev_at > self.confirm_gap:
                 prev = None
-            self._held_at = self._prev_at
             self._prev, self._prev_at = frame, now
             if prev is None:
-                self._held = {"pr", "spo2"}
                 continue  # held until the next frame confirms it
             events.extend(self._confirmed(now, prev, frame))
         del buf[:i]
@@ -303,10 +326,8 @@ class NoninDf8(_NoninBase):
 
     def _confirmed(self, now: float, prev: bytes, frame: bytes) -> list[DeviceEvent]:
         s1, hr_lsb, spo2, s2 = frame
-        held, self._held = self._held, set()
         if (prev[0], prev[3]) != (s1, s2):
             self.stats.bad_field("DF8 status bytes differ from the previous frame; held until they repeat")
-            self._held = {"pr", "spo2"}
             return []
         conditions: dict[str, StatusBit] = {}
         suppressed = False
@@ -321,11 +342,7 @@ class NoninDf8(_NoninBase):
         same_spo2 = prev[2] == spo2
         if not (same_hr and same_spo2):
             self.stats.bad_field("DF8 value differs from the previous frame; held until it repeats")
-        self._held = {m for m, same in (("pr", same_hr), ("spo2", same_spo2)) if not same}
         missing_hr, missing_spo2 = self._missing_hr, self._missing_spo2
-        # the previous frame's reading, held because nothing confirmed it then, is reported at its own time
-        events.extend(self._values(self._held_at, hr if same_hr and "pr" in held else missing_hr,
-                                   spo2 if same_spo2 and "spo2" in held else missing_spo2, suppressed))
         events.extend(self._values(now, hr if same_hr else missing_hr, spo2 if same_spo2 else missing_spo2,
                                    suppressed))
         return events
