@@ -229,3 +229,19 @@ def test_a_stopped_pump_reports_zero_rate_even_though_a_rate_is_programmed():
                       + [(b"RAT\r", "00P12.50MH")] * 2, 1.01)
     assert values(events)["rate"] == 0.0 and values(events)["state"] == PUMP_STATES["paused"]
     assert codec.rate == 12.5
+
+
+def test_a_late_reply_is_never_taken_for_the_answer_to_a_newer_request():
+    """Found by the #14 fuzz test: noise with an STX and a large safe-mode length byte held a DIS reply in
+    the buffer past the request's time-out; it then completed and was taken as the answer to the next
+    DIS, a volume seconds old reported as current."""
+    codec = Ne1000Safe()
+    codec.connected(0.0)
+    codec.poll(1.0)
+    assert codec.take_output() == safe_packet(b"DIS")
+    assert codec.feed(b"\x02\x40" + safe_packet(b"00II0.014W0.000ML"), 1.01) == []  # waits for 64 bytes
+    codec.poll(2.2)  # no reply within 1 s: counted, and the next request goes out
+    assert codec.take_output() == safe_packet(b"RAT")
+    events = codec.feed(bytes(60), 2.21) + codec.feed(safe_packet(b"00I12.00MH"), 2.22)
+    assert "volume_infused" not in values(events)
+    assert values(events)["rate"] == 12.0
