@@ -14,7 +14,10 @@ Choices where the public documents leave room (also in the report):
   HR-D), because the console shows and records values continuously rather than mimicking a display.
 - A DF7 frame counts on its own checksum: a bad frame loses only what it carried (HR needs frames 1 and 2
   intact, SpO2 frame 3); the pleth waveform of a packet is sent only when all 25 frames are intact.
-  Frames keep their slot in the packet across a damaged frame; a lost boundary re-synchronises.
+  Frames keep their slot in the packet across a damaged frame; a packet with damaged frames is reported
+  when the next SYNC frame arrives where the count expects it (noise that adds 5 or 10 bytes would shift
+  frames into the wrong slots: then the next SYNC comes late and the packet is dropped); a lost boundary
+  re-synchronises byte by byte. Intact packets are reported at once.
 - Missing-value codes (HR 511, SpO2 127) and status bits that make a value untrustworthy ("suppresses"
   in resources/devices/nonin.toml: sensor disconnected, out of track, sensor alarm) mean "no value".
   Artefact and perfusion grades are reported as device states *alongside* the values, as Nonin intends.
