@@ -180,6 +180,19 @@ def poll_latency(cycles: int = 40, interval: float = 0.25) -> list[float]:
     return latencies
 
 
+def fidelity(seconds: float = 300) -> list[tuple[str, float, int, float, int]]:
+    """Per driver: share of good readings reported and false values, on a clean and a noisy line (1 % of
+    bytes with a flipped bit, a burst of random bytes every 10 s on average), seeded; see
+    device_drivers/simulators/fidelity.py for what counts."""
+    from device_drivers.simulators.fidelity import DRIVERS, measure
+    rows = []
+    for name in DRIVERS:
+        clean = measure(name, seconds)
+        noisy = measure(name, seconds, byte_error=0.01, bursts=0.1, seed=3)
+        rows.append((name, clean.share, len(clean.false_values), noisy.share, len(noisy.false_values)))
+    return rows
+
+
 def main() -> None:
     print(f"{'driver':<14}{'bytes':>10}{'events':>8}{'bad':>6}{'decoded/s':>14}{'line/s':>9}{'x line rate':>13}")
     rows = []
@@ -191,6 +204,10 @@ def main() -> None:
     for name, cls, size, events, bad, rate in rows:
         line = cls.link.baudrate / 10
         print(f"{name:<14}{size:>10}{events:>8}{bad:>6}{rate:>12.0f} B{line:>9.0f}{rate / line:>12.0f}x")
+    print()
+    print(f"{'driver':<14}{'clean: share':>14}{'false':>7}{'noisy: share':>15}{'false':>7}   (#14: share >= 0.9, false = 0)")
+    for name, c_share, c_false, n_share, n_false in fidelity():
+        print(f"{name:<14}{c_share:>14.3f}{c_false:>7}{n_share:>15.3f}{n_false:>7}")
     lat = poll_latency()
     print(f"IntelliVue numerics poll, request -> decoded values through a pty: {percentiles_ms(lat)}")
 

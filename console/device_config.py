@@ -30,6 +30,16 @@ from resources import Doc, ResourceError, load_path, parse
 
 FILE_NAME = "devices.toml"
 ROLES = ("monitor", "oximeter", "pump")
+
+#: The driver a new set-up of a role gets when none is named. Pumps default to the NE-1000 family's
+#: safe mode (CRC-16 on every reply, #14): basic mode has no checksum, so a bit flipped on the cable can
+#: turn a volume or rate into another plausible number; the basic-mode driver guards against that by
+#: asking twice, but a CRC tells for certain.
+DEFAULT_DRIVER = {"pump": "ne1000-safe"}
+SAFE_MODE_WHY = ("Safe mode (ne1000-safe) is the default for New Era pumps: every reply carries a CRC-16, "
+                 "so a number damaged on the cable is never shown. Basic mode (ne1000) has no checksum; the "
+                 "console then asks for every value twice and shows it only if both answers agree. Put the "
+                 "pump in safe mode once at the pump (SAF setting) before choosing ne1000-safe.")
 BAUD_RATES = (300, 600, 1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 LINK_KEYS = ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff")
 PORT_KEYS = ("port", "usb_serial", "usb_vid_pid")

@@ -8,6 +8,15 @@ time, every field it knows parses exactly, and every value lies in the plausible
 resources/devices/masimo_ascii.toml. Anything else is counted in `stats` and dropped whole: a value from a
 line that is partly garbage is never reported. Choices where the manuals are silent:
 
+- No checksum also means a flipped bit in a digit (SPO2=098 read as 099) is a plausible number that no
+  check inside the line can catch. Rule chosen, "the same reading twice": a value (SpO2, pulse rate, PI)
+  is reported only when two consecutive good lines (no bad line between, at most `confirm_gap_s` apart,
+  resources/devices/masimo_ascii.toml) carry it. A value nothing confirmed when it came (first line,
+  line after a bad one, a changed value) is held: when the next line repeats it, it is reported at the
+  time of that line, so a steady reading is never lost and a changed one comes a second late (never
+  with the earlier line's time: that line may have been damaged into the next line's value). Why: only
+  repetition catches every single-bit error; a tolerance would pass exactly the small errors (±1, ±2,
+  ±4, ±8) a flipped low bit makes. A value that changes every second and never repeats is not reported.
 - Dashes (`---`, `--.-`) mean "no value", and so does 0 for SpO2, pulse rate and PI: the Rad-8 prints
   zeros while searching, and a 0 % saturation is not a reading.
 - A line longer than 512 bytes without a line feed is noise (a real line is ~150 bytes): it is discarded.
@@ -73,6 +82,10 @@ class MasimoAscii(Codec):
         self._discarding = False
         self._alarm_word: int | None = None
         self._exc_word: int | None = None
+        self.confirm_gap = float(table.section("consistency").number("confirm_gap_s"))
+        #: the previous good line's reported-metric values and arrival time (None after a bad line)
+        self._prev: dict[str, float | None] | None = None
+        self._prev_at = 0.0
 
     @classmethod
     def _load_table(cls) -> resources.Doc:
@@ -83,6 +96,7 @@ class MasimoAscii(Codec):
     def connected(self, now: float) -> list[DeviceEvent]:
         self._buffer.clear()
         self._discarding = False
+        self._prev = None
         return []
 
     def feed(self, data: bytes, now: float) -> list[DeviceEvent]:
@@ -114,12 +128,31 @@ class MasimoAscii(Codec):
         if isinstance(parsed, str):
             self.stats.garbage_bytes += len(line)
             self.stats.bad_frame(parsed)
+            self._prev = None
             return []
         self.stats.frames_ok += 1
         values, alarm_word, exc_word = parsed
-        events: list[DeviceEvent] = [Measurement(now, self.device, m, values[m], self._units[m])
-                                     for m in _REPORTED if values.get(m) is not None]
+        events = self._confirmed(now, values)
         events.extend(self._bit_changes(now, alarm_word, exc_word))
+        return events
+
+    def _confirmed(self, now: float, values: dict[str, float | None]) -> list[DeviceEvent]:
+        """The values two consecutive lines agree on (see the module docstring: "the same reading twice"),
+        reported at the time of the second line."""
+        prev, prev_at = self._prev, self._prev_at
+        if prev is not None and now - prev_at > self.confirm_gap:
+            prev = None
+        self._prev, self._prev_at = values, now
+        events: list[DeviceEvent] = []
+        for m in _REPORTED:
+            value = values.get(m)
+            if value is None:
+                continue
+            if prev is None or prev.get(m) != value:
+                if prev is not None:
+                    self.stats.bad_field(f"{m} {value:g} differs from the previous line's; held until it repeats")
+                continue
+            events.append(Measurement(now, self.device, m, value, self._units[m]))
         return events
 
     def _parse(self, line: bytes) -> tuple[dict[str, float | None], int, int] | str:

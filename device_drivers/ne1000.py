@@ -225,6 +225,14 @@ class Ne1000(Codec):
         self.diameter: float | None = None
         self.direction: str | None = None
         self._failed_alarm = False
+        self._first_reply: Reply | None = None
+        limits = doc.section("consistency")
+        self._max_rate = float(limits.number("max_rate_ml_h"))
+        #: the last volume infused reported, and a rejected one that a consistent next volume would confirm
+        self._volume: tuple[float, float] | None = None
+        self._volume_candidate: tuple[float, float] | None = None
+        #: basic mode: the previous reply's (prompt, alarm), which the next must repeat to count
+        self._status_seen: tuple[str, str | None] | None = None
 
     # ---- console side (any thread) ----------------------------------------------------------------
     @staticmethod
@@ -269,6 +277,7 @@ class Ne1000(Codec):
     # ---- transport side -------------------------------------------------------------------------
     def connected(self, now: float) -> list[DeviceEvent]:
         self._framer.buf.clear()
+        self._first_reply, self._status_seen = None, None
         self._queue.clear()
         self._commands.clear()
         self._pending = None
@@ -288,11 +297,15 @@ class Ne1000(Codec):
         if self._pending is None and not self._queue and not self._commands and now >= self._next_poll:
             self._cycle += 1
             self._next_poll = now + self.poll_interval
-            self._queue.append(_Request("DIS", self._on_dis))
-            self._queue.append(_Request("RAT", self._on_rat))
+            polls = [("DIS", self._on_dis), ("RAT", self._on_rat)]
             if self._cycle % self.vtbi_every == 1:
-                self._queue.append(_Request("VOL", self._on_vol))
-                self._queue.append(_Request("DIR", self._on_dir))
+                polls += [("VOL", self._on_vol), ("DIR", self._on_dir)]
+            for text, handler in polls:
+                if self.safe_mode:
+                    self._queue.append(_Request(text, handler))
+                else:  # no checksum: ask twice, believe the answer only if both agree
+                    self._queue.append(_Request(text, self._remember))
+                    self._queue.append(_Request(text, functools.partial(self._if_same, text, handler)))
         self._send_next(now)
         return events
 
@@ -339,6 +352,11 @@ class Ne1000(Codec):
         if self._pending is not None or not (self._commands or self._queue):
             return
         request = self._commands.popleft() if self._commands else self._queue.popleft()
+        if self._framer.buf:
+            # whatever is still buffered is not the answer to this request: noise, or a reply that came
+            # too late (a stale value must never be taken for the answer to a newer question)
+            self.stats.garbage_bytes += len(self._framer.buf)
+            self._framer.buf.clear()
         request.sent_at = now
         self._pending = request
         if self.safe_mode:
@@ -350,6 +368,13 @@ class Ne1000(Codec):
     def _status(self, reply: Reply, now: float) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
         alarm = reply.alarm if reply.prompt == "A" else None
+        if not self.safe_mode:  # no checksum: a prompt or alarm counts when two replies in a row agree
+            key, before, self._status_seen = (reply.prompt, alarm), self._status_seen, (reply.prompt, alarm)
+            if key != before:
+                if before is not None:
+                    self.stats.bad_field(f"status {reply.prompt}{alarm or ''} differs from the previous "
+                                         "reply's; held until it repeats")
+                return events
         if alarm != self._alarm:
             if self._alarm is not None:
                 code, text, priority = self._alarms.get(self._alarm, (f"alarm_{self._alarm}", "Pump alarm", "high"))
@@ -384,6 +409,22 @@ class Ne1000(Codec):
         m = _NUMBER.fullmatch(data)
         return float(data) if m else None
 
+    def _remember(self, reply: Reply | None, now: float) -> list[DeviceEvent]:
+        self._first_reply = reply
+        return []
+
+    def _if_same(self, text: str, handler: Callable[[Reply | None, float], list[DeviceEvent]],
+                 reply: Reply | None, now: float) -> list[DeviceEvent]:
+        """Basic mode: the second of two identical polls; its reply counts only if it equals the first."""
+        first, self._first_reply = self._first_reply, None
+        if reply is None or first is None:
+            return []
+        if reply != first:
+            self.stats.bad_frame(f"two {text} replies in a row differ ({first.data!r}, {reply.data!r}): "
+                                 "no checksum in basic mode, so neither is believed")
+            return []
+        return handler(reply, now)
+
     def _on_dis(self, reply: Reply | None, now: float) -> list[DeviceEvent]:
         if reply is None:
             return []
@@ -396,8 +437,38 @@ class Ne1000(Codec):
             self.stats.bad_field(f"DIS reply not understood: {reply.data!r}")
             return events
         infused = float(m.group(1)) * self._vol_units[m.group(3)]
+        why = self._implausible_volume(infused, now)
+        if why:
+            self.stats.bad_frame(why)
+            return events
         events.append(Measurement(now, self.device, "volume_infused", infused, "mL"))
         return events
+
+    def _implausible_volume(self, infused: float, now: float) -> str:
+        """Why a volume infused cannot follow the last one reported, or "". A volume never decreases and
+        never grows faster than the pump's top rate allows (nor at all while the pump is stopped), give or
+        take the last digit shown (limits in resources/devices/ne1000.toml). A volume that breaks the rule
+        is not reported; it is kept as a candidate, and if the next volume is consistent with *it* the
+        total was really reset (cleared on the pump, power cycle) and reporting resumes from there."""
+        last, candidate = self._volume, self._volume_candidate
+        if last is None or self._volume_follows(last, infused, now):
+            self._volume, self._volume_candidate = (infused, now), None
+            return ""
+        if candidate is not None and self._volume_follows(candidate, infused, now):
+            self._volume, self._volume_candidate = (infused, now), None
+            return ""
+        self._volume_candidate = (infused, now)
+        (before, before_at) = last
+        if infused < before:
+            return f"volume infused went down from {before:g} to {infused:g} mL"
+        return f"volume infused grew {infused - before:g} mL in {now - before_at:.1f} s, faster than the pump can"
+
+    def _volume_follows(self, earlier: tuple[float, float], infused: float, now: float) -> bool:
+        before, before_at = earlier
+        rate = self._max_rate if self.state in (None, "infusing", "purging", "alarm") else 0.0
+        # one unit of the last digit the pump shows (4 significant digits), so rounding is not an error
+        slack = 0.001 if infused < 10 else 0.01 if infused < 100 else 0.1 if infused < 1000 else 1.0
+        return before - slack <= infused <= before + rate * max(0.0, now - before_at) / 3600.0 + slack
 
     def _on_rat(self, reply: Reply | None, now: float) -> list[DeviceEvent]:
         if reply is None or reply.error:
@@ -457,7 +528,7 @@ class Ne1000(Codec):
     def _check_state(self, reply: Reply | None, now: float, command: str, wanted: tuple[str, ...]) -> list[DeviceEvent]:
         if reply is None:
             return self._command_failed(now, command, wanted[0], "", "the pump did not answer the read-back")
-        events = self._on_dis(reply, now)
+        events = self._on_dis(reply, now) if self.safe_mode else []
         if self.state not in wanted:
             return events + self._command_failed(now, command, wanted[0], self.state or "",
                                                  f"the pump is {self.state}, not {' or '.join(wanted)}")

@@ -5,15 +5,19 @@ a checksum (sum of the first four bytes, mod 256). Status bit 7 is always set; b
 first frame of a 25-frame packet (three packets a second). The data byte of frames 1, 2 and 3 carries
 HR MSB (bits 8-7 of the rate in its bits 1-0), HR LSB (bits 6-0) and SpO2.
 **DF8** sends four bytes once a second: status 1 (bit 7 set, status bits, HR bits 8-7), HR bits 6-0,
-SpO2, status 2. It has no checksum: a frame needs byte 1 with bit 7 set and bytes 2-4 with it clear (the
-specification's framing) *and* must sit on a frame boundary (after a pause, or right after the previous
-frame); values start from the second such frame in a row (see NoninDf8).
+SpO2, status 2. It has no checksum: a frame is byte 1 with bit 7 set and bytes 2-4 with it clear (the
+specification's framing, re-synchronised at every byte); a value is reported when two consecutive
+frames agree on it (see NoninDf8 for why).
 
 Choices where the public documents leave room (also in the report):
 - DF7 reports the *standard-mode* 4-beat averages (frames 1-3), not the "display" variants (SpO2-D,
   HR-D), because the console shows and records values continuously rather than mimicking a display.
-- A DF7 packet yields values only if all 25 frames arrived in order with good checksums; one bad frame
-  discards the whole packet (values and status), and the decoder re-synchronises byte by byte.
+- A DF7 frame counts on its own checksum: a bad frame loses only what it carried (HR needs frames 1 and 2
+  intact, SpO2 frame 3); the pleth waveform of a packet is sent only when all 25 frames are intact.
+  Frames keep their slot in the packet across a damaged frame; a packet with damaged frames is reported
+  when the next SYNC frame arrives where the count expects it (noise that adds 5 or 10 bytes would shift
+  frames into the wrong slots: then the next SYNC comes late and the packet is dropped); a lost boundary
+  re-synchronises byte by byte. Intact packets are reported at once.
 - Missing-value codes (HR 511, SpO2 127) and status bits that make a value untrustworthy ("suppresses"
   in resources/devices/nonin.toml: sensor disconnected, out of track, sensor alarm) mean "no value".
   Artefact and perfusion grades are reported as device states *alongside* the values, as Nonin intends.
@@ -111,7 +115,15 @@ class _NoninBase(Codec):
 
 
 class NoninDf7(_NoninBase):
-    """Nonin data format 7: 75 frames/s, 25-frame packets, 16-bit pleth, checksum per frame."""
+    """Nonin data format 7: 75 frames/s, 25-frame packets, 16-bit pleth, checksum per frame.
+
+    Each frame carries its own checksum, so each frame is judged on its own: a frame that fails its
+    checksum loses only what it carried. Once a SYNC frame has fixed the packet boundary, the decoder
+    counts frames by position: a damaged frame (a good frame follows five bytes later) keeps its slot,
+    so the frames after it keep their meaning and the HR/SpO2 frames of the packet still count when they
+    are intact. Only when the frame boundary itself is lost (bytes dropped or added) does the decoder
+    re-synchronise byte by byte and wait for the next SYNC frame.
+    """
 
     name = "nonin-df7"
     title = "Nonin oximeter, data format 7 (OEM III / Xpod)"
@@ -122,10 +134,15 @@ class NoninDf7(_NoninBase):
         self._perfusion = {int(k, 16): StatusBit(int(k, 16), e.text("code"), e.text("text"),
                                                  e.flag("technical"), False)
                            for k, e in self._doc.sections("df7_perfusion")}
-        self._packet: list[bytes] = []
+        #: the packet being collected: its frames by position (None = damaged), or None when not in sync
+        self._packet: list[bytes | None] | None = None
+        #: True while the packet boundary is carried by counting from a proven packet
+        self._anchored = False
+        #: a complete packet with damaged frames, waiting for the next SYNC frame to confirm its boundary
+        self._held_packet: list[bytes | None] | None = None
 
     def connected(self, now: float) -> list[DeviceEvent]:
-        self._packet.clear()
+        self._packet, self._anchored, self._held_packet = None, False, None
         return super().connected(now)
 
     @staticmethod
@@ -139,36 +156,81 @@ class NoninDf7(_NoninBase):
         events: list[DeviceEvent] = []
         i = 0
         n = len(buf)
+        frame_ok = self._frame_ok
         while n - i >= DF7_FRAME:
-            if not self._frame_ok(buf, i):
-                if self._packet:
-                    self.stats.bad_frame("checksum or start bit wrong inside a packet; packet dropped")
-                    self._packet.clear()
+            packet = self._packet
+            if not frame_ok(buf, i):
+                if packet is not None:
+                    # in sync: a damaged frame if the next slot holds a good frame, else the boundary is lost
+                    if n - i < 2 * DF7_FRAME:
+                        break  # wait for the next frame to tell which
+                    if frame_ok(buf, i + DF7_FRAME):
+                        self.stats.bad_frame(f"frame {len(packet) + 1} of a packet failed its checksum")
+                        self.stats.garbage_bytes += DF7_FRAME
+                        packet.append(None)
+                        i += DF7_FRAME
+                        if not len(packet) - 1 and self._held_packet is not None:
+                            self.stats.bad_frame("packet with damaged frames not confirmed: next SYNC damaged")
+                            self._held_packet = None
+                        if len(packet) == FRAMES_PER_PACKET:
+                            events.extend(self._complete(packet, now))
+                        continue
+                    self.stats.bad_frame("frame boundary lost inside a packet; re-synchronising")
+                    if self._anchored and None not in packet:
+                        events.extend(self._packet_events(packet, now))
+                    self._packet, self._held_packet = None, None
                 self.stats.garbage_bytes += 1
                 i += 1
                 continue
             frame = bytes(buf[i:i + DF7_FRAME])
             i += DF7_FRAME
             self.stats.frames_ok += 1
-            sync = frame[0] & 0x01
-            if sync:
-                if self._packet:
-                    self.stats.bad_frame(f"packet cut short after {len(self._packet)} frames")
-                self._packet = [frame]
-            elif self._packet:
-                self._packet.append(frame)
-            else:
+            if self._held_packet is not None:
+                held, self._held_packet = self._held_packet, None
+                if frame[0] & 0x01 and packet is not None and not packet:
+                    events.extend(self._packet_events(held, now))  # the next SYNC came where it was due
+                else:
+                    self.stats.bad_frame("packet with damaged frames not confirmed by the next SYNC frame")
+            if frame[0] & 0x01:
+                if packet:
+                    self.stats.bad_frame(f"SYNC frame where frame {len(packet) + 1} was due; re-synchronising")
+                if packet is None or packet:
+                    self._anchored = False  # a packet found by searching, not where the count put it
+                packet = self._packet = [frame]
+            elif packet is None:
                 continue  # mid-packet after a resync: wait for the next SYNC frame
-            if len(self._packet) == FRAMES_PER_PACKET:
-                events.extend(self._packet_events(self._packet, now))
-                self._packet = []
+            elif not packet:
+                self.stats.bad_frame("SYNC bit missing on the first frame of a packet; re-synchronising")
+                self._packet = None
+                continue
+            else:
+                packet.append(frame)
+            if len(packet) == FRAMES_PER_PACKET:
+                events.extend(self._complete(packet, now))
         del buf[:i]
         return events
 
-    def _packet_events(self, frames: list[bytes], now: float) -> list[DeviceEvent]:
+    def _complete(self, packet: list[bytes | None], now: float) -> list[DeviceEvent]:
+        """A packet's 25 slots are filled.
+
+        A packet with all 25 frames intact is reported at once. One with damaged slots is held until the
+        next SYNC frame arrives intact exactly where the count expects it: random bytes inserted by line
+        noise (5 or 10 of them look like damaged frames) would shift the frames after them into the
+        wrong slots, and then the next SYNC frame comes late. A SYNC frame made by noise is followed by
+        frames of the wrong slots, and the real SYNC frame cuts that packet short before it completes."""
+        self._anchored, self._packet = True, []
+        if None not in packet:
+            return self._packet_events(packet, now)
+        self._held_packet = packet
+        return []
+
+    def _packet_events(self, frames: list[bytes | None], now: float) -> list[DeviceEvent]:
+        """Events of a packet's intact frames (a damaged or missing frame is None or absent)."""
         conditions: dict[str, StatusBit] = {}
         suppressed = False
         for f in frames:
+            if f is None:
+                continue
             status = f[0]
             for bit in self._bits:
                 if status & bit.mask:
@@ -178,11 +240,13 @@ class NoninDf7(_NoninBase):
             if perf is not None:
                 conditions[perf.code] = perf
         events = self._status.update(now, conditions)
-        hr = ((frames[0][3] & 0x03) << 7) | (frames[1][3] & 0x7F)
-        spo2 = frames[2][3] & 0x7F
+        got = len(frames)
+        f0, f1, f2 = (frames[k] if k < got else None for k in range(3))
+        hr = ((f0[3] & 0x03) << 7) | (f1[3] & 0x7F) if f0 is not None and f1 is not None else self._missing_hr
+        spo2 = f2[3] & 0x7F if f2 is not None else self._missing_spo2
         events.extend(self._values(now, hr, spo2, suppressed))
-        pleth = tuple(float((f[1] << 8) | f[2]) for f in frames)
-        if not conditions.get("sensor_disconnected"):
+        if got == FRAMES_PER_PACKET and None not in frames and not conditions.get("sensor_disconnected"):
+            pleth = tuple(float((f[1] << 8) | f[2]) for f in frames)  # type: ignore[index]
             events.append(Waveform(now, self.device, "pleth", pleth, PLETH_RATE_HZ))
         return events
 
@@ -190,72 +254,98 @@ class NoninDf7(_NoninBase):
 class NoninDf8(_NoninBase):
     """Nonin data format 8: four bytes once a second, no checksum.
 
-    Without a checksum, bit-7 framing alone would let a DF7 stream (or noise) pass for DF8 now and then,
-    so a frame must also sit on a frame boundary: right after a pause in the line (DF8 sends 4 bytes,
-    then nothing for a second) or right after the previous good frame. Values are reported only once two
-    frames in a row were found on boundaries, so the first frame after connecting (or after garbage)
-    establishes sync and values start with the next one, a second later.
+    Framing is the specification's own: status 1 has bit 7 set, HR LSB, SpO2 and status 2 have it
+    clear. The decoder re-synchronises on that at every byte, so noise before a frame (in the same read
+    or not) costs only the noise, and a frame is decoded from the first one after connecting.
+
+    DF8 has no checksum: a flipped low bit in the HR or SpO2 byte is a different, plausible number, and
+    nothing in the frame can tell. Rule chosen ("the same reading twice"): a value is reported only when
+    two consecutive frames (no bad frame between, at most `confirm_gap` s apart) carry the same value for
+    that metric, and status changes only when two consecutive frames carry the same status bytes; the
+    value is reported at the time of the second frame. So the first frame after connecting or after a bad
+    frame, and a changed value, are held a second, not lost: the next frame confirms them. A held frame is
+    never reported with its own earlier time stamp: if it was damaged into the value the next frame
+    carries, that value was not what the device sent at that moment (the #14 fuzz test found this). Why: with no
+    redundancy in a frame, repetition in time is the only check that catches every single-bit error
+    (two frames corrupted the same way in a row is vanishingly rare); a tolerance ("within 5 bpm of the
+    last value") would pass exactly the small errors a low-bit flip makes. The cost is a value that
+    changes every second and never repeats, which a 4-beat average at 1 Hz rarely does.
     """
 
     name = "nonin-df8"
     title = "Nonin oximeter, data format 8 (1 Hz)"
-    #: a pause at least this long (s) between reads puts the next byte on a frame boundary
+    #: a pause at least this long (s) between reads means a partial frame in the buffer is stale
     frame_gap = 0.25
 
     def __init__(self, device: str | None = None) -> None:
         super().__init__(device)
         self._bits1 = _bits(self._doc, "df8_status1_bits")
         self._bits2 = _bits(self._doc, "df8_status2_bits")
+        self.confirm_gap = float(self._doc.section("df8_consistency").number("confirm_gap_s"))
         self._last_feed: float | None = None
-        self._aligned: int | None = None
-        self._in_row = 0
+        #: the previous good frame and when it came, or None after a bad frame / connecting
+        self._prev: bytes | None = None
+        self._prev_at = 0.0
 
     def connected(self, now: float) -> list[DeviceEvent]:
-        self._last_feed, self._aligned, self._in_row = None, None, 0
+        self._last_feed, self._prev = None, None
         return super().connected(now)
 
     def feed(self, data: bytes, now: float) -> list[DeviceEvent]:
         self.stats.note_bytes(data)
         buf = self._buf
-        if self._last_feed is None or now - self._last_feed >= self.frame_gap:
-            if buf:
-                self.stats.garbage_bytes += len(buf)  # a frame never spans a pause
-                buf.clear()
-            self._aligned = 0
+        if buf and self._last_feed is not None and now - self._last_feed >= self.frame_gap:
+            self.stats.garbage_bytes += len(buf)  # a frame never spans a pause
+            buf.clear()
         self._last_feed = now
         buf.extend(data)
         events: list[DeviceEvent] = []
         i = 0
         n = len(buf)
         while n - i >= DF8_FRAME:
-            s1, hr_lsb, spo2, s2 = buf[i], buf[i + 1], buf[i + 2], buf[i + 3]
-            shaped = bool(s1 & 0x80) and not (hr_lsb | spo2 | s2) & 0x80
-            if not shaped or self._aligned != i:
-                if self._aligned == i:
-                    self.stats.bad_frame("bytes at a frame boundary are not a DF8 frame")
-                    self._aligned, self._in_row = None, 0
-                elif shaped:
-                    self.stats.bad_frame("DF8-shaped bytes in the middle of a stream, not on a frame boundary")
+            s1 = buf[i]
+            if not s1 & 0x80:
                 self.stats.garbage_bytes += 1
                 i += 1
                 continue
+            if (buf[i + 1] | buf[i + 2] | buf[i + 3]) & 0x80:
+                self.stats.bad_frame("a byte after the DF8 status byte has bit 7 set")
+                self.stats.garbage_bytes += 1
+                self._prev = None
+                i += 1
+                continue
+            frame = bytes(buf[i:i + DF8_FRAME])
             i += DF8_FRAME
-            self._aligned = i
-            self._in_row += 1
             self.stats.frames_ok += 1
-            if self._in_row < 2:
-                continue  # sync established; report from the next frame on
-            conditions: dict[str, StatusBit] = {}
-            suppressed = False
-            for bits, byte in ((self._bits1, s1), (self._bits2, s2)):
-                for bit in bits:
-                    if byte & bit.mask:
-                        conditions[bit.code] = bit
-                        suppressed |= bit.suppresses
-            events.extend(self._status.update(now, conditions))
-            hr = ((s1 & 0x03) << 7) | hr_lsb
-            events.extend(self._values(now, hr, spo2, suppressed))
+            prev = self._prev
+            if prev is not None and now - self._prev_at > self.confirm_gap:
+                prev = None
+            self._prev, self._prev_at = frame, now
+            if prev is None:
+                continue  # held until the next frame confirms it
+            events.extend(self._confirmed(now, prev, frame))
         del buf[:i]
-        if self._aligned is not None:
-            self._aligned -= i
+        return events
+
+    def _confirmed(self, now: float, prev: bytes, frame: bytes) -> list[DeviceEvent]:
+        s1, hr_lsb, spo2, s2 = frame
+        if (prev[0], prev[3]) != (s1, s2):
+            self.stats.bad_field("DF8 status bytes differ from the previous frame; held until they repeat")
+            return []
+        conditions: dict[str, StatusBit] = {}
+        suppressed = False
+        for bits, byte in ((self._bits1, s1), (self._bits2, s2)):
+            for bit in bits:
+                if byte & bit.mask:
+                    conditions[bit.code] = bit
+                    suppressed |= bit.suppresses
+        events = self._status.update(now, conditions)
+        hr = ((s1 & 0x03) << 7) | hr_lsb
+        same_hr = prev[1] == hr_lsb  # status 1 (with HR bits 8-7) already matched
+        same_spo2 = prev[2] == spo2
+        if not (same_hr and same_spo2):
+            self.stats.bad_field("DF8 value differs from the previous frame; held until it repeats")
+        missing_hr, missing_spo2 = self._missing_hr, self._missing_spo2
+        events.extend(self._values(now, hr if same_hr else missing_hr, spo2 if same_spo2 else missing_spo2,
+                                   suppressed))
         return events

@@ -39,7 +39,8 @@ def add_arguments(parser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per role")
     p = sub.add_parser("set", help="assign a role to a driver and a port (saved at once)")
     p.add_argument("role", choices=dc.ROLES)
-    p.add_argument("--driver", required=True, metavar="D", help=f"one of: {', '.join(registry.driver_names())}")
+    p.add_argument("--driver", metavar="D", help=f"one of: {', '.join(registry.driver_names())} "
+                   "(a pump defaults to ne1000-safe, the CRC-checked mode)")
     p.add_argument("--port", metavar="URL", help="device path or pyserial URL (see `bedside-console ports`)")
     p.add_argument("--usb-serial", metavar="SN", help="find the USB adapter by this serial number")
     p.add_argument("--usb-vid-pid", metavar="VID:PID", help="find the USB adapter by vendor:product id")
@@ -96,6 +97,13 @@ def _list(args) -> int:
 
 
 def _set(args) -> int:
+    if args.driver is None:
+        args.driver = dc.DEFAULT_DRIVER.get(args.role)
+        if args.driver is None:
+            raise UserError(f"name the {args.role}'s driver with --driver D ({', '.join(registry.driver_names())})")
+        print(f"{args.role}: no --driver given, using {args.driver}. {dc.SAFE_MODE_WHY}")
+    elif args.driver == "ne1000":
+        print(f"note: {dc.SAFE_MODE_WHY}")
     overrides = {}
     for key, value in (("baudrate", args.baud), ("bytesize", args.bytesize), ("parity", args.parity),
                        ("stopbits", args.stopbits)):

@@ -129,6 +129,12 @@ class DeviceSetupDialog(QDialog):
         self.driver_combo.setMinimumContentsLength(18)
         self.driver_combo.currentIndexChanged.connect(self._driver_changed)
         form.addRow("Driver", self.driver_combo)
+        #: why the pump defaults to safe mode (shown for New Era pump drivers)
+        self.driver_note = QLabel(dc.SAFE_MODE_WHY)
+        self.driver_note.setObjectName("driverNote")
+        self.driver_note.setWordWrap(True)
+        self.driver_note.setVisible(False)
+        form.addRow("", self.driver_note)
         self.baud_combo = QComboBox()
         self.baud_combo.addItems([str(b) for b in dc.BAUD_RATES])
         form.addRow("Baud rate", self.baud_combo)
@@ -241,6 +247,8 @@ class DeviceSetupDialog(QDialog):
             self.driver_combo.setCurrentIndex(max(0, self.driver_combo.findData(current.driver)))
             if current.port:
                 self.port_edit.setText(current.port)
+        elif role in dc.DEFAULT_DRIVER:  # a new set-up: the checked mode where the device has one (#14)
+            self.driver_combo.setCurrentIndex(max(0, self.driver_combo.findData(dc.DEFAULT_DRIVER[role])))
         self.driver_combo.blockSignals(False)
         self._driver_changed()
         if current is not None and current.link_overrides:
@@ -251,6 +259,7 @@ class DeviceSetupDialog(QDialog):
         if not name:
             return
         cls = registry.codec_class(name)
+        self.driver_note.setVisible(name.startswith("ne1000"))
         self._show_link(cls.link)
         needs = getattr(cls, "needs_link", True)
         for w in (self.baud_combo, self.format_combo, self.flow_combo, self.test_button):

@@ -50,3 +50,25 @@ def test_a_broken_devices_file_is_reported_not_used(tmp_path, capsys):
     (tmp_path / "devices.toml").write_text('[monitor]\ndriver = "intellivue"\nport = "/dev/ttyUSB0"\nparity = 1\n')
     assert main(["--data-dir", str(tmp_path), "devices", "list"]) == 1
     assert "'monitor.parity'" in capsys.readouterr().err
+
+
+def test_a_new_pump_set_up_defaults_to_safe_mode_and_says_why(tmp_path, capsys):
+    """#14: NE-1000 basic mode has no checksum; a pump set up without naming a driver gets the CRC mode."""
+    with PtyServer(simulator_class("ne1000-safe")()) as server:
+        assert main(["--data-dir", str(tmp_path), "devices", "set", "pump", "--port", server.port]) == 0
+    out = capsys.readouterr().out
+    assert "ne1000-safe" in out and "CRC-16" in out
+    assert main(["--data-dir", str(tmp_path), "devices", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["driver"] == "ne1000-safe"
+
+
+def test_choosing_basic_mode_explains_what_it_costs(tmp_path, capsys):
+    with PtyServer(simulator_class("ne1000")()) as server:
+        assert main(["--data-dir", str(tmp_path), "devices", "set", "pump", "--driver", "ne1000",
+                     "--port", server.port]) == 0
+    assert "no checksum" in capsys.readouterr().out
+
+
+def test_an_oximeter_still_needs_its_driver_named(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "devices", "set", "oximeter", "--port", "/dev/null"]) != 0
+    assert "--driver" in capsys.readouterr().err

@@ -31,8 +31,17 @@ def test_intellivue_frame_with_one_flipped_bit_gives_no_value(index, bit):
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=0, max_value=len(DF7_PACKET) - 1), st.integers(0, 7))
-def test_nonin_df7_packet_with_one_flipped_bit_gives_no_value(index, bit):
-    assert of_type(NoninDf7().feed(flip(DF7_PACKET, index, bit), 1.0), Measurement) == []
+def test_nonin_df7_packet_with_one_flipped_bit_gives_no_false_value(index, bit):
+    """Each frame has its own checksum: the damaged frame's value is lost, the other frames' values are
+    the true ones (HR 150 from frames 1-2, SpO2 97 from frame 3)."""
+    codec = NoninDf7()
+    codec.feed(DF7_PACKET, 0.5)  # a good packet first fixes the packet boundary, as on a live line
+    got = of_type(codec.feed(flip(DF7_PACKET, index, bit), 1.0) + codec.feed(DF7_PACKET, 1.33)
+                  + codec.feed(DF7_PACKET[:5], 1.66), Measurement)
+    assert {(m.metric, m.value) for m in got} <= {("pr", 150.0), ("spo2", 97.0)}
+    lost = {0: "pr", 1: "pr", 2: "spo2"}.get(index // 5)
+    assert [m.metric for m in got].count("pr") == (1 if lost == "pr" else 2)
+    assert [m.metric for m in got].count("spo2") == (1 if lost == "spo2" else 2)
 
 
 @settings(max_examples=200, deadline=None)

@@ -15,6 +15,15 @@ def reply(text: str) -> bytes:
     return STX + text.encode() + ETX
 
 
+def exchange(codec, pairs, now):
+    """Answer the codec's requests in turn: [(expected request, reply text)]; returns the events."""
+    events = []
+    for k, (request, text) in enumerate(pairs):
+        assert codec.take_output() == request
+        events += codec.feed(reply(text), now + k * 0.001)
+    return events
+
+
 def connected_codec(cls=Ne1000):
     codec = cls()
     codec.connected(0.0)
@@ -51,13 +60,50 @@ def test_ne1000_is_controllable_and_an_unknown_object_is_read_only():
 
 
 def test_poll_cycle_reads_state_volume_and_rate():
+    """Basic mode has no checksum: each poll is asked twice and counts only if both replies agree."""
     codec = connected_codec()
     codec.poll(1.0)
-    assert codec.take_output() == b"DIS\r"
-    events = codec.feed(reply("00II0.150W0.000ML"), 1.01)
-    assert codec.take_output() == b"RAT\r"
-    events += codec.feed(reply("00I3.000MH"), 1.02)
+    events = exchange(codec, [(b"DIS\r", "00II0.150W0.000ML")] * 2 + [(b"RAT\r", "00I3.000MH")] * 2, 1.01)
     assert values(events) == {"state": PUMP_STATES["infusing"], "volume_infused": 0.15, "rate": 3.0}
+
+
+def test_basic_mode_two_replies_that_differ_give_no_value():
+    """A stopped pump with 0.000 mL whose reply has a flipped bit (0x30 -> 0x34: '4') once (#14: it was
+    read as 4.0 and 8.0 mL)."""
+    codec = connected_codec()
+    codec.poll(1.0)
+    events = exchange(codec, [(b"DIS\r", "00SI0.000W0.000ML"), (b"DIS\r", "00SI4.000W0.000ML"),
+                              (b"RAT\r", "00S3.000MH"), (b"RAT\r", "00S3.000MH")], 1.01)
+    assert "volume_infused" not in values(events)
+    assert codec.stats.frames_bad == 1 and "differ" in codec.stats.last_error
+
+
+def test_basic_mode_a_volume_that_jumps_or_goes_down_is_not_reported():
+    codec = connected_codec()
+    got = []
+    # stopped pump; the same flip in both replies; then the total cleared on the pump (5.000 -> 0)
+    volumes = ["0.000", "0.000", "8.000", "0.000", "0.000"]
+    for k, volume in enumerate(volumes):
+        codec.poll(1.0 + k)
+        got += exchange(codec, [(b"DIS\r", f"00SI{volume}W0.000ML")] * 2 + [(b"RAT\r", "00S3.000MH")] * 2,
+                        1.01 + k)
+        if k == 0:
+            exchange(codec, [(b"VOL\r", "00S0.000ML")] * 2 + [(b"DIR\r", "00SINF")] * 2, 1.02)
+    assert [m.value for m in of_type(got, Measurement) if m.metric == "volume_infused"] == [0.0] * 4
+    assert codec.stats.frames_bad == 1 and "faster than the pump can" in codec.stats.last_error
+
+
+def test_basic_mode_a_volume_cleared_on_the_pump_is_reported_once_it_repeats():
+    codec = connected_codec()
+    got = []
+    for k, volume in enumerate(["5.000", "0.000", "0.000"]):
+        codec.poll(1.0 + k)
+        got += exchange(codec, [(b"DIS\r", f"00SI{volume}W0.000ML")] * 2 + [(b"RAT\r", "00S3.000MH")] * 2,
+                        1.01 + k)
+        if k == 0:
+            exchange(codec, [(b"VOL\r", "00S0.000ML")] * 2 + [(b"DIR\r", "00SINF")] * 2, 1.02)
+    assert [m.value for m in of_type(got, Measurement) if m.metric == "volume_infused"] == [5.0, 0.0]
+    assert "went down" in codec.stats.last_error
 
 
 def test_set_rate_is_read_back_and_confirmed():
@@ -122,15 +168,13 @@ def test_start_is_confirmed_by_the_infusing_prompt():
 def test_a_stall_alarm_is_raised_once_and_cleared():
     codec = connected_codec()
     codec.poll(1.0)
-    codec.take_output()
-    events = codec.feed(reply("00A?SI0.100W0.000ML"), 1.01)
+    events = exchange(codec, [(b"DIS\r", "00A?SI0.100W0.000ML")] * 2, 1.01)
     assert [(a.code, a.active) for a in of_type(events, DeviceAlarm)] == [("pump_stalled", True)]
-    codec.take_output()
-    events = codec.feed(reply("00A?S3.000MH"), 1.02)
+    events = exchange(codec, [(b"RAT\r", "00A?S3.000MH")] * 2 + [(b"VOL\r", "00A?S0.000ML")] * 2
+                      + [(b"DIR\r", "00A?SINF")] * 2, 1.02)
     assert of_type(events, DeviceAlarm) == []
     codec.poll(2.1)
-    codec.take_output()
-    events = codec.feed(reply("00SI0.100W0.000ML"), 2.2)
+    events = exchange(codec, [(b"DIS\r", "00SI0.100W0.000ML")] * 2, 2.2)
     assert [(a.code, a.active) for a in of_type(events, DeviceAlarm)] == [("pump_stalled", False)]
 
 
@@ -150,11 +194,9 @@ def test_safe_mode_frames_commands_and_rejects_a_corrupt_reply():
 def test_a_pump_set_to_withdraw_is_a_technical_state():
     codec = connected_codec()
     codec.poll(1.0)
-    for text, reply_text in ((b"DIS\r", "00SI0.000W0.000ML"), (b"RAT\r", "00S1.000MH"), (b"VOL\r", "00S0.000ML")):
-        assert codec.take_output() == text
-        codec.feed(reply(reply_text), 1.01)
-    assert codec.take_output() == b"DIR\r"
-    events = codec.feed(reply("00SWDR"), 1.02)
+    exchange(codec, [(b"DIS\r", "00SI0.000W0.000ML")] * 2 + [(b"RAT\r", "00S1.000MH")] * 2
+             + [(b"VOL\r", "00S0.000ML")] * 2, 1.01)
+    events = exchange(codec, [(b"DIR\r", "00SWDR")] * 2, 1.02)
     status = of_type(events, DeviceStatus)[0]
     assert status.condition == "direction_withdraw" and status.active and status.technical
 
@@ -183,9 +225,23 @@ def test_nonsense_from_the_screen_is_refused_before_it_reaches_the_pump(bad):
 def test_a_stopped_pump_reports_zero_rate_even_though_a_rate_is_programmed():
     codec = connected_codec()
     codec.poll(1.0)
-    codec.take_output()
-    events = codec.feed(reply("00PI1.000W0.000ML"), 1.01)  # paused after STP
-    codec.take_output()
-    events += codec.feed(reply("00P12.50MH"), 1.02)
+    events = exchange(codec, [(b"DIS\r", "00PI1.000W0.000ML")] * 2  # paused after STP
+                      + [(b"RAT\r", "00P12.50MH")] * 2, 1.01)
     assert values(events)["rate"] == 0.0 and values(events)["state"] == PUMP_STATES["paused"]
     assert codec.rate == 12.5
+
+
+def test_a_late_reply_is_never_taken_for_the_answer_to_a_newer_request():
+    """Found by the #14 fuzz test: noise with an STX and a large safe-mode length byte held a DIS reply in
+    the buffer past the request's time-out; it then completed and was taken as the answer to the next
+    DIS, a volume seconds old reported as current."""
+    codec = Ne1000Safe()
+    codec.connected(0.0)
+    codec.poll(1.0)
+    assert codec.take_output() == safe_packet(b"DIS")
+    assert codec.feed(b"\x02\x40" + safe_packet(b"00II0.014W0.000ML"), 1.01) == []  # waits for 64 bytes
+    codec.poll(2.2)  # no reply within 1 s: counted, and the next request goes out
+    assert codec.take_output() == safe_packet(b"RAT")
+    events = codec.feed(bytes(60), 2.21) + codec.feed(safe_packet(b"00I12.00MH"), 2.22)
+    assert "volume_infused" not in values(events)
+    assert values(events)["rate"] == 12.0

@@ -73,3 +73,15 @@ def test_a_broken_device_file_is_shown_not_used(qtbot, tmp_path, oximeter_port):
     (tmp_path / "devices.toml").write_text('[pump]\ndriver = "nonin-df7"\nport = "/dev/ttyS0"\n')
     dialog = make_dialog(qtbot, tmp_path, oximeter_port)
     assert "pump.driver" in dialog.config_error and dialog.config.assignments == {}
+
+
+def test_a_new_pump_set_up_defaults_to_safe_mode_and_says_why(qtbot, tmp_path, oximeter_port):
+    """#14: the New Era pump's CRC-checked safe mode is preselected for a new pump, with the reason."""
+    dialog = make_dialog(qtbot, tmp_path, oximeter_port)
+    dialog.role_combo.setCurrentText("pump")
+    assert dialog.driver == "ne1000-safe"
+    assert dialog.driver_note.isVisible() and "CRC-16" in dialog.driver_note.text()
+    dialog.set_driver("manual")
+    assert not dialog.driver_note.isVisible()
+    dialog.role_combo.setCurrentText("oximeter")
+    assert not dialog.driver_note.isVisible()
