@@ -341,7 +341,7 @@ class WeightPage(Page):
 # --- checklist --------------------------------------------------------------------------------------------
 #: The checklist's yes/no and pain buttons: still a finger's size, small enough that most of the 17 items
 #: fit a 1080-line screen at once (a tester saw two at a time).
-COMPACT_CHOICE = CHOICE_BUTTON.replace("min-height: 52px", "min-height: 40px").replace("font-size: 20px",
+COMPACT_CHOICE = CHOICE_BUTTON.replace("min-height: 52px", "min-height: 34px").replace("font-size: 20px",
                                                                                       "font-size: 18px")
 
 
@@ -351,7 +351,7 @@ class ChecklistRow(QFrame):
         self.page, self.item = page, item
         self.setObjectName("tile")
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 3, 6, 3)
+        lay.setContentsMargins(6, 1, 6, 1)
         lay.setSpacing(2)
         top = QHBoxLayout()
         top.setSpacing(6)
@@ -361,6 +361,7 @@ class ChecklistRow(QFrame):
         self.text = QLabel(item.text)
         self.text.setWordWrap(True)
         self.text.setStyleSheet("font-size: 16px;")
+        self.text.setMinimumWidth(200)
         top.addWidget(self.mark)
         top.addWidget(self.text, 1)
         lay.addLayout(top)
@@ -385,7 +386,7 @@ class ChecklistRow(QFrame):
                 grid.addWidget(w, 1, c)
             save = button("Save", PLAIN_BUTTON)
             save.clicked.connect(self._save_npo)
-            grid.addWidget(save, 2, 0, 1, 2)
+            grid.addWidget(save, 1, 2)  # beside the times, not below: the checklist stays compact
             controls.addLayout(grid)
         elif item.kind == "vitals":
             self.sys_, self.dia, self.hr = (field(QSpinBox()) for _ in range(3))
@@ -400,13 +401,14 @@ class ChecklistRow(QFrame):
             save = button("Save entered values", PLAIN_BUTTON)
             save.clicked.connect(lambda: self.answer(systolic=self.sys_.value(), diastolic=self.dia.value(),
                                                      hr=self.hr.value() or None, source="entered"))
-            grid.addWidget(monitor, 2, 0, 1, 3)
-            grid.addWidget(save, 3, 0, 1, 3)
+            buttons = QHBoxLayout()
+            buttons.addWidget(monitor)
+            buttons.addWidget(save)
+            grid.addLayout(buttons, 2, 0, 1, 3)
             controls.addLayout(grid)
         else:
             scale = desk.config.scales
-            self.pain = Choices([(str(n), n) for n in range(scale.nrs_min, scale.nrs_max + 1)],
-                                columns=scale.nrs_max - scale.nrs_min + 1)
+            self.pain = Choices([(str(n), n) for n in range(scale.nrs_min, scale.nrs_max + 1)])
             for b in self.pain.group.buttons():
                 b.setStyleSheet(COMPACT_CHOICE)
             self.pain.group.idClicked.connect(lambda _: self.answer(nrs=self.pain.value))
@@ -536,17 +538,20 @@ class ChecklistPage(Page):
     def __init__(self, panel):
         super().__init__(panel)
         self.summary = heading("")
+        self.box.setSpacing(4)  # the list gets the height: most of the 17 items in view on a 1080-line screen
+        self.box.setContentsMargins(0, 4, 0, 0)
         self.rows: list[ChecklistRow] = []
         self.area = scroll(QWidget())
         self.box.addWidget(self.summary)
         self.box.addWidget(self.area, 1)
         self.done = button("Checklist complete", GO_BUTTON)
+        self.done.setMinimumHeight(0)
         self.done.clicked.connect(lambda: self.do(lambda: self.desk.session.complete_checklist(
             by=self.desk.require_user(), now=self.desk.clock())))
         self.box.addWidget(self.done)
         bottom = QHBoxLayout()
         self.cancel_reason = line("reason to cancel the session")
-        cancel = button("Cancel session", STOP_BUTTON)
+        cancel = button("Cancel session", STOP_BUTTON.replace("min-height: 56px", "min-height: 44px"))
         cancel.clicked.connect(self._cancel)
         bottom.addWidget(self.cancel_reason, 2)
         bottom.addWidget(cancel, 1)
@@ -566,6 +571,8 @@ class ChecklistPage(Page):
             self._shown_open = None
             inner = QWidget()  # a new session gets fresh rows in a fresh container (no stale answers)
             rows_box = QVBoxLayout(inner)
+            rows_box.setSpacing(3)
+            rows_box.setContentsMargins(0, 0, 0, 0)
             self.rows = [ChecklistRow(self, item) for item in self.desk.config.checklist]
             for row in self.rows:
                 rows_box.addWidget(row)
