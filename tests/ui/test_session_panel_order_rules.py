@@ -7,7 +7,7 @@ name and 36.2 mg shown for 36.25 mg. Screenshots go to the test's tmp dir (and /
 """
 from __future__ import annotations
 
-from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
@@ -43,7 +43,7 @@ def to_infusion(qtbot, panel, desk, clock):
 
 
 def save(panel, name, shots):
-    shot(panel, shots + [__import__("pathlib").Path("/tmp")], f"order-{name}")
+    shot(panel, shots + [Path("/tmp")], f"order-{name}")
 
 
 # --- 1: what is typed reaches the core -----------------------------------------------------------------------
