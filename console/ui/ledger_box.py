@@ -46,7 +46,8 @@ class LedgerBox(QFrame):
         self.lot.setPlaceholderText("lot number")
         # typed from the label, never pre-filled: a guessed date would let an expired vial through
         self.expiry = QLineEdit()
-        self.expiry.setPlaceholderText("expiry YYYY-MM-DD")
+        self.expiry.setPlaceholderText("expiry")
+        self.expiry.setToolTip("the expiry date printed on the label, as YYYY-MM-DD")
         self.draw_ml = NumberEdit("mL drawn", "mL")
         for w in (self.drug, self.lot, self.expiry, self.draw_ml):
             w.setStyleSheet(FIELD)

@@ -589,7 +589,6 @@ class ChecklistPage(Page):
         answered = sum(1 for r in self.rows if r.item.id in s.state.answers)
         ready = not open_items  # green and "complete" only when it is (the core checks again on the tap)
         self.done.setEnabled(not hard)
-        self.done.setText("Checklist complete" if ready else f"Finish checklist ({answered} of {total} answered)")
         self.done.setStyleSheet(GO_BUTTON if ready else PLAIN_BUTTON + f" color: {style.MUTED};")
         wanted = hard or open_items
         first_open = next((r for r in self.rows if r.item.id in wanted), None)

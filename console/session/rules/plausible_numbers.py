@@ -84,8 +84,8 @@ def problem(entry_id: str, typed, config=None) -> str | None:
                 if what else f"type the {r.label} in {r.unit} (plausible: {span})")
     if not r.min <= value <= r.max:
         hint = "; enter kg, not lb" if entry_id == "weight_kg" else ""
-        return (f"the {r.label} typed, {_shown(value)} {r.unit}, is outside the plausible {span}: check the "
-                f"number and type it again{hint}")
+        return (f"the {r.label} typed, {_shown(value)} {r.unit}, is outside {span} (the plausible range): "
+                f"check the number and type it again{hint}")
     return None
 
 
