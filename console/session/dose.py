@@ -221,11 +221,10 @@ def describe(order: DoseOrder) -> list[tuple[str, str]]:
         ("Protocol", order.protocol_label),
         ("Drug", f"{order.drug_label} ({fmt(order.container_ml)} mL container x {order.containers})"),
         ("Weight", f"{fmt(order.weight_kg, 1)} kg"),
-        ("Dose" if order.kind == "dose" else "Total dose", f"{fmt(order.dose_mg_per_kg, 3)} mg/kg = {fmt(order.total_mg, 3)} mg = "
-                                                          f"{fmt(order.total_ml, 3)} mL"),
+        ("Dose" if order.kind == "dose" else "Total dose", f"{fmt(order.dose_mg_per_kg, 3)} mg/kg = {fmt(order.total_mg)} mg = {fmt(order.total_ml)} mL"),
         ("Rate", f"{fmt(order.rate_mg_per_kg_per_h, 3)} mg/kg/h"),
         ("Pump rate", f"{fmt(order.rate_ml_per_h, 1)} mL/h ({rate_note})"),
-        ("Volume to infuse", f"{fmt(order.total_ml, 3)} mL"),
+        ("Volume to infuse", f"{fmt(order.total_ml)} mL"),
         ("Duration", f"{fmt(order.duration_min, 1)} min ordered; the pump takes "
                      f"{fmt(order.pump_duration_min, 1)} min at {fmt(order.rate_ml_per_h, 1)} mL/h"),
     ]

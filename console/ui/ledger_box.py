@@ -46,6 +46,7 @@ class LedgerBox(QFrame):
         self.lot.setPlaceholderText("lot number")
         # typed from the label, never pre-filled: a guessed date would let an expired vial through
         self.expiry = QLineEdit()
+        self.expiry.setObjectName("expiry")  # it has no label of its own: tests and assistive tools find it
         self.expiry.setPlaceholderText("expiry")
         self.expiry.setToolTip("the expiry date printed on the label, as YYYY-MM-DD")
         self.draw_ml = NumberEdit("mL drawn", "mL")

@@ -232,12 +232,3 @@ def test_the_report_shows_the_first_answer_the_change_who_and_why(pregnant_yes, 
                      "phil", "nina"):
         assert expected in text, expected
 
-
-# --- exact values on the order ------------------------------------------------------------------------------
-def test_the_order_lines_show_exact_mg_and_round_only_the_pump_rate(config):
-    from console.session.dose import compute_order, describe
-    order = compute_order(config, "single_40min", 72.55)  # 0.5 mg/kg = 36.275 mg
-    lines = dict(describe(order))
-    assert "36.275 mg = 36.275 mL" in lines["Dose"] and lines["Volume to infuse"] == "36.275 mL"
-    assert lines["Pump rate"].startswith("54.4 mL/h")  # the pump's 0.1 mL/h steps
-    assert order.total_mg == pytest.approx(36.275)
