@@ -16,6 +16,7 @@ from pathlib import Path
 
 from benchmarks.stats import percentiles_ms
 from console.records.audit import AuditLog
+from console.records.ledger import Ledger
 from console.records.database import open_database
 from console.records.people import PeopleStore
 from console.session.config import load_config
@@ -40,6 +41,8 @@ def build_long_session(data: Path) -> tuple[int, float]:
     s.place_order("continuous", amount=0.1, concentration=2.0, duration_min=72 * 60, soft_reason="multi-day",
                   by=NINA, now=t0)
     s.double_check(s.state.order["rate_ml_per_h"], checker=NOAH, now=t0)
+    Ledger(db, log).record_draw(session_id=s.session_id, drug="ketamine", concentration_mg_per_ml=2.0, lot="B-1",
+                                expiry="2099-12-31", volume_ml=300, actor="nina", t=t0)  # drawn before the start
     s.start(by=NINA, now=t0)
     latencies = []
     for minute in range(1, 72 * 60):

@@ -472,10 +472,23 @@ def _draw(pg: _Pages, database: Database, record: SessionRecord) -> None:
     pg.heading("Pre-infusion checklist")
     items = list(record.checklist.values())
     pg.table(["Item", "Answer", "Result", "Detail", "Override (physician, reason)"],
-             [[words(e.get("item", "?")), _answer_text(e), "passed" if e.get("passed") else "FAILED",
+             [[words(e.get("item", "?")), _answer_text(e) + (
+                 f" (changed from {_answer_text({**e, 'answer': e['changed_from'].get('answer')})})"
+                 if e.get("changed_from") else ""), "passed" if e.get("passed") else "FAILED",
                e.get("detail"), (f"{e['override']['physician']} at {clock(e['override']['t'])}: "
                                  f"{e['override']['reason']}") if e.get("override") else ""] for e in items],
-             [1.3, 2, 0.9, 2, 2.6], highlight=[n for n, e in enumerate(items) if not e.get("passed")])
+             [1.3, 2, 0.9, 2, 2.6], highlight=[n for n, e in enumerate(items)
+                                                if not e.get("passed") or e.get("changed_from")])
+    if record.checklist_changes:  # a hard stop that was cleared: the first answer stays on the record
+        pg.text("Hard-stop answers changed (the first answer, the change, who and why):")
+        pg.table(["Item", "First answer", "Changed to", "Reason", "Physician"],
+                 [[words(c.get("item", "?")),
+                   f"{_answer_text({**c, 'answer': (c.get('changed_from') or {}).get('answer')})} — "
+                   f"{(c.get('changed_from') or {}).get('detail')}, by {(c.get('changed_from') or {}).get('by')} at "
+                   f"{clock((c.get('changed_from') or {}).get('t') or c['t'])}",
+                   f"{_answer_text(c)} by {c.get('by')} at {clock(c['t'])}", c.get("reason"),
+                   c.get("physician") or "not required"] for c in record.checklist_changes],
+                 [1.3, 2.4, 1.6, 2.4, 1.1], highlight=list(range(len(record.checklist_changes))))
 
     pg.heading("Discharge")
     pain_b, pain_a = record.pain_before, record.pain_after

@@ -19,6 +19,7 @@ from console.records.audit import AuditEvent, AuditLog
 OPENED = "session.opened"
 WEIGHT_ACCEPTED = "session.weight_accepted"
 CHECKLIST_ANSWERED = "session.checklist_answered"
+CHECKLIST_ANSWER_CHANGED = "session.checklist_answer_changed"
 CHECKLIST_OVERRIDDEN = "session.checklist_overridden"
 CHECKLIST_COMPLETED = "session.checklist_completed"
 ORDER_PLACED = "session.order_placed"
@@ -105,6 +106,8 @@ class SessionRecord:
     patient: dict[str, Any] = field(default_factory=dict)
     weight: dict[str, Any] = field(default_factory=dict)
     checklist: dict[str, dict[str, Any]] = field(default_factory=dict)  # item -> latest answer (+override)
+    #: hard-stop answers changed (session.checklist_answer_changed payloads + by, t), in order
+    checklist_changes: list[dict[str, Any]] = field(default_factory=list)
     order: dict[str, Any] | None = None
     order_event: AuditEvent | None = None
     double_checks: list[dict[str, Any]] = field(default_factory=list)
@@ -275,8 +278,15 @@ def fold(session_id: str, events: list[AuditEvent]) -> SessionRecord:
             record.patient = p
         elif e.kind == WEIGHT_ACCEPTED:
             record.weight = {**p, "by": e.actor, "t": e.t}
-        elif e.kind == CHECKLIST_ANSWERED:
-            record.checklist[p.get("item", "?")] = {**p, "by": e.actor, "t": e.t, "event_id": e.id}
+        elif e.kind in (CHECKLIST_ANSWERED, CHECKLIST_ANSWER_CHANGED):
+            item = p.get("item", "?")
+            record.checklist[item] = {**p, "by": e.actor, "t": e.t, "event_id": e.id}
+            if e.kind == CHECKLIST_ANSWER_CHANGED:  # a hard stop cleared: the report shows first answer, who, why
+                record.checklist_changes.append({**p, "by": e.actor, "t": e.t, "event_id": e.id})
+                record.signatures.append(Signature(e.t, e.actor or "?", f"changed the hard-stop answer to {item}"))
+                if p.get("physician"):
+                    record.signatures.append(Signature(e.t, p["physician"],
+                                                       f"agreed to change the hard-stop answer to {item}"))
         elif e.kind == CHECKLIST_OVERRIDDEN:
             item = p.get("item", "?")
             entry = record.checklist.setdefault(item, {"item": item})

@@ -63,6 +63,8 @@ class ChecklistItem:
     kind: str  # confirm / absent / npo / vitals / pain
     stop: str  # hard / override
     text: str
+    #: changing a failed hard-stop answer needs a physician's PIN as well as a reason (rules/hard_stop_change.py)
+    change_needs_physician: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,8 @@ def load_checklist(doc: Doc) -> tuple[ChecklistItem, ...]:
         items.append(ChecklistItem(
             id=item_id, order=int(it.number("order")), text=it.text("text"),
             kind=it.text("kind", choices=("confirm", "absent", "npo", "vitals", "pain")),
-            stop=it.text("stop", choices=("hard", "override"))))
+            stop=it.text("stop", choices=("hard", "override")),
+            change_needs_physician=it.flag("change_needs_physician", False)))
     return tuple(sorted(items, key=lambda i: i.order))
 
 

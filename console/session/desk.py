@@ -129,14 +129,16 @@ class SessionDesk:
             return None
         return self.people.last_weight(self.session.state.patient["patient_id"])
 
-    def accept_weight(self, weight_kg: float, measured_on: date, *, confirm_change: bool = False) -> None:
+    def accept_weight(self, weight_kg: float | str, measured_on: date, *, confirm_change: bool = False) -> None:
+        """`weight_kg` may be the text as typed: the session reads it (rules/plausible_numbers.py)."""
         s, user = self.session, self.require_user()
         last = self.last_weight()
-        same_record = last is not None and last["measured_on"] == measured_on.isoformat() and abs(
-            last["weight_kg"] - weight_kg) < 1e-9
         previous = last["weight_kg"] if last is not None else None
         s.accept_weight(weight_kg, measured_on, previous_kg=previous, confirm_change=confirm_change, by=user,
                         now=self.clock())
+        weight_kg = s.state.weight_kg
+        same_record = last is not None and last["measured_on"] == measured_on.isoformat() and abs(
+            last["weight_kg"] - weight_kg) < 1e-9
         if not same_record:
             self.people.add_weight(s.state.patient["patient_id"], weight_kg=weight_kg,
                                    measured_on=measured_on.isoformat(), t=self.clock(), by=user.username)

@@ -45,6 +45,14 @@ CHECKLIST_ANSWERED = _kind(
            "source: monitor/entered}; pain {nrs: 0-10}",
     passed="bool, the verdict at the time of answering (clinic settings of that moment)",
     detail="text, the reason for the verdict in words")
+CHECKLIST_ANSWER_CHANGED = _kind(
+    "session.checklist_answer_changed", "A failed hard-stop answer changed so that it passes (the new answer, "
+    "like checklist_answered, plus why); refers_to = the answer it replaces. console/session/rules/"
+    "hard_stop_change.py", item="text, checklist item id", kind="text, as checklist_answered",
+    answer="object, the new answer (as checklist_answered)", passed="bool, the new verdict",
+    detail="text, the new verdict in words",
+    changed_from="object {event_id, answer, passed, detail, by (username), t}: the answer replaced",
+    reason="text, why the answer changed", physician="text or null, the physician who agreed (PIN given)")
 CHECKLIST_OVERRIDDEN = _kind(
     "session.checklist_overridden", "A physician overrides a failed, overridable item; refers_to = the answer.",
     item="text, checklist item id", reason="text", physician="text, username of the physician (PIN given)")

@@ -209,7 +209,7 @@ def apply(state: SessionState, event: Any) -> SessionState:
     elif kind == ek.WEIGHT_ACCEPTED:
         state.weight_kg, state.weight_measured_on = float(p["weight_kg"]), p["measured_on"]
         state.phase = "checklist"
-    elif kind == ek.CHECKLIST_ANSWERED:
+    elif kind in (ek.CHECKLIST_ANSWERED, ek.CHECKLIST_ANSWER_CHANGED):
         state.answers[p["item"]] = Answer(event.id, t, event.actor, p["kind"], dict(p["answer"]),
                                           bool(p["passed"]), p.get("detail", ""))
     elif kind == ek.CHECKLIST_OVERRIDDEN:

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Protocol
 from console.session import event_kinds as ek
 from console.session.config import Config
 from console.session.dose import DoseError, check_weight, compute_order, compute_rate, fmt
+from console.session.rules import action_reasons, draw_before_start, hard_stop_change, plausible_numbers
 from console.session.errors import (DoubleCheckMismatch, HardStop, NeedsConfirmation, NeedsReason, ReadOnly,
                                     SessionError, WrongPhase)
 from console.session.staff import Clinician
@@ -124,6 +125,7 @@ class ClinicalSession:
                       confirm_change: bool = False, by: Clinician, now: float) -> None:
         self._require("patient")
         clinic = self.config.clinic
+        weight_kg = plausible_numbers.read("weight_kg", weight_kg, self.config)  # the typed value, unclipped
         try:
             check_weight(weight_kg, clinic)
         except DoseError as exc:
@@ -146,10 +148,12 @@ class ClinicalSession:
                      by=by, now=now)
 
     # --- checklist ------------------------------------------------------------------------------------
-    def answer(self, item_id: str, *, by: Clinician, now: float, **answer: Any) -> bool:
+    def answer(self, item_id: str, *, by: Clinician, now: float, change_reason: str | None = None,
+               physician: Clinician | None = None, **answer: Any) -> bool:
         """Record one checklist answer; returns whether it passed. The kind decides which fields are needed:
         confirm/absent: value=bool; npo: last_food_t, last_clear_fluid_t; vitals: systolic, diastolic,
-        hr, spo2, source; pain: nrs."""
+        hr, spo2, source; pain: nrs. Clearing a failed hard-stop answer needs `change_reason` (and, for
+        items so marked, `physician`): rules/hard_stop_change.py."""
         self._require("checklist")
         try:
             item = self.config.checklist_item(item_id)
@@ -191,8 +195,17 @@ class ClinicalSession:
             if not isinstance(nrs, int) or not scales.nrs_min <= nrs <= scales.nrs_max:
                 raise SessionError(f"choose a pain score from {scales.nrs_min} to {scales.nrs_max}")
             passed, detail, record = True, f"baseline pain {nrs}/10", {"nrs": nrs}
-        self._append(ek.CHECKLIST_ANSWERED, {"item": item.id, "kind": item.kind, "answer": record,
-                                             "passed": passed, "detail": detail}, by=by, now=now)
+        previous = self.state.answers.get(item.id)
+        refusal = hard_stop_change.problem(item, previous, passed, reason=change_reason, physician=physician,
+                                           by=by)
+        if refusal is not None:
+            raise (NeedsReason if not (change_reason or "").strip() else HardStop)(refusal)
+        payload = {"item": item.id, "kind": item.kind, "answer": record, "passed": passed, "detail": detail}
+        if hard_stop_change.needs_justification(item, previous, passed):
+            payload.update(hard_stop_change.change_record(previous, reason=change_reason, physician=physician))
+            self._append(ek.CHECKLIST_ANSWER_CHANGED, payload, by=by, now=now, refers_to=previous.event_id)
+        else:
+            self._append(ek.CHECKLIST_ANSWERED, payload, by=by, now=now)
         return passed
 
     def override(self, item_id: str, reason: str, *, physician: Clinician, by: Clinician, now: float) -> None:
@@ -236,11 +249,25 @@ class ClinicalSession:
                       duration_min: float | None = None):
         if self.state.weight_kg is None:
             raise SessionError("accept the patient's weight first")
+        amount, concentration, duration_min = self._plausible_order_entries(protocol_id, amount, concentration,
+                                                                            duration_min)
         try:
             return compute_order(self.config, protocol_id, self.state.weight_kg, amount=amount,
                                  concentration=concentration, duration_min=duration_min)
         except DoseError as exc:
             raise HardStop(str(exc)) from None
+
+    def _plausible_order_entries(self, protocol_id, amount, concentration, duration_min):
+        """Every typed number of the order through the plausible-numbers rule (None = the protocol's default)."""
+        try:
+            kind = self.config.protocol(protocol_id).kind
+        except KeyError as exc:
+            raise SessionError(str(exc.args[0])) from None
+        read = plausible_numbers.read
+        return (None if amount is None else read("dose_mg_per_kg" if kind == "dose" else "rate_mg_per_kg_per_h",
+                                                 amount),
+                None if concentration is None else read("concentration_mg_per_ml", concentration),
+                None if duration_min is None else read("duration_min", duration_min))
 
     def place_order(self, protocol_id: str, *, amount: float | None = None, concentration: float | None = None,
                     duration_min: float | None = None, soft_reason: str | None = None, by: Clinician,
@@ -270,6 +297,7 @@ class ClinicalSession:
         self._require("double_check")
         orderer = Clinician(self.state.order_by or "", self.state.order_by or "", "nurse")
         self._second_person(checker, orderer, "the double check", ("nurse", "physician"))
+        entered_rate_ml_per_h = plausible_numbers.read("rate_ml_per_h", entered_rate_ml_per_h)
         ordered = float(self.state.order["rate_ml_per_h"])
         step = float(self.state.order["pump_resolution_ml_per_h"])
         payload = {"checker": checker.username, "entered_rate_ml_per_h": float(entered_rate_ml_per_h),
@@ -289,8 +317,23 @@ class ClinicalSession:
             raise SessionError("the infusion is already started")
         if self.state.double_checked_by is None:
             raise HardStop("the independent double check has not passed")
+        self.check_drawn(now)
         self._append(ek.INFUSION_STARTED, {"rate_ml_per_h": float(self.state.order["rate_ml_per_h"])},
                      by=by, now=now)
+
+    def draw_problem(self, now: float) -> str | None:
+        """The draw-before-start verdict in words (None: the draws cover the order); the screen shows it."""
+        if self.state.order is None:
+            return None
+        ledger = self.log.events(session_id=self.session_id,
+                                 kinds=[draw_before_start.DRAWN, draw_before_start.WASTED])
+        drug = self.config.drugs[self.state.order["drug_id"]].drug
+        return draw_before_start.problem(self.state.order, drug, ledger, _date_of(now))
+
+    def check_drawn(self, now: float) -> None:
+        refusal = self.draw_problem(now)
+        if refusal is not None:
+            raise HardStop(refusal)
 
     def _require_started(self) -> None:
         self._require("infusion")
@@ -302,7 +345,7 @@ class ClinicalSession:
         self._require_started()
         if self.state.paused:
             raise SessionError("the infusion is already paused")
-        self._append(ek.INFUSION_PAUSED, {"reason": (reason or "").strip() or "not given"}, by=by, now=now)
+        self._append(ek.INFUSION_PAUSED, {"reason": action_reasons.recorded("pause", reason)}, by=by, now=now)
 
     def resume(self, *, by: Clinician, now: float) -> None:
         self._require_started()
@@ -311,6 +354,7 @@ class ClinicalSession:
         self._append(ek.INFUSION_RESUMED, {"rate_ml_per_h": self.state.rate_ml_per_h}, by=by, now=now)
 
     def preview_titration(self, mg_per_kg_per_h: float):
+        mg_per_kg_per_h = plausible_numbers.read("rate_mg_per_kg_per_h", mg_per_kg_per_h)
         entry = self.config.drugs[self.state.order["drug_id"]]
         try:
             return compute_rate(entry, self.state.weight_kg, mg_per_kg_per_h)
@@ -321,9 +365,12 @@ class ClinicalSession:
                 now: float) -> None:
         self._require_started()
         change = self.preview_titration(mg_per_kg_per_h)
+        mg_per_kg_per_h = change.rate_mg_per_kg_per_h
         if change.verdict.level == "hard":
             raise HardStop(change.verdict.message)
-        reason = _reason(reason, "the rate change")
+        if (refusal := action_reasons.problem("rate change", reason)) is not None:
+            raise NeedsReason(refusal)
+        reason = reason.strip()
         if change.verdict.level == "soft":
             soft_reason = _reason(soft_reason, f"going past a soft limit ({change.verdict.message})")
         self._append(ek.INFUSION_TITRATED, {
@@ -334,7 +381,7 @@ class ClinicalSession:
     def stop(self, reason: str = "", *, by: Clinician, now: float) -> None:
         self._require_started()
         mg = self.state.delivered_mg(now)
-        self._append(ek.INFUSION_STOPPED, {"reason": (reason or "").strip() or "not given", "delivered_mg": round(mg, 4),
+        self._append(ek.INFUSION_STOPPED, {"reason": action_reasons.recorded("stop", reason), "delivered_mg": round(mg, 4),
                                            "delivered_mg_per_kg": round(mg / self.state.weight_kg, 5)},
                      by=by, now=now)
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDoubleSpinBox, QFrame, QGridLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout)
 
 from console.errors import UserError
 from console.records.ledger import Ledger
+from console.session.errors import SessionError
+from console.session.rules import plausible_numbers
 from console.session.staff import StaffError
 from console.ui import style
+from console.ui.number_edit import NumberEdit
 from console.ui.pin_dialog import SecondPersonBox
 from console.ui.session_style import BIG_BUTTON, ERROR_TEXT, FIELD, PLAIN_BUTTON
 
@@ -24,6 +26,7 @@ class LedgerBox(QFrame):
     def __init__(self, desk, ledger: Ledger, parent=None) -> None:
         super().__init__(parent)
         self.desk, self.ledger = desk, ledger
+        self._order_shown = None
         self.setObjectName("ledgerBox")
         self.setStyleSheet(f"QFrame#ledgerBox {{ background: {style.PANEL}; border: 1px solid #1f2937; "
                            f"border-radius: 8px; }}")
@@ -41,15 +44,12 @@ class LedgerBox(QFrame):
             self.drug.addItem(entry.label, entry.id)
         self.lot = QLineEdit()
         self.lot.setPlaceholderText("lot number")
-        self.expiry = QDateEdit()
+        # typed from the label, never pre-filled: a guessed date would let an expired vial through
+        self.expiry = QLineEdit()
         self.expiry.setObjectName("expiry")  # it has no label of its own: tests and assistive tools find it
-        self.expiry.setCalendarPopup(True)
-        self.expiry.setDisplayFormat("yyyy-MM-dd")
-        self.expiry.setDate(QDate.currentDate().addMonths(6))
-        self.draw_ml = QDoubleSpinBox()
-        self.draw_ml.setRange(0, 1000)
-        self.draw_ml.setDecimals(1)
-        self.draw_ml.setSuffix(" mL")
+        self.expiry.setPlaceholderText("expiry")
+        self.expiry.setToolTip("the expiry date printed on the label, as YYYY-MM-DD")
+        self.draw_ml = NumberEdit("mL drawn", "mL")
         for w in (self.drug, self.lot, self.expiry, self.draw_ml):
             w.setStyleSheet(FIELD)
         grid.addWidget(QLabel("Drawn"), 0, 0)
@@ -62,11 +62,7 @@ class LedgerBox(QFrame):
         grid.addWidget(self.draw_button, 2, 2)
         box.addLayout(grid)
 
-        self.waste_ml = QDoubleSpinBox()
-        self.waste_ml.setRange(0, 1000)
-        self.waste_ml.setDecimals(1)
-        self.waste_ml.setSuffix(" mL")
-        self.waste_ml.setStyleSheet(FIELD)
+        self.waste_ml = NumberEdit("mL wasted", "mL")
         self.waste_reason = QLineEdit()
         self.waste_reason.setPlaceholderText("why (e.g. remainder of bag)")
         self.waste_reason.setStyleSheet(FIELD)
@@ -91,8 +87,17 @@ class LedgerBox(QFrame):
         self.draw_button.clicked.connect(self.record_draw)
         self.waste_button.clicked.connect(self.record_waste)
         self.reconcile_button.clicked.connect(self.reconcile)
+        for edit in (self.lot, self.expiry, self.draw_ml, self.waste_ml, self.waste_reason):
+            edit.textChanged.connect(self._clear_refusal)
+        self.drug.currentIndexChanged.connect(self._clear_refusal)
         self._default_volume()
         self.refresh()
+
+    def _clear_refusal(self, *_) -> None:
+        """A red refusal is about the input as it was; once the nurse changes it, the words go."""
+        if self.message.styleSheet() == ERROR_TEXT:
+            self.message.clear()
+            self.message.setStyleSheet("")
 
     # ---- helpers --------------------------------------------------------------------------------------
     def _entry(self):
@@ -114,7 +119,7 @@ class LedgerBox(QFrame):
     def _act(self, action, done: str) -> bool:
         try:
             action()
-        except (UserError, StaffError) as exc:
+        except (UserError, StaffError, SessionError) as exc:
             self.message.setText(str(exc))
             self.message.setStyleSheet(ERROR_TEXT)
             return False
@@ -129,11 +134,13 @@ class LedgerBox(QFrame):
             user, session, entry = self.desk.require_user(), self._session(), self._entry()
             self.ledger.record_draw(session_id=session.session_id, drug=entry.drug,
                                     concentration_mg_per_ml=entry.concentration_mg_per_ml, lot=self.lot.text().strip(),
-                                    expiry=self.expiry.date().toString("yyyy-MM-dd"), volume_ml=self.draw_ml.value(),
+                                    expiry=self.expiry.text().strip(),
+                                    volume_ml=plausible_numbers.read("volume_ml", self.draw_ml.typed()),
                                     actor=user.username, t=self.desk.clock())
-        ok = self._act(act, f"Drawn: {self._entry().label}, {self.draw_ml.value():g} mL, lot {self.lot.text().strip()}")
+        ok = self._act(act, f"Drawn: {self._entry().label}, {self.draw_ml.typed()} mL, lot {self.lot.text().strip()}")
         if ok:
             self.lot.clear()
+            self.expiry.clear()
         return ok
 
     def record_waste(self) -> bool:
@@ -143,12 +150,13 @@ class LedgerBox(QFrame):
             if not who or not pin:
                 raise UserError("the witness chooses their name and enters their own PIN")
             witness = self.desk.second_person(who, pin)
-            self.ledger.record_waste(session_id=session.session_id, volume_ml=self.waste_ml.value(),
+            self.ledger.record_waste(session_id=session.session_id,
+                                     volume_ml=plausible_numbers.read("volume_ml", self.waste_ml.typed()),
                                      actor=user.username, witness=witness.username,
                                      reason=self.waste_reason.text().strip(), t=self.desk.clock())
-        ok = self._act(act, f"Waste of {self.waste_ml.value():g} mL recorded with witness")
+        ok = self._act(act, f"Waste of {self.waste_ml.typed()} mL recorded with witness")
         if ok:
-            self.waste_ml.setValue(0)
+            self.waste_ml.clear()
             self.waste_reason.clear()
         return ok
 
@@ -167,6 +175,12 @@ class LedgerBox(QFrame):
         if session is None:
             self.balance.setText("No session open.")
             return
+        order = session.state.order
+        if order is not None and not session.state.started and self._order_shown != session.state.order_event_id:
+            self._order_shown = session.state.order_event_id  # offer the ordered drug once; the nurse may change it
+            index = self.drug.findData(order["drug_id"])
+            if index >= 0:
+                self.drug.setCurrentIndex(index)
         b = self.ledger.balance(session.session_id, given_mg=self._given())
         running = session.state.started and session.state.stopped_t is None
         if not session.state.started and b.drawn_mg == 0:  # "balanced" at 0 mg would read as "done"

@@ -23,6 +23,7 @@ from console.session.staff import StaffError
 from console.ui import style
 from console.ui.pin_dialog import PinPad, SecondPersonBox
 from console.ui.ledger_box import LedgerBox
+from console.ui.number_edit import NumberEdit
 from console.ui.session_style import (BIG_BUTTON, CHOICE_BUTTON, ERROR_TEXT, FAIL_MARK, FIELD, GO_BUTTON,
                                       OPEN_MARK, PASS_MARK, PLAIN_BUTTON, SEVERITY, STOP_BUTTON)
 
@@ -287,10 +288,8 @@ class WeightPage(Page):
         self.last = QLabel("")
         self.last.setWordWrap(True)
         self.last.setStyleSheet("font-size: 18px;")
-        self.kg = field(QDoubleSpinBox())
-        self.kg.setRange(0, 400)
-        self.kg.setDecimals(1)
-        self.kg.setSuffix(" kg")
+        self.kg = NumberEdit("kg, e.g. 72.5", "kg")  # no range clipping: the core reads what was typed
+        self.kg.textChanged.connect(panel.clear_refusal)
         self.on = field(QDateEdit())
         self.on.setCalendarPopup(True)
         self.on.setDisplayFormat("yyyy-MM-dd")
@@ -318,7 +317,7 @@ class WeightPage(Page):
             today = datetime.fromtimestamp(self.desk.clock()).date()
             self.on.setDate(QDate(today.year, today.month, today.day))
             last = self.desk.last_weight()
-            self.kg.setValue(0)
+            self.kg.clear()
             self.confirm.setChecked(False)
             self.confirm.setVisible(False)
             self.last.setText("No weight on record: weigh the patient." if last is None else
@@ -327,7 +326,7 @@ class WeightPage(Page):
     def _use(self):
         d = self.on.date()
         try:
-            self.desk.accept_weight(self.kg.value(), date(d.year(), d.month(), d.day()),
+            self.desk.accept_weight(self.kg.typed(), date(d.year(), d.month(), d.day()),
                                     confirm_change=self.confirm.isChecked())
         except NeedsConfirmation as exc:
             self.confirm.setVisible(True)
@@ -340,31 +339,44 @@ class WeightPage(Page):
 
 
 # --- checklist --------------------------------------------------------------------------------------------
+#: The checklist's yes/no and pain buttons: still a finger's size, small enough that most of the 17 items
+#: fit a 1080-line screen at once (a tester saw two at a time).
+COMPACT_CHOICE = CHOICE_BUTTON.replace("min-height: 52px", "min-height: 34px").replace("font-size: 20px",
+                                                                                      "font-size: 18px")
+
+
 class ChecklistRow(QFrame):
     def __init__(self, page: "ChecklistPage", item) -> None:
         super().__init__()
         self.page, self.item = page, item
         self.setObjectName("tile")
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 1, 6, 1)
+        lay.setSpacing(2)
         top = QHBoxLayout()
+        top.setSpacing(6)
         self.mark = QLabel(OPEN_MARK)
-        self.mark.setFixedWidth(34)
-        self.mark.setStyleSheet("font-size: 26px;")
+        self.mark.setFixedWidth(26)
+        self.mark.setStyleSheet("font-size: 22px;")
         self.text = QLabel(item.text)
         self.text.setWordWrap(True)
-        self.text.setStyleSheet("font-size: 18px;")
+        self.text.setStyleSheet("font-size: 16px;")
+        self.text.setMinimumWidth(200)
         top.addWidget(self.mark)
         top.addWidget(self.text, 1)
         lay.addLayout(top)
         self.detail = QLabel("")
         self.detail.setWordWrap(True)
-        self.detail.setStyleSheet(f"color: {style.MUTED}; font-size: 16px;")
+        self.detail.setStyleSheet(f"color: {style.MUTED}; font-size: 15px;")
         controls = QHBoxLayout()
         desk = page.desk
         if item.kind in ("confirm", "absent"):
             self.yes_no = Choices([("Yes", True), ("No", False)], columns=2)
+            for b in self.yes_no.group.buttons():
+                b.setStyleSheet(COMPACT_CHOICE)
+                b.setMinimumWidth(64)
             self.yes_no.group.idClicked.connect(lambda _: self.answer(value=self.yes_no.value))
-            controls.addWidget(self.yes_no)
+            top.addWidget(self.yes_no)  # on the question's own line: one line per item
         elif item.kind == "npo":
             self.food, self.fluid = field(QTimeEdit()), field(QTimeEdit())
             grid = QGridLayout()
@@ -374,7 +386,7 @@ class ChecklistRow(QFrame):
                 grid.addWidget(w, 1, c)
             save = button("Save", PLAIN_BUTTON)
             save.clicked.connect(self._save_npo)
-            grid.addWidget(save, 2, 0, 1, 2)
+            grid.addWidget(save, 1, 2)  # beside the times, not below: the checklist stays compact
             controls.addLayout(grid)
         elif item.kind == "vitals":
             self.sys_, self.dia, self.hr = (field(QSpinBox()) for _ in range(3))
@@ -389,16 +401,23 @@ class ChecklistRow(QFrame):
             save = button("Save entered values", PLAIN_BUTTON)
             save.clicked.connect(lambda: self.answer(systolic=self.sys_.value(), diastolic=self.dia.value(),
                                                      hr=self.hr.value() or None, source="entered"))
-            grid.addWidget(monitor, 2, 0, 1, 3)
-            grid.addWidget(save, 3, 0, 1, 3)
+            buttons = QHBoxLayout()
+            buttons.addWidget(monitor)
+            buttons.addWidget(save)
+            grid.addLayout(buttons, 2, 0, 1, 3)
             controls.addLayout(grid)
         else:
-            self.pain = Choices([(str(n), n) for n in range(desk.config.scales.nrs_min,
-                                                            desk.config.scales.nrs_max + 1)])
+            scale = desk.config.scales
+            self.pain = Choices([(str(n), n) for n in range(scale.nrs_min, scale.nrs_max + 1)])
+            for b in self.pain.group.buttons():
+                b.setStyleSheet(COMPACT_CHOICE)
             self.pain.group.idClicked.connect(lambda _: self.answer(nrs=self.pain.value))
             controls.addWidget(self.pain)
-        lay.addLayout(controls)
+        if controls.count():
+            lay.addLayout(controls)
         lay.addWidget(self.detail)
+        self.detail.setVisible(False)
+        self.change_box = self._change_box(desk, item)
         self.override_box = QWidget()
         ob = QVBoxLayout(self.override_box)
         ob.setContentsMargins(0, 0, 0, 0)
@@ -411,6 +430,45 @@ class ChecklistRow(QFrame):
         ob.addWidget(do)
         self.override_box.setVisible(False)
         lay.addWidget(self.override_box)
+
+    def _change_box(self, desk, item) -> QWidget | None:
+        """Changing a failed hard-stop answer: a reason, and a physician's PIN where checklist.toml says so.
+        The core (rules/hard_stop_change.py) refuses the change without them whatever this box shows."""
+        if item.stop != "hard" or item.kind not in ("confirm", "absent"):
+            return None
+        box = QWidget()
+        cb = QVBoxLayout(box)
+        cb.setContentsMargins(0, 0, 0, 0)
+        self.change_reason = line("reason for changing this answer (required)")
+        self.change_reason.textChanged.connect(self.page.panel.clear_refusal)
+        cb.addWidget(self.change_reason)
+        self.change_physician = None
+        if item.change_needs_physician:
+            self.change_physician = SecondPersonBox(desk.staff.members(), "Physician:", ("physician",))
+            cb.addWidget(self.change_physician)
+        self.change_button = button("Change answer", PLAIN_BUTTON)
+        self.change_button.clicked.connect(self._change)
+        cb.addWidget(self.change_button)
+        box.setVisible(False)
+        self.layout().addWidget(box)
+        return box
+
+    def _change(self) -> None:
+        desk = self.page.desk
+        previous = desk.session.state.answers.get(self.item.id)
+        if previous is None:
+            return
+
+        def act():
+            physician = None
+            if self.change_physician is not None:
+                who, pin = self.change_physician.take()
+                physician = desk.second_person(who, pin, roles=("physician",)) if pin else None
+            desk.session.answer(self.item.id, value=not previous.answer.get("value"),
+                                change_reason=self.change_reason.text(), physician=physician,
+                                by=desk.require_user(), now=desk.clock())
+            self.change_reason.clear()
+        self.page.do(act, "Answer changed; the first answer and your reason are kept in the record")
 
     def answer(self, **kwargs) -> None:
         desk = self.page.desk
@@ -462,8 +520,14 @@ class ChecklistRow(QFrame):
         self.mark.setText(mark)
         self.mark.setStyleSheet(f"font-size: 26px; color: {colour};")
         self.detail.setText(detail)
-        self.detail.setStyleSheet(f"color: {colour if answer and not answer.passed else style.MUTED}; font-size: 16px;")
+        self.detail.setVisible(bool(detail))
+        self.detail.setStyleSheet(f"color: {colour if answer and not answer.passed else style.MUTED}; font-size: 15px;")
         self.override_box.setVisible(show_override)
+        if self.change_box is not None:
+            failed_hard = answer is not None and not answer.passed
+            self.change_box.setVisible(failed_hard)
+            if failed_hard:
+                self.change_button.setText(f"Change answer to {'No' if answer.answer.get('value') else 'Yes'}")
         if self.item.kind == "pain" and answer is not None:
             self.pain.choose(answer.answer.get("nrs"))
         if self.item.kind in ("confirm", "absent") and answer is not None:
@@ -474,17 +538,20 @@ class ChecklistPage(Page):
     def __init__(self, panel):
         super().__init__(panel)
         self.summary = heading("")
+        self.box.setSpacing(4)  # the list gets the height: most of the 17 items in view on a 1080-line screen
+        self.box.setContentsMargins(0, 4, 0, 0)
         self.rows: list[ChecklistRow] = []
         self.area = scroll(QWidget())
         self.box.addWidget(self.summary)
         self.box.addWidget(self.area, 1)
         self.done = button("Checklist complete", GO_BUTTON)
+        self.done.setMinimumHeight(0)
         self.done.clicked.connect(lambda: self.do(lambda: self.desk.session.complete_checklist(
             by=self.desk.require_user(), now=self.desk.clock())))
         self.box.addWidget(self.done)
         bottom = QHBoxLayout()
         self.cancel_reason = line("reason to cancel the session")
-        cancel = button("Cancel session", STOP_BUTTON)
+        cancel = button("Cancel session", STOP_BUTTON.replace("min-height: 56px", "min-height: 44px"))
         cancel.clicked.connect(self._cancel)
         bottom.addWidget(self.cancel_reason, 2)
         bottom.addWidget(cancel, 1)
@@ -504,6 +571,8 @@ class ChecklistPage(Page):
             self._shown_open = None
             inner = QWidget()  # a new session gets fresh rows in a fresh container (no stale answers)
             rows_box = QVBoxLayout(inner)
+            rows_box.setSpacing(3)
+            rows_box.setContentsMargins(0, 0, 0, 0)
             self.rows = [ChecklistRow(self, item) for item in self.desk.config.checklist]
             for row in self.rows:
                 rows_box.addWidget(row)
@@ -511,18 +580,24 @@ class ChecklistPage(Page):
         members = self.desk.staff.members()
         for row in self.rows:
             row.physician.set_staff(members)
+            if row.change_box is not None and row.change_physician is not None:
+                row.change_physician.set_staff(members)
             row.refresh()
         open_items = s.checklist_open_items()
         hard = [i for i in open_items if i in s.state.answers and self.desk.config.checklist_item(i).stop == "hard"]
+        total = len(self.rows)
+        answered = sum(1 for r in self.rows if r.item.id in s.state.answers)
+        ready = not open_items  # green and "complete" only when it is (the core checks again on the tap)
         self.done.setEnabled(not hard)
-        self.done.setStyleSheet(GO_BUTTON if not hard else PLAIN_BUTTON + f" color: {style.MUTED};")
+        self.done.setStyleSheet(GO_BUTTON if ready else PLAIN_BUTTON + f" color: {style.MUTED};")
         wanted = hard or open_items
         first_open = next((r for r in self.rows if r.item.id in wanted), None)
         if first_open is not None and first_open.item.id != getattr(self, "_shown_open", None):
             self._shown_open = first_open.item.id  # bring the next question into view, once
             self.area.ensureWidgetVisible(first_open, 0, 40)
-        total = len(self.rows)
-        self.summary.setText(f"Pre-infusion checklist: {total - len(open_items)} of {total} done")
+        failed = [i for i in open_items if i in s.state.answers]
+        self.summary.setText(f"Pre-infusion checklist: {answered} of {total} answered" +
+                             (f" · {len(failed)} need attention" if failed else ""))
 
 
 # --- order and double check ------------------------------------------------------------------------------
@@ -535,19 +610,22 @@ class OrderPage(Page):
         for p in cfg.protocols.values():
             self.protocol.addItem(p.label, p.id)
         self.concentration = field(QComboBox())
-        self.amount = field(QDoubleSpinBox())
-        self.amount.setDecimals(2)
-        self.amount.setSingleStep(0.05)
-        self.amount.setRange(0, 10)
-        self.duration = field(QSpinBox())
-        self.duration.setRange(1, 7 * 24 * 60)
-        self.duration.setSuffix(" min")
+        self.amount = NumberEdit("", "mg/kg")  # typed text goes to the core unclipped (rules/plausible_numbers)
+        self.duration = NumberEdit("minutes", "min")
         grid = QGridLayout()
         self.amount_label = QLabel("Dose")
-        for r, (label, w) in enumerate((("Protocol", self.protocol), ("Concentration", self.concentration),
-                                        (self.amount_label, self.amount), ("Duration", self.duration))):
+        # the protocol's whole name, wrapped: a combo box cuts "…0.5 mg/kg over 40 min" at a 520 px panel
+        self.protocol_full = QLabel("")
+        self.protocol_full.setWordWrap(True)
+        self.protocol_full.setStyleSheet("font-size: 18px; font-weight: bold;")
+        grid.addWidget(QLabel("Protocol"), 0, 0, 1, 2)
+        grid.addWidget(self.protocol, 1, 0, 1, 2)
+        grid.addWidget(self.protocol_full, 2, 0, 1, 2)
+        for r, (label, w) in enumerate((("Concentration", self.concentration), (self.amount_label, self.amount),
+                                        ("Duration (min)", self.duration)), start=3):
             grid.addWidget(label if isinstance(label, QLabel) else QLabel(label), r, 0)
             grid.addWidget(w, r, 1)
+        grid.setColumnStretch(1, 1)
         self.box.addLayout(grid)
         self.pump_big = QLabel("")
         self.pump_big.setWordWrap(True)
@@ -565,8 +643,10 @@ class OrderPage(Page):
         self.box.addWidget(place)
         self.box.addStretch(1)
         self.protocol.currentIndexChanged.connect(self._protocol_changed)
-        for signal in (self.concentration.currentIndexChanged, self.amount.valueChanged, self.duration.valueChanged):
+        for signal in (self.concentration.currentIndexChanged, self.amount.textChanged, self.duration.textChanged,
+                       self.protocol.currentIndexChanged):
             signal.connect(self.update_preview)
+            signal.connect(panel.clear_refusal)
         self._protocol_changed()
 
     def _protocol_changed(self):
@@ -582,15 +662,15 @@ class OrderPage(Page):
         self.concentration.setCurrentIndex(self.concentration.findData(cfg.drugs[p.drug].concentration_mg_per_ml))
         self.amount_label.setText("Dose (mg/kg)" if p.kind == "dose" else "Rate (mg/kg/h)")
         self.amount.setValue(p.default_amount)
-        self.duration.setMaximum(int(p.max_duration_min))
-        self.duration.setValue(int(p.duration_min))
+        self.duration.setValue(p.duration_min)
+        self.protocol_full.setText(p.label)
         for w in (self.concentration, self.amount, self.duration):
             w.blockSignals(False)
         self.update_preview()
 
     def _args(self) -> dict:
-        return {"amount": self.amount.value(), "concentration": self.concentration.currentData(),
-                "duration_min": float(self.duration.value())}
+        return {"amount": self.amount.typed(), "concentration": self.concentration.currentData(),
+                "duration_min": self.duration.typed()}
 
     def update_preview(self):
         s = self.desk.session
@@ -612,8 +692,9 @@ class OrderPage(Page):
                         f"<td style='color:{colour}; font-weight:{weight}'>{text}</td></tr>")
         self.preview.setText("<table>" + "".join(rows) + "</table>")
         colour = style.BAD if order.refused else style.WARN if order.needs_reason else style.TEXT
-        self.pump_big.setText(f"Pump {fmt(order.rate_ml_per_h, 1)} mL/h · {fmt(order.total_ml, 1)} mL · "
-                              f"{fmt(order.total_mg, 1)} mg")
+        # the pump rate is rounded to the pump's steps; mg and mL are shown exactly (36.25 mg, not 36.2)
+        self.pump_big.setText(f"Pump {fmt(order.rate_ml_per_h, 1)} mL/h · {fmt(order.total_ml, 3)} mL · "
+                              f"{fmt(order.total_mg, 3)} mg")
         self.pump_big.setStyleSheet(f"font-size: 28px; font-weight: bold; color: {colour};")
         self.reason.setVisible(order.needs_reason and not order.refused)
 
@@ -636,10 +717,8 @@ class DoubleCheckPage(Page):
         self.facts.setStyleSheet(f"background: {style.PANEL}; padding: 10px; font-size: 18px;")
         self.box.addWidget(self.facts)
         self.checker = SecondPersonBox(self.desk.staff.members(), "Second clinician:", ("nurse", "physician"))
-        self.rate = field(QDoubleSpinBox())
-        self.rate.setDecimals(1)
-        self.rate.setRange(0, 2000)
-        self.rate.setSuffix(" mL/h")
+        self.rate = NumberEdit("mL/h", "mL/h")
+        self.rate.textChanged.connect(panel.clear_refusal)
         self.box.addWidget(self.checker)
         row = QHBoxLayout()
         row.addWidget(QLabel("Pump rate YOU calculated"))
@@ -678,7 +757,7 @@ class DoubleCheckPage(Page):
         def act():
             who, pin = self.checker.take()
             checker = self.desk.second_person(who, pin)
-            self.desk.session.double_check(self.rate.value(), checker=checker, now=self.desk.clock())
+            self.desk.session.double_check(self.rate.typed(), checker=checker, now=self.desk.clock())
         self.do(act)
 
 
@@ -786,37 +865,38 @@ class InfusionPage(Page):
         lay.addWidget(self.ledger)
         self.run_box = QWidget()
         rb = QVBoxLayout(self.run_box)
-        self.reason = line("reason (for pause, stop or rate change)")
-        rb.addWidget(self.reason)
-        controls = QHBoxLayout()
+        # each action asks its own reason, every time, and clears it once used (rules/action_reasons.py)
+        self.pause_reason = line("reason for the pause")
+        self.stop_reason = line("reason for stopping")
+        controls = QGridLayout()
         self.pause = button("Pause", PLAIN_BUTTON)
         self.pause.clicked.connect(self._pause_resume)
         stop = button("Stop infusion", STOP_BUTTON)
-        stop.clicked.connect(lambda: self.do(lambda: self.desk.session.stop(
-            self.reason.text() or ("volume complete" if self.desk.session.state.volume_complete(self.desk.clock())
-                                   else ""), by=self.desk.require_user(), now=self.desk.clock())))
-        controls.addWidget(self.pause)
-        controls.addWidget(stop)
+        stop.clicked.connect(self._stop)
+        controls.addWidget(self.pause_reason, 0, 0)
+        controls.addWidget(self.pause, 0, 1)
+        controls.addWidget(self.stop_reason, 1, 0)
+        controls.addWidget(stop, 1, 1)
+        controls.setColumnStretch(0, 1)
         rb.addLayout(controls)
         titrate = QFrame()
         titrate.setObjectName("tile")
         tl = QGridLayout(titrate)
-        self.new_rate = field(QDoubleSpinBox())
-        self.new_rate.setDecimals(2)
-        self.new_rate.setSingleStep(0.05)
-        self.new_rate.setRange(0, 10)
-        self.new_rate.setSuffix(" mg/kg/h")
-        self.new_rate.valueChanged.connect(self._titration_preview)
+        self.new_rate = NumberEdit("mg/kg/h", "mg/kg/h")
+        self.new_rate.textChanged.connect(self._titration_preview)
+        self.new_rate.textChanged.connect(panel.clear_refusal)
+        self.rate_reason = line("reason for the rate change (required)")
         self.rate_preview = QLabel("")
         self.rate_preview.setWordWrap(True)
         self.soft_reason = line("reason for going past the soft limit")
         change = button("Change rate", PLAIN_BUTTON)
         change.clicked.connect(self._titrate)
-        tl.addWidget(QLabel("New rate"), 0, 0)
+        tl.addWidget(QLabel("New rate (mg/kg/h)"), 0, 0)
         tl.addWidget(self.new_rate, 0, 1)
         tl.addWidget(self.rate_preview, 1, 0, 1, 2)
-        tl.addWidget(self.soft_reason, 2, 0, 1, 2)
-        tl.addWidget(change, 3, 0, 1, 2)
+        tl.addWidget(self.rate_reason, 2, 0, 1, 2)
+        tl.addWidget(self.soft_reason, 3, 0, 1, 2)
+        tl.addWidget(change, 4, 0, 1, 2)
         self.assessment = AssessmentBox(self)
         rb.addWidget(self.assessment)
         rb.addWidget(titrate)
@@ -828,12 +908,18 @@ class InfusionPage(Page):
         s, user = self.desk.session, self.desk.require_user()
         if s.state.paused:
             self.do(lambda: s.resume(by=user, now=self.desk.clock()))
-        else:
-            self.do(lambda: s.pause(self.reason.text(), by=user, now=self.desk.clock()))
+        elif self.do(lambda: s.pause(self.pause_reason.text(), by=user, now=self.desk.clock())) is not None:
+            self.pause_reason.clear()
+
+    def _stop(self):
+        s = self.desk.session
+        reason = self.stop_reason.text() or ("volume complete" if s.state.volume_complete(self.desk.clock()) else "")
+        if self.do(lambda: s.stop(reason, by=self.desk.require_user(), now=self.desk.clock())) is not None:
+            self.stop_reason.clear()
 
     def _titration_preview(self):
         s = self.desk.session
-        if s is None or s.state.order is None or self.new_rate.value() <= 0:
+        if s is None or s.state.order is None or (self.new_rate.value() or 0) <= 0:
             self.rate_preview.setText("")
             self.soft_reason.setVisible(False)
             return
@@ -850,11 +936,13 @@ class InfusionPage(Page):
         self.soft_reason.setVisible(change.verdict.level == "soft")
 
     def _titrate(self):
-        self.do(lambda: self.desk.session.titrate(self.new_rate.value(), self.reason.text(),
-                                                  soft_reason=self.soft_reason.text() or None,
-                                                  by=self.desk.require_user(), now=self.desk.clock()),
-                "Rate changed: the console is setting the pump (it reads it back)" if self.desk.pump_programs_itself
-                else "Rate changed: set the pump to the new rate now")
+        if self.do(lambda: self.desk.session.titrate(self.new_rate.typed(), self.rate_reason.text(),
+                                                     soft_reason=self.soft_reason.text() or None,
+                                                     by=self.desk.require_user(), now=self.desk.clock()),
+                   "Rate changed: the console is setting the pump (it reads it back)"
+                   if self.desk.pump_programs_itself else "Rate changed: set the pump to the new rate now") is not None:
+            self.rate_reason.clear()
+            self.soft_reason.clear()
 
     def refresh(self):
         st = self.desk.session.state
@@ -872,8 +960,8 @@ class InfusionPage(Page):
                                  else f"Program the pump: {what}")
         self.pause.setText("Resume" if st.paused else "Pause")
         self.pause.setStyleSheet(GO_BUTTON if st.paused else PLAIN_BUTTON)
-        if st.started and self.new_rate.value() == 0 and st.weight_kg:
-            self.new_rate.setValue(round(st.rate_ml_per_h * st.concentration / st.weight_kg, 2))
+        if st.started and not self.new_rate.text() and st.weight_kg:
+            self.new_rate.setValue(round(st.rate_ml_per_h * st.concentration / st.weight_kg, 2), 2)
 
 
 class ObservationPage(Page):
@@ -1243,6 +1331,12 @@ class SessionPanel(QWidget):
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {SEVERITY[severity]}; font-size: 18px; font-weight: bold;")
 
+    def clear_refusal(self, *_) -> None:
+        """The nurse is changing the input a refusal was about: the red words no longer apply, clear them
+        (a green confirmation stays its MESSAGE_S)."""
+        if getattr(self, "message_expires", None) is None and self.message.text():
+            self.message.clear()
+
     def touch(self) -> None:
         self.last_activity = self.desk.clock()
 
@@ -1321,7 +1415,7 @@ class SessionPanel(QWidget):
             left = st.observation_remaining_seconds(now)
             rows.append(f"Observation · {duration_text(left)} left" if left else "Observation complete")
         rows.append(f"{'Given in total' if st.phase in ('discharge', 'closed') else 'Given so far'} <b>{fmt(st.delivered_mg(now), 1)} mg</b> = "
-                    f"{fmt(st.delivered_mg_per_kg(now), 3)} mg/kg of {fmt(st.order['total_mg'], 1)} mg ordered")
+                    f"{fmt(st.delivered_mg_per_kg(now), 3)} mg/kg of {fmt(st.order['total_mg'], 3)} mg ordered")
         due = st.next_assessment_due_t()
         if due is not None:
             overdue = st.assessment_overdue_seconds(now)

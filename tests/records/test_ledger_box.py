@@ -46,6 +46,7 @@ def box(qtbot, desk, database):
 
 def test_a_bag_drawn_then_the_remainder_wasted_before_a_witness_balances(box, desk, database, tmp_path):
     box.lot.setText("KX-77")
+    box.expiry.setText("2027-06-30")
     box.draw_ml.setValue(100)
     assert box.record_draw()
     assert "100.0 mg unaccounted" in box.balance.text() and "lot KX-77" in box.balance.text()
@@ -64,6 +65,7 @@ def test_a_bag_drawn_then_the_remainder_wasted_before_a_witness_balances(box, de
 
 def test_the_nurse_cannot_witness_her_own_waste_nor_a_wrong_pin_pass(box, desk, database):
     box.lot.setText("KX-77")
+    box.expiry.setText("2027-06-30")
     box.record_draw()
     box.waste_ml.setValue(10)
     box.witness.who.setCurrentIndex(box.witness.who.findData("nina"))
@@ -79,4 +81,28 @@ def test_the_nurse_cannot_witness_her_own_waste_nor_a_wrong_pin_pass(box, desk, 
 def test_a_draw_without_a_lot_number_is_refused_in_words(box, desk, database):
     box.lot.setText("")
     assert not box.record_draw() and "lot number" in box.message.text()
+    assert Ledger(database).draws() == []
+
+
+def test_the_expiry_is_typed_from_the_label_never_pre_filled(box, desk, database):
+    assert box.expiry.text() == ""
+    box.lot.setText("KX-77")
+    assert not box.record_draw() and "expiry date" in box.message.text()
+    box.expiry.setText("2026-11-19")  # the day before the clock's today
+    assert not box.record_draw() and "expired on 2026-11-19" in box.message.text()
+    assert Ledger(database).draws() == []
+
+
+def test_a_red_refusal_goes_once_the_nurse_changes_the_input(box, desk):
+    box.lot.setText("KX-77")
+    assert not box.record_draw() and box.message.text()
+    box.expiry.setText("2")
+    assert box.message.text() == ""
+
+
+def test_a_volume_drawn_is_read_as_typed_and_checked_for_plausibility(box, desk, database):
+    box.lot.setText("KX-77")
+    box.expiry.setText("2027-06-30")
+    box.draw_ml.setText("10000")
+    assert not box.record_draw() and "10000 mL, is outside 0.1-1000 mL" in box.message.text()
     assert Ledger(database).draws() == []

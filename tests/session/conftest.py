@@ -12,6 +12,7 @@ from console.session.config import load_config
 from console.session.staff import Clinician, StaffDirectory
 from console.session.workflow import ClinicalSession, PatientRef
 from session_helpers import Clock, answer_all_passing, today
+from ledger_draws import draw_the_order
 
 
 @pytest.fixture
@@ -82,5 +83,6 @@ def running_session(session_at_order, people, clock):
     s = session_at_order
     s.place_order("single_40min", by=people["nina"], now=clock())
     s.double_check(52.5, checker=people["noah"], now=clock())
+    draw_the_order(s, people["nina"], clock())
     s.start(by=people["nina"], now=clock())
     return s

@@ -20,6 +20,9 @@ from console.session.config import load_config
 from console.session.staff import Clinician
 from console.session.workflow import ClinicalSession, PatientRef
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests/ holds the helpers
+from ledger_draws import draw_the_order  # noqa: E402
+
 NINA = Clinician("nina", "Nina Nurse", "nurse")
 NOAH = Clinician("noah", "Noah Nurse", "nurse")
 
@@ -62,6 +65,7 @@ def run(data_dir: Path, stage: str) -> None:
     step(s, s.place_order, "continuous", amount=0.2, concentration=2.0, duration_min=240, by=NINA,
          now=time.time())
     step(s, s.double_check, s.state.order["rate_ml_per_h"], checker=NOAH, now=time.time())
+    draw_the_order(s, NINA, time.time())  # the ledger's event is not the session's: no step() line for it
     step(s, s.start, by=NINA, now=time.time())
     time.sleep(0.3)
     step(s, s.titrate, 0.3, "pain still 8/10", by=NINA, now=time.time())

@@ -81,7 +81,8 @@ def test_the_precision_is_data_with_a_source():
     assert precision()["mg_per_h"] == 1 and rounded(7.13, "mg_per_h") == 7.1 and rounded(2.25, "ml") == 2.3
 
 
-def test_limit_verdicts_show_milligrams_at_their_precision(capsys):
+def test_limit_verdicts_show_milligrams_exactly_and_the_pump_volume_at_its_step(capsys):
+    """Milligrams are shown as calculated (issue 10: 36.25 mg, not 36.2); only what the pump measures is rounded."""
     code, out, _ = run(capsys, "--protocol", "titrated", "--weight", "71.3")
-    assert code == 0 and "14.3 mg total is within the limits" in out and "14.26" not in out
+    assert code == 0 and "14.26 mg total is within the limits" in out and "volume 14.3 mL" in out
     assert "7.1 mg/h" in out

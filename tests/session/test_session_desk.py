@@ -10,6 +10,7 @@ from console.session.desk import SessionDesk
 from console.session.errors import SessionError
 from device_drivers.events import Measurement
 from session_helpers import answer_all_passing
+from ledger_draws import draw_the_order
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ def start_infusion(desk, clock):
     desk.session.complete_checklist(by=desk.user, now=clock())
     desk.session.place_order("single_40min", by=desk.user, now=clock())
     desk.session.double_check(52.5, checker=desk.second_person("noah", "5822"), now=clock())
+    draw_the_order(desk.session, desk.user, clock())
     desk.session.start(by=desk.user, now=clock())
 
 

@@ -9,6 +9,7 @@ from console.session.errors import (DoubleCheckMismatch, HardStop, NeedsConfirma
                                     WrongPhase)
 from console.session.workflow import ClinicalSession
 from session_helpers import answer_all_passing, today
+from ledger_draws import draw_the_order
 
 
 @pytest.fixture
@@ -148,6 +149,7 @@ def test_a_double_check_mismatch_blocks_the_start(session_at_order, people, cloc
     with pytest.raises(WrongPhase):
         s.start(by=people["nina"], now=clock())
     s.double_check(52.5, checker=people["noah"], now=clock())
+    draw_the_order(s, people["nina"], clock())
     s.start(by=people["nina"], now=clock())
     assert s.state.running
 

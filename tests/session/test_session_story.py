@@ -7,6 +7,7 @@ from console.session import event_kinds as ek
 from console.session.errors import ReadOnly
 from console.session.workflow import ClinicalSession
 from session_helpers import today
+from ledger_draws import draw_the_order
 
 
 def test_a_single_infusion_from_patient_to_sign_off(log, config, people, patient, clock):
@@ -25,6 +26,7 @@ def test_a_single_infusion_from_patient_to_sign_off(log, config, people, patient
     assert s.state.order["rate_ml_per_h"] == 52.5 and s.state.phase == "double_check"
     s.double_check(52.5, checker=noah, now=clock.advance(minutes=1))
     assert s.state.phase == "infusion" and s.state.double_checked_by == "noah"
+    draw_the_order(s, nina, clock())
     s.start(by=nina, now=clock.advance(minutes=1))
 
     clock.advance(minutes=15)

@@ -20,6 +20,7 @@ from cli_checks import ROOT
 from console.app import build_console
 from console.records.audit import verify_chain
 from console.records.database import open_database
+from ledger_draws import draw_the_order
 
 
 def vitals_count(db_path) -> tuple[int, float | None]:
@@ -45,6 +46,7 @@ def test_a_power_cut_mid_infusion_loses_at_most_a_second_of_vitals_and_no_clinic
     desk.session.complete_checklist(by=desk.user, now=time.time())
     desk.session.place_order("single_40min", by=desk.user, now=time.time())
     desk.session.double_check(60.0, checker=desk.second_person("noah", "5822"), now=time.time())
+    draw_the_order(desk.session, desk.user, time.time())
     started = time.time()
     desk.session.start(by=desk.user, now=started)
     session_id = desk.session.session_id

@@ -10,6 +10,7 @@ from checklist_answers import answer_all_passing
 from console.app import DeviceSpec, build_console
 from device_drivers.pty_server import PtyServer
 from device_drivers.simulators.ne1000 import Ne1000Simulator
+from ledger_draws import draw_the_order
 
 
 @pytest.fixture
@@ -36,6 +37,7 @@ def run_session_to_infusion(desk, start: bool = True):
     session.complete_checklist(by=nurse, now=now())
     session.place_order("single_40min", by=nurse, now=now())
     session.double_check(52.5, checker=desk.second_person("noah", "5822"), now=now())
+    draw_the_order(session, nurse, now())
     if start:
         session.start(by=nurse, now=now())
 

@@ -157,6 +157,7 @@ def test_a_nurse_runs_a_whole_session_on_the_panel(qtbot, bench):
     shot(panel, shots, "09_ready_to_start")
     drawn = panel.pages["infusion"].ledger  # the 100 mL bag is drawn and logged before it goes up
     drawn.lot.setText("KX-0917")
+    drawn.expiry.setText("2027-03-31")  # typed from the bag's label: the field starts empty
     drawn.draw_ml.setValue(100)
     qtbot.mouseClick(drawn.draw_button, Qt.LeftButton)
     assert "lot KX-0917" in drawn.balance.text()
