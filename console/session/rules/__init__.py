@@ -1,0 +1,1 @@
+"""Named safety rules: each returns a verdict that the screen shows in words."""
