@@ -694,9 +694,10 @@ class OverrideBox(QFrame):
         self.page, self.action = page, action
         self.setObjectName("tile")
         lay = QVBoxLayout(self)
-        self.why = QLabel("")
+        # the refusal itself is on the NEXT line and in the red message; this box says who may decide
+        self.why = QLabel("Only a physician may decide to go on over this: their PIN and a reason, recorded.")
         self.why.setWordWrap(True)
-        self.why.setStyleSheet(f"color: {style.BAD}; font-size: 17px; font-weight: bold;")
+        self.why.setStyleSheet(f"color: {style.WARN}; font-size: 16px;")
         self.reason = line("physician's reason (required)")
         self.physician = SecondPersonBox(page.desk.staff.members(), "Physician:", ("physician",))
         self.go = button(label, PLAIN_BUTTON)
@@ -710,7 +711,7 @@ class OverrideBox(QFrame):
         refusals = [v for v in verdicts if not v.ok and v.overridable]
         self.setVisible(bool(refusals))
         if refusals:
-            self.why.setText("; ".join(v.message[:1].upper() + v.message[1:] for v in refusals))
+            self.why.setToolTip("; ".join(v.message for v in refusals))
             self.physician.set_staff(self.page.desk.staff.members())
 
     def _go(self) -> None:
@@ -822,7 +823,7 @@ class InfusionPage(Page):
         self.start_box = QWidget()
         sb = QVBoxLayout(self.start_box)
         self.program = heading("")
-        start = button("Start infusion", GO_BUTTON)
+        start = self.start_button = button("Start infusion", GO_BUTTON)
         start.clicked.connect(lambda: self.do(lambda: self.desk.session.start(by=self.desk.require_user(),
                                                                              now=self.desk.clock())))
         sb.addWidget(self.program)
@@ -934,7 +935,9 @@ class InfusionPage(Page):
         self.pause.setText("Resume" if st.paused else "Pause")
         self.pause.setStyleSheet(GO_BUTTON if st.paused else PLAIN_BUTTON)
         s, now = self.desk.session, self.desk.clock()
-        self.start_override.show_verdicts([] if st.started else [s.alarm_gate_verdict("start", now)])
+        gate = s.alarm_gate_verdict("start", now)
+        self.start_override.show_verdicts([] if st.started else [gate])
+        self.start_button.setStyleSheet(GO_BUTTON if gate.ok else PLAIN_BUTTON)  # comfort: the core decides
         if st.started:
             self.run_override.show_verdicts([s.alarm_gate_verdict("resume" if st.paused else "raise", now)])
             self.run_override.go.setText("Resume with physician override" if st.paused else
@@ -1022,6 +1025,7 @@ class DischargePage(Page):
         lay.addWidget(self.items_box)
         self.total = QLabel("")
         self.total.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.total.setWordWrap(True)  # "Total: 8 / 10 — below the minimum" must not widen the narrow panel
         save = button("Save score", PLAIN_BUTTON)
         save.clicked.connect(self._save_score)
         row = QHBoxLayout()
