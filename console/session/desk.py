@@ -18,6 +18,7 @@ from console.session.staff import Clinician, StaffDirectory, StaffError
 from console.session.workflow import ClinicalSession, PatientRef
 from console.session.bedside import BedsideSnapshot
 from console.session.rules.next_step import blocker_line
+from console.session.rules.rules_config import RulesConfig, default_rules
 
 #: The actor of events the console records by itself (pump comparisons).
 CONSOLE = Clinician("console", "Bedside Console", "system")
@@ -43,8 +44,11 @@ from console.records.ledger import Ledger
 
 
 class SessionDesk:
-    def __init__(self, database, log, config: Config, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, database, log, config: Config, *, clock: Callable[[], float] = time.time,
+                 rules: RulesConfig | None = None) -> None:
         self.log, self.config, self.clock = log, config, clock
+        #: The safety rules' numbers (resources/session_rules.toml, or the clinic's copy).
+        self.rules = rules or default_rules()
         self.people = PeopleStore(database)
         self.ledger = Ledger(database, log)
         self.staff = StaffDirectory(self.people, config.clinic)
@@ -67,6 +71,7 @@ class SessionDesk:
         if self.session is not None:
             self.session.listeners.append(self._relay)
             self.session.bedside = self.bedside
+            self.session.rules = self.rules
             self.session.sign_off_checks.append(self._ledger_balances)
 
     def _ledger_balances(self, session_id: str, delivered_mg: float, now: float) -> str | None:

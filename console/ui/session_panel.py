@@ -1438,7 +1438,9 @@ def build_session_panel(database, audit, *, hub=None, data_dir=None, window=None
 
     from console.session.config import load_config
 
-    desk = SessionDesk(database, audit, load_config(Path(data_dir) if data_dir else None))
+    from console.session.rules.rules_config import rules_for
+    desk = SessionDesk(database, audit, load_config(Path(data_dir) if data_dir else None),
+                       rules=rules_for(Path(data_dir) if data_dir else None))
     panel = SessionPanel(desk)
     if hub is not None:
         hub.measurement.connect(desk.on_measurement)

@@ -213,3 +213,24 @@ def test_the_rule_numbers_are_data_with_a_source_and_name_real_score_items(confi
         _, items = config.scales.discharge[m.scale]
         item = next(i for i in items if i.id == m.item)
         assert {b.score for b in m.bands} == {c.score for c in item.choices}
+
+
+def test_a_clinic_changes_the_discharge_numbers_in_its_data_directory_and_a_typo_is_refused(
+        database, log, config, clock, staff, tmp_path):
+    from console.session.rules.rules_config import rules_for
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    assert rules_for(clinic) is default_rules()
+    (clinic / "session_rules.toml").write_text("[discharge.vitals.spo2]\nmin = 94\n")
+    stricter = rules_for(clinic)
+    assert next(r for r in stricter.discharge_vitals if r.metric == "spo2").min == 94
+    desk = SessionDesk(database, log, config, clock=clock, rules=stricter)
+    desk.login("nina", "4711")
+    bed = Bed(desk, clock)
+    at_discharge(bed)
+    bed.measure("spo2", 93, "%")
+    with pytest.raises(NeedsOverride, match="SpO2 93 % is below the discharge minimum 94 %"):
+        desk.session.sign_off(by=desk.user, now=clock())
+    (clinic / "session_rules.toml").write_text("[discharge.vitals.spo2]\nminimum = 94\n")
+    with pytest.raises(resources.ResourceError, match="discharge.vitals.spo2.minimum"):
+        rules_for(clinic)

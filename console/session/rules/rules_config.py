@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import resources
 from resources import Doc, ResourceError
@@ -107,8 +108,25 @@ def load_rules(doc: Doc, fresh_s: dict[str, float]) -> RulesConfig:
         measured_items=tuple(items), fresh_s=dict(fresh_s), source=doc.text("source"))
 
 
+def _fresh() -> dict[str, float]:
+    metrics = resources.load("metrics.toml")
+    return {name: m.number("fresh_s", min=1) for name, m in metrics.sections("metrics")}
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> RulesConfig:
-    metrics = resources.load("metrics.toml")
-    fresh = {name: m.number("fresh_s", min=1) for name, m in metrics.sections("metrics")}
-    return load_rules(resources.load("session_rules.toml"), fresh)
+    return load_rules(resources.load("session_rules.toml"), _fresh())
+
+
+def rules_for(data_dir: Path | None) -> RulesConfig:
+    """The shipped rules, changed by `session_rules.toml` in the clinic's data directory when there is one.
+
+    Validated like clinic.toml: a clinic may change values but not invent settings, so a misspelt key fails
+    loudly, naming the file and the field, instead of leaving the shipped number silently in force."""
+    path = Path(data_dir) / "session_rules.toml" if data_dir is not None else None
+    if path is None or not path.is_file():
+        return default_rules()
+    from console.session.config import merge_override
+    base = resources.load("session_rules.toml")
+    merged = merge_override(base.data, resources.load_path(path).data, str(path))
+    return load_rules(Doc(merged, str(path)), _fresh())
