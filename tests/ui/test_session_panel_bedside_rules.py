@@ -141,3 +141,20 @@ def test_on_a_first_start_next_asks_for_the_administrator_not_a_pin(qtbot, tmp_p
     assert panel.next.text() == "NEXT: First start: create the administrator account"
     panel.timer.stop()
     database.close()
+
+
+def test_resume_over_a_desaturation_alarm_is_refused_and_a_physician_may_resume(qtbot, bed):
+    panel, desk, clock, shots, measure = bed
+    to_start(qtbot, panel, desk, clock)
+    qtbot.mouseClick(visible_button(panel, "Start infusion"), Qt.LeftButton)
+    page = panel.pages["infusion"]
+    qtbot.mouseClick(visible_button(panel, "Pause"), Qt.LeftButton)
+    assert desk.session.state.paused and not page.run_override.isVisibleTo(page)
+    measure("spo2", 84, times=12)
+    assert "resume is blocked" in panel.next.text()
+    qtbot.mouseClick(visible_button(panel, "Resume"), Qt.LeftButton)
+    assert "cannot resume" in panel.message.text().lower() and desk.session.state.paused
+    assert page.run_override.go.text() == "Resume with physician override"
+    override(qtbot, panel, page.run_override, "airway repositioned, SpO2 rising", PINS["phil"])
+    assert not desk.session.state.paused
+    assert [e.kind for e in desk.session.events][-2:] == [ek.ALARM_GATE_OVERRIDDEN, ek.INFUSION_RESUMED]
