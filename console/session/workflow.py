@@ -456,7 +456,7 @@ class ClinicalSession:
                 raise SessionError(f"{label}: choose a score for '{d.text}'")
         if set(items) - {d.id for d in defs}:
             raise SessionError(f"{label} has no item {sorted(set(items) - {d.id for d in defs})[0]!r}")
-        wrong = contradicted(scale, items, self.bedside(), self.rules, now)
+        wrong = contradicted(scale, items, self.bedside(), self.rules, now, self.state.baseline_vitals)
         if wrong is not None:
             raise HardStop(f"{label}: {wrong.message}")
         total = sum(items.values())
@@ -516,7 +516,7 @@ class ClinicalSession:
 
     def measured_scores(self, scale: str, now: float) -> dict[str, tuple[int, float]]:
         """Discharge-score items a device measures now: {item: (score, live value)}, to pre-fill."""
-        return measured_scores(scale, self.bedside(), self.rules, now)
+        return measured_scores(scale, self.bedside(), self.rules, now, self.state.baseline_vitals)
 
     def _pass_alarm_gate(self, action: str, *, by: Clinician, now: float, physician: Clinician | None,
                          reason: str | None) -> None:

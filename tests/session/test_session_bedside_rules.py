@@ -179,7 +179,7 @@ def test_the_aldrete_spo2_item_comes_from_the_monitor_and_a_contradiction_is_ref
     bed.measure("spo2", 85, "%", times=2)
     assert s.measured_scores("aldrete", bed.clock()) == {"spo2": (0, 85.0)}
     typed = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "spo2": 2}
-    with pytest.raises(HardStop, match="monitor shows 85"):
+    with pytest.raises(HardStop, match="needs SpO2 above 92, but the monitor shows SpO2 85 now"):
         s.discharge_score("aldrete", typed, by=nina, now=bed.clock())
     bed.measure("spo2", 91, "%")
     assert s.measured_scores("aldrete", bed.clock()) == {"spo2": (1, 91.0)}
@@ -234,3 +234,16 @@ def test_a_clinic_changes_the_discharge_numbers_in_its_data_directory_and_a_typo
     (clinic / "session_rules.toml").write_text("[discharge.vitals.spo2]\nminimum = 94\n")
     with pytest.raises(resources.ResourceError, match="discharge.vitals.spo2.minimum"):
         rules_for(clinic)
+
+
+def test_the_aldrete_circulation_item_follows_the_live_blood_pressure_against_the_baseline(bed):
+    at_discharge(bed)
+    s, nina = bed.desk.session, bed.desk.user
+    base = s.state.baseline_vitals["systolic"]
+    bed.measure("nibp_sys", base * 1.3, "mmHg")  # 30 % above the baseline: 20-49 % scores 1
+    assert s.measured_scores("aldrete", bed.clock())["circulation"] == (1, pytest.approx(base * 1.3))
+    typed = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "spo2": 2}
+    with pytest.raises(HardStop, match="30 % from the baseline"):
+        s.discharge_score("aldrete", typed, by=nina, now=bed.clock())
+    bed.measure("nibp_sys", base * 1.1, "mmHg")
+    assert s.discharge_score("aldrete", typed, by=nina, now=bed.clock())

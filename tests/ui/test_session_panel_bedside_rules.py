@@ -106,7 +106,7 @@ def test_sign_off_at_spo2_85_is_refused_and_the_score_item_follows_the_monitor(q
     for item, combo in page.combos.items():
         combo.setCurrentIndex(combo.findData(2))  # the nurse types 2 everywhere, SpO2 included
     qtbot.mouseClick(visible_button(panel, "Save score"), Qt.LeftButton)
-    assert "monitor shows 85" in panel.message.text() and not s.state.discharge_scores
+    assert "monitor shows SpO2 85" in panel.message.text() and not s.state.discharge_scores
     page.combos["spo2"].setCurrentIndex(page.combos["spo2"].findData(0))
     qtbot.mouseClick(visible_button(panel, "Save score"), Qt.LeftButton)
     assert s.state.discharge_scores["aldrete"]["total"] == 8

@@ -42,32 +42,55 @@ def _measured(scale: str, rules: RulesConfig) -> list[MeasuredItem]:
     return [m for m in rules.measured_items if m.scale == scale]
 
 
-def measured_scores(scale: str, snapshot: BedsideSnapshot, rules: RulesConfig, now: float
-                    ) -> dict[str, tuple[int, float]]:
+def _judged(m: MeasuredItem, snapshot: BedsideSnapshot, rules: RulesConfig, now: float,
+            baseline: dict | None) -> tuple[float, float, str] | None:
+    """(live value, the number the bands judge, how to say it), or None without a live value (or baseline)."""
+    value = snapshot.live(m.metric, now, rules.fresh_s.get(m.metric))
+    if value is None:
+        return None
+    if m.relative_to is None:
+        return value, value, fmt(value)
+    base = (baseline or {}).get(m.relative_to)
+    if not isinstance(base, (int, float)) or base <= 0:
+        return None
+    change = abs(value - base) / base * 100.0
+    return value, change, f"{fmt(value)}, {change:.0f} % from the baseline {fmt(base)}"
+
+
+def _label(metric: str, rules: RulesConfig) -> str:
+    return next((r.label for r in rules.discharge_vitals if r.metric == metric), metric)
+
+
+def measured_scores(scale: str, snapshot: BedsideSnapshot, rules: RulesConfig, now: float,
+                    baseline: dict | None = None) -> dict[str, tuple[int, float]]:
     """{item id: (score, live value)} for the items of `scale` a device measures now: the best score the
-    live value is consistent with (the nurse may lower it, e.g. when the patient is on oxygen)."""
+    live value is consistent with (the nurse may lower it, e.g. when the patient is on oxygen).
+    `baseline` is the checklist's baseline vitals, for items scored as a change from baseline."""
     out = {}
     for m in _measured(scale, rules):
-        value = snapshot.live(m.metric, now, rules.fresh_s.get(m.metric))
-        if value is None:
+        judged = _judged(m, snapshot, rules, now, baseline)
+        if judged is None:
             continue
-        fitting = [b.score for b in m.bands if b.holds(value)]
+        fitting = [b.score for b in m.bands if b.holds(judged[1])]
         if fitting:
-            out[m.item] = (max(fitting), value)
+            out[m.item] = (max(fitting), judged[0])
     return out
 
 
 def contradicted(scale: str, items: dict[str, int], snapshot: BedsideSnapshot, rules: RulesConfig,
-                 now: float) -> Verdict | None:
+                 now: float, baseline: dict | None = None) -> Verdict | None:
     """The first typed score that the live value contradicts, as a refusal that says what the monitor shows."""
     for m in _measured(scale, rules):
-        value = snapshot.live(m.metric, now, rules.fresh_s.get(m.metric))
+        judged = _judged(m, snapshot, rules, now, baseline)
         typed = items.get(m.item)
-        if value is None or typed is None:
+        if judged is None or typed is None:
             continue
         band = next((b for b in m.bands if b.score == typed), None)
-        if band is not None and not band.holds(value):
+        if band is not None and not band.holds(judged[1]):
+            label = _label(m.metric, rules)
+            needs = (f"a {label} change from the baseline {band.words()} %" if m.relative_to
+                     else f"{label} {band.words()}")
             return Verdict("discharge_criteria", False,
-                           f"score {typed} for '{m.item}' needs {m.metric.upper()} {band.words()}, but the monitor "
-                           f"shows {fmt(value)} now: choose the score that matches the patient")
+                           f"score {typed} for '{m.item}' needs {needs}, but the monitor shows {label} "
+                           f"{judged[2]} now: choose the score that matches the patient")
     return None

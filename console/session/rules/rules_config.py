@@ -49,6 +49,9 @@ class MeasuredItem:
     item: str
     metric: str
     bands: tuple[Band, ...]
+    #: None: the bands apply to the value itself; else the baseline-vitals field (checklist) the bands'
+    #: numbers are a percent change from ("systolic": Aldrete circulation, BP vs baseline)
+    relative_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,11 @@ def load_rules(doc: Doc, fresh_s: dict[str, float]) -> RulesConfig:
         metric = it.text("metric")
         if metric not in fresh_s:
             raise ResourceError(doc.file, f"{it.prefix}.metric", f"{metric!r} is not a metric in metrics.toml")
-        items.append(MeasuredItem(it.text("scale"), it.text("item"), metric, tuple(bands)))
+        relative = it.text("relative_to", None) if "relative_to" in it else None
+        if relative is not None and relative not in ("systolic", "diastolic", "hr", "spo2"):
+            raise ResourceError(doc.file, f"{it.prefix}.relative_to",
+                                "must be a baseline vital: systolic, diastolic, hr or spo2")
+        items.append(MeasuredItem(it.text("scale"), it.text("item"), metric, tuple(bands), relative))
     return RulesConfig(
         gate_kinds=_names(gate, "kinds", KINDS), gate_priorities=_names(gate, "priorities", PRIORITIES),
         gate_override_roles=_roles(gate, "override_roles"),
