@@ -173,6 +173,7 @@ def install_console_alarms(console: "Console", desk, *, config=None, with_sound:
     if pump is not None:
         alarms.engine.set_pump(pump.device, pump_control(pump))
     desk.session_listeners.append(alarms.engine.on_session_event)
+    desk.active_alarms = alarms.engine.alarms  # the session rules judge start and sign-off against the bar
     desk.session_listeners.append(NibpSchedule(alarms.engine, desk))
     if desk.session is not None and desk.session.state.started and not desk.session.state.closed:
         NibpSchedule(alarms.engine, desk).begin(time.time())  # a resumed infusion is watched again
@@ -243,6 +244,8 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         for spec in devices:
             title = f"{spec.role.capitalize()} · {spec.driver}"
             window.devices.add_device(spec.role, title)
+            if not getattr(console.codecs[spec.role], "needs_link", True):
+                window.devices.show_keyed_in(spec.role)  # no link will ever connect: say what is true
         hub.measurement.connect(window.on_measurement)
         hub.device_event.connect(window.on_device_event)
         from console.ui.session_panel import build_session_panel

@@ -16,6 +16,9 @@ from console.session.dose import fmt
 from console.session.errors import SessionError
 from console.session.staff import Clinician, StaffDirectory, StaffError
 from console.session.workflow import ClinicalSession, PatientRef
+from console.session.bedside import BedsideSnapshot
+from console.session.rules.next_step import blocker_line
+from console.session.rules.rules_config import RulesConfig, default_rules
 
 #: The actor of events the console records by itself (pump comparisons).
 CONSOLE = Clinician("console", "Bedside Console", "system")
@@ -41,8 +44,11 @@ from console.records.ledger import Ledger
 
 
 class SessionDesk:
-    def __init__(self, database, log, config: Config, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, database, log, config: Config, *, clock: Callable[[], float] = time.time,
+                 rules: RulesConfig | None = None) -> None:
         self.log, self.config, self.clock = log, config, clock
+        #: The safety rules' numbers (resources/session_rules.toml, or the clinic's copy).
+        self.rules = rules or default_rules()
         self.people = PeopleStore(database)
         self.ledger = Ledger(database, log)
         self.staff = StaffDirectory(self.people, config.clinic)
@@ -53,11 +59,19 @@ class SessionDesk:
         #: True when a controllable pump follows the session (the composition root sets it): the screen
         #: then says the console programs the pump, not the nurse
         self.pump_programs_itself = False
+        #: The alarms on the bar now (the composition root hands in the alarm engine's `alarms`).
+        self.active_alarms: Callable[[], list] = list
         self._attach()
+
+    def bedside(self) -> BedsideSnapshot:
+        """The plain snapshot the session rules judge: active alarms and the latest device values."""
+        return BedsideSnapshot.of(self.active_alarms(), self.latest)
 
     def _attach(self) -> None:
         if self.session is not None:
             self.session.listeners.append(self._relay)
+            self.session.bedside = self.bedside
+            self.session.rules = self.rules
             self.session.sign_off_checks.append(self._ledger_balances)
 
     def _ledger_balances(self, session_id: str, delivered_mg: float, now: float) -> str | None:
@@ -167,6 +181,8 @@ class SessionDesk:
         """(severity, text): the one thing to do next. Severity is ok, info, warn or bad."""
         now = self.clock()
         if self.user is None:
+            if self.staff.needs_first_admin():
+                return "info", "First start: create the administrator account"
             return "info", "Log in with your PIN"
         s = self.session
         if s is None and self.user.role not in CLINICAL_ROLES:
@@ -195,6 +211,9 @@ class SessionDesk:
             return "info", "Second clinician: calculate the pump rate yourself and enter it with your PIN"
         if phase == "infusion":
             if not st.started:
+                gate = s.alarm_gate_verdict("start", now)
+                if not gate.ok:
+                    return "bad", f"Start is blocked: {gate.message}"
                 rate, volume = fmt(st.order['rate_ml_per_h'], 1), fmt(st.order['total_ml'], 1)
                 if self.pump_programs_itself:
                     return "ok", f"Press Start: the console sets the pump to {rate} mL/h, {volume} mL, " \
@@ -207,7 +226,9 @@ class SessionDesk:
             if overdue > 0:
                 return "bad", f"ASSESSMENT OVERDUE by {duration_text(overdue)}: record pain and sedation now"
             if st.paused:
-                return "warn", "Infusion PAUSED: resume or stop"
+                gate = s.alarm_gate_verdict("resume", now)
+                return "warn", "Infusion PAUSED: " + ("resume or stop" if gate.ok else f"resume is blocked: "
+                                                                                      f"{gate.message}")
             if st.volume_complete(now):
                 return "ok", "Volume complete: press Stop infusion"
             return "ok", f"Infusion running. Next assessment at {clock_text(st.next_assessment_due_t())}"
@@ -221,8 +242,9 @@ class SessionDesk:
                                f"Next assessment at {clock_text(st.next_assessment_due_t())}"
             return "ok", "Observation complete: begin discharge"
         if phase == "discharge":
-            blockers = st.discharge_blockers()
-            if blockers:
-                return "info", "Before sign-off: " + "; ".join(blockers)
+            verdicts = s.sign_off_verdicts(now)
+            line = blocker_line(verdicts, "Before sign-off: ")
+            if line is not None:
+                return ("bad" if any(v.rule == "discharge_criteria" for v in verdicts) else "info"), line
             return "ok", "Everything is done: sign off to close the session"
         return "ok", "Session closed. Start a new session when the next patient is ready"

@@ -97,6 +97,12 @@ PUMP_MISMATCH = _kind(
     actual="float", tolerance="float")
 PUMP_MATCHED = _kind("session.pump_matched", "The pump agrees with the order again.",
                      metric="text", expected="float", actual="float")
+ALARM_GATE_OVERRIDDEN = _kind(
+    "session.alarm_gate_overridden", "A physician lets the infusion start, resume or go faster over an active "
+    "high-priority alarm (console/session/rules/alarm_gate.py); written just before that action's event.",
+    action="text, start/resume/raise", alarms="list of text, the blocking alarms as shown on the bar",
+    problems="list of text, the rule's refusal in words", reason="text",
+    physician="text, username of the physician (a different person, PIN given)")
 ASSESSMENT_RECORDED = _kind(
     "session.assessment_recorded", "A scheduled (or extra) assessment during infusion or observation.",
     nrs="int 0-10 or null", sedation_scale="text, rass or moaas", sedation_score="int or null",
@@ -120,6 +126,11 @@ ESCORT_CONFIRMED = _kind("session.escort_confirmed", "The escort is here to take
                          escort="text, name of the escort")
 INSTRUCTIONS_ACKNOWLEDGED = _kind(
     "session.instructions_acknowledged", "The patient acknowledged the discharge instructions.")
+DISCHARGE_CRITERIA_OVERRIDDEN = _kind(
+    "session.discharge_criteria_overridden", "A physician signs off although an alarm is active or a live vital "
+    "is outside the discharge criteria (console/session/rules/discharge_criteria.py); written just before "
+    "session.signed_off.", problems="list of text, each criterion not met, in words", reason="text",
+    physician="text, username of the physician (a different person, PIN given)")
 SIGNED_OFF = _kind("session.signed_off", "Discharge signed; the session is closed and read-only.",
                    delivered_mg="float", delivered_mg_per_kg="float")
 CANCELLED = _kind("session.cancelled", "The session ends before any drug was given (closed).",

@@ -20,6 +20,11 @@ from console.session.errors import (DoubleCheckMismatch, HardStop, NeedsConfirma
                                     SessionError, WrongPhase)
 from console.session.staff import Clinician
 from console.session.state import SessionState, apply, fold
+from console.session.bedside import BedsideSnapshot, no_devices
+from console.session.rules.alarm_gate import alarm_gate, blocking_alarms
+from console.session.rules.discharge_criteria import contradicted, discharge_criteria, measured_scores
+from console.session.rules.rules_config import default_rules
+from console.session.rules.verdict import NeedsOverride, Verdict
 
 
 class EventLog(Protocol):
@@ -73,6 +78,9 @@ class ClinicalSession:
         #: Checks other parts add before sign-off, each `(session_id, delivered_mg, now) -> problem or None`
         #: (the controlled-substance ledger must balance before a session closes).
         self.sign_off_checks: list = []
+        #: The bed now (active alarms, latest values): the desk hands in the alarm engine's and the hub's.
+        self.bedside = no_devices
+        self.rules = default_rules()
 
     # --- opening and resuming -----------------------------------------------------------------------
     @classmethod
@@ -311,13 +319,15 @@ class ClinicalSession:
                                   "order")
 
     # --- infusion -----------------------------------------------------------------------------------------
-    def start(self, *, by: Clinician, now: float) -> None:
+    def start(self, *, by: Clinician, now: float, physician: Clinician | None = None,
+              reason: str | None = None) -> None:
         self._require("infusion")
         if self.state.started:
             raise SessionError("the infusion is already started")
         if self.state.double_checked_by is None:
             raise HardStop("the independent double check has not passed")
         self.check_drawn(now)
+        self._pass_alarm_gate("start", by=by, now=now, physician=physician, reason=reason)
         self._append(ek.INFUSION_STARTED, {"rate_ml_per_h": float(self.state.order["rate_ml_per_h"])},
                      by=by, now=now)
 
@@ -347,10 +357,12 @@ class ClinicalSession:
             raise SessionError("the infusion is already paused")
         self._append(ek.INFUSION_PAUSED, {"reason": action_reasons.recorded("pause", reason)}, by=by, now=now)
 
-    def resume(self, *, by: Clinician, now: float) -> None:
+    def resume(self, *, by: Clinician, now: float, physician: Clinician | None = None,
+               reason: str | None = None) -> None:
         self._require_started()
         if not self.state.paused:
             raise SessionError("the infusion is not paused")
+        self._pass_alarm_gate("resume", by=by, now=now, physician=physician, reason=reason)
         self._append(ek.INFUSION_RESUMED, {"rate_ml_per_h": self.state.rate_ml_per_h}, by=by, now=now)
 
     def preview_titration(self, mg_per_kg_per_h: float):
@@ -362,7 +374,7 @@ class ClinicalSession:
             raise HardStop(str(exc)) from None
 
     def titrate(self, mg_per_kg_per_h: float, reason: str, *, soft_reason: str | None = None, by: Clinician,
-                now: float) -> None:
+                now: float, physician: Clinician | None = None, override_reason: str | None = None) -> None:
         self._require_started()
         change = self.preview_titration(mg_per_kg_per_h)
         mg_per_kg_per_h = change.rate_mg_per_kg_per_h
@@ -373,6 +385,8 @@ class ClinicalSession:
         reason = reason.strip()
         if change.verdict.level == "soft":
             soft_reason = _reason(soft_reason, f"going past a soft limit ({change.verdict.message})")
+        if change.rate_ml_per_h > (self.state.rate_ml_per_h or 0.0):
+            self._pass_alarm_gate("raise", by=by, now=now, physician=physician, reason=override_reason)
         self._append(ek.INFUSION_TITRATED, {
             "rate_ml_per_h": change.rate_ml_per_h, "previous_rate_ml_per_h": self.state.rate_ml_per_h,
             "rate_mg_per_kg_per_h": mg_per_kg_per_h, "reason": reason, "verdict": change.verdict.level,
@@ -422,12 +436,15 @@ class ClinicalSession:
         if not self.state.started:
             raise WrongPhase("assessments begin when the infusion starts")
         scales = self.config.scales
-        if nrs is not None and not (isinstance(nrs, int) and scales.nrs_min <= nrs <= scales.nrs_max):
+        # Every item is answered on purpose: a preset "alert and calm" would be recorded unless changed.
+        if not (isinstance(nrs, int) and scales.nrs_min <= nrs <= scales.nrs_max):
             raise SessionError(f"choose a pain score from {scales.nrs_min} to {scales.nrs_max}")
         if sedation_scale not in scales.sedation:
             raise SessionError(f"unknown sedation scale {sedation_scale!r}")
         levels = {c.score for c in scales.sedation[sedation_scale][1]}
-        if sedation_score is not None and sedation_score not in levels:
+        if sedation_score is None:
+            raise SessionError(f"choose the {scales.sedation[sedation_scale][0]} sedation level")
+        if sedation_score not in levels:
             raise SessionError(f"{scales.sedation[sedation_scale][0]} has no level {sedation_score}")
         known = {sid for sid, _ in scales.side_effects}
         effects = list(side_effects)
@@ -486,6 +503,9 @@ class ClinicalSession:
                 raise SessionError(f"{label}: choose a score for '{d.text}'")
         if set(items) - {d.id for d in defs}:
             raise SessionError(f"{label} has no item {sorted(set(items) - {d.id for d in defs})[0]!r}")
+        wrong = contradicted(scale, items, self.bedside(), self.rules, now, self.state.baseline_vitals)
+        if wrong is not None:
+            raise HardStop(f"{label}: {wrong.message}")
         total = sum(items.values())
         passed = total >= self.config.clinic.discharge_min_score
         self._append(ek.DISCHARGE_SCORE, {"scale": scale, "items": dict(items), "total": total, "passed": passed},
@@ -510,15 +530,62 @@ class ClinicalSession:
         self._require("discharge")
         self._append(ek.INSTRUCTIONS_ACKNOWLEDGED, {}, by=by, now=now)
 
-    def sign_off(self, *, by: Clinician, now: float) -> None:
+    def sign_off(self, *, by: Clinician, now: float, physician: Clinician | None = None,
+                 reason: str | None = None) -> None:
+        """Closes the session when every verdict allows it; the discharge criteria (alarms, live vitals)
+        may be overridden by a physician with PIN and reason, recorded just before the sign-off."""
         self._require("discharge")
         mg = self.state.delivered_mg(now)
-        blockers = list(self.state.discharge_blockers())
-        blockers += [p for check in self.sign_off_checks if (p := check(self.session_id, mg, now))]
-        if blockers:
-            raise HardStop("before sign-off: " + "; ".join(blockers))
+        verdicts = self.sign_off_verdicts(now)
+        if any(not v.overridable for v in verdicts):
+            raise HardStop("before sign-off: " + "; ".join(v.message for v in verdicts))
+        if verdicts:
+            self._override(verdicts, ek.DISCHARGE_CRITERIA_OVERRIDDEN, {}, "signing off", by=by, now=now,
+                           physician=physician, reason=reason, prefix="before sign-off: ",
+                           suffix=f" — a {' or '.join(verdicts[0].override_roles)} may sign off all the same with "
+                                  "their PIN and a reason")
         self._append(ek.SIGNED_OFF, {"delivered_mg": round(mg, 4),
                                      "delivered_mg_per_kg": round(mg / self.state.weight_kg, 5)}, by=by, now=now)
+
+    # --- bedside rules: the live patient (console/session/rules/) ----------------------------------------------
+    def alarm_gate_verdict(self, action: str, now: float) -> Verdict:
+        """May the nurse start / resume / raise the rate now? (What the screen shows, and what `start` asks.)"""
+        return alarm_gate(action, self.bedside(), self.rules)
+
+    def sign_off_verdicts(self, now: float) -> list[Verdict]:
+        """Everything that stands between this patient and sign-off, in the order to work through it."""
+        if self.state.phase != "discharge":
+            return []
+        mg = self.state.delivered_mg(now)
+        out = [Verdict("discharge_steps", False, text) for text in self.state.discharge_blockers()]
+        out += [Verdict("ledger", False, p) for check in self.sign_off_checks if (p := check(self.session_id, mg, now))]
+        return out + discharge_criteria(self.bedside(), self.rules, now)
+
+    def measured_scores(self, scale: str, now: float) -> dict[str, tuple[int, float]]:
+        """Discharge-score items a device measures now: {item: (score, live value)}, to pre-fill."""
+        return measured_scores(scale, self.bedside(), self.rules, now, self.state.baseline_vitals)
+
+    def _pass_alarm_gate(self, action: str, *, by: Clinician, now: float, physician: Clinician | None,
+                         reason: str | None) -> None:
+        verdict = self.alarm_gate_verdict(action, now)
+        if verdict.ok:
+            return
+        alarms = [a.text for a in blocking_alarms(self.bedside(), self.rules)]
+        self._override([verdict], ek.ALARM_GATE_OVERRIDDEN, {"action": action, "alarms": alarms},
+                       "going on over the alarm", by=by, now=now, physician=physician, reason=reason)
+
+    def _override(self, verdicts: list[Verdict], kind: str, payload: dict, what: str, *, by: Clinician,
+                  now: float, physician: Clinician | None, reason: str | None, prefix: str = "",
+                  suffix: str = "") -> None:
+        """Refuse, or record a physician's decision to go on over these verdicts (their PIN was checked)."""
+        message = prefix + "; ".join(v.message for v in verdicts)
+        if physician is None:
+            raise NeedsOverride(message + suffix, verdicts)
+        roles = verdicts[0].override_roles
+        reason = _reason(reason, what)
+        self._second_person(physician, by, f"{what} ({message})", roles)
+        self._append(kind, {**payload, "problems": [v.message for v in verdicts], "reason": reason,
+                            "physician": physician.username}, by=by, now=now)
 
     def cancel(self, reason: str, *, by: Clinician, now: float) -> None:
         """End a session before any drug went in (e.g. a hard stop on the checklist)."""

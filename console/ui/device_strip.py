@@ -28,6 +28,14 @@ class DeviceStrip(QWidget):
         self.layout_.insertWidget(self.layout_.count() - 1, chip)
         self.show_state(LinkState(0, device, "connecting", "", "starting"))
 
+    def show_keyed_in(self, device: str) -> None:
+        """A device with no link (the manual pump): the nurse keys in what it shows, so there is nothing to
+        connect, and "connecting" would be a state that never ends."""
+        chip = self.chips[device]
+        chip.setText(f"<span style='color:{style.MUTED}'>●</span> <b>{self.titles[device]}</b> keyed in by the nurse")
+        chip.setToolTip("no cable: the nurse enters what the pump shows on the Pump tab")
+        chip.setProperty("state", "keyed_in")
+
     def show_state(self, event: LinkState) -> None:
         if event.device not in self.chips:
             self.add_device(event.device, event.device)

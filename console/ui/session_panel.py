@@ -762,6 +762,48 @@ class DoubleCheckPage(Page):
 
 
 # --- infusion, assessments, observation -----------------------------------------------------------------
+class OverrideBox(QFrame):
+    """A physician goes on over a rule's refusal: the refusal in words, a reason, the physician's own PIN.
+
+    Shown for comfort when the core's verdict refuses; the core checks the PIN's role and the reason, and
+    records the decision, whatever this box shows."""
+
+    def __init__(self, page: Page, label: str, action: Callable[[Any, str], Any]) -> None:
+        super().__init__()
+        self.page, self.action = page, action
+        self.setObjectName("tile")
+        lay = QVBoxLayout(self)
+        # the refusal itself is on the NEXT line and in the red message; this box says who may decide
+        self.why = QLabel("Only a physician may decide to go on over this: their PIN and a reason, recorded.")
+        self.why.setWordWrap(True)
+        self.why.setStyleSheet(f"color: {style.WARN}; font-size: 16px;")
+        self.reason = line("physician's reason (required)")
+        self.physician = SecondPersonBox(page.desk.staff.members(), "Physician:", ("physician",))
+        self.go = button(label, PLAIN_BUTTON)
+        self.go.clicked.connect(self._go)
+        for w in (self.why, self.reason, self.physician, self.go):
+            lay.addWidget(w)
+        self.setVisible(False)
+
+    def show_verdicts(self, verdicts) -> None:
+        """Visible with the overridable refusals' words; hidden when there are none."""
+        refusals = [v for v in verdicts if not v.ok and v.overridable]
+        self.setVisible(bool(refusals))
+        if refusals:
+            self.why.setToolTip("; ".join(v.message for v in refusals))
+            self.physician.set_staff(self.page.desk.staff.members())
+
+    def _go(self) -> None:
+        desk = self.page.desk
+
+        def act():
+            who, pin = self.physician.take()
+            physician = desk.second_person(who, pin, roles=("physician",))
+            self.action(physician, self.reason.text())
+            self.reason.clear()
+        self.page.do(act)
+
+
 class AssessmentBox(QFrame):
     """Pain, sedation, side effects, optional CADSS-6: one tap each, then Record."""
 
@@ -801,7 +843,9 @@ class AssessmentBox(QFrame):
         self.cadss: dict[int, QSpinBox] = {}
         for n, item in enumerate(scales.cadss_items):
             spin = field(QSpinBox())
-            spin.setRange(0, scales.cadss_item_max)
+            spin.setRange(-1, scales.cadss_item_max)  # -1 shows "—": not scored yet (the core refuses it)
+            spin.setSpecialValueText("—")
+            spin.setValue(-1)
             self.cadss[item.score] = spin
             cg.addWidget(QLabel(item.text), n // 2, (n % 2) * 2)
             cg.addWidget(spin, n // 2, (n % 2) * 2 + 1)
@@ -819,11 +863,11 @@ class AssessmentBox(QFrame):
     def _levels(self):
         self.level.clear()
         _, levels = self.page.desk.config.scales.sedation[self.scale.currentData()]
+        self.level.addItem("— choose the sedation level —", None)  # no clinical value is chosen for the nurse
         for c in levels:
             self.level.addItem(f"{c.score:+d}  {c.text}" if self.scale.currentData() == "rass" else
                                f"{c.score}  {c.text}", c.score)
-        zero = self.level.findData(0 if self.scale.currentData() == "rass" else 5)
-        self.level.setCurrentIndex(max(0, zero))
+        self.level.setCurrentIndex(0)
 
     def _record(self):
         desk = self.page.desk
@@ -842,6 +886,9 @@ class AssessmentBox(QFrame):
                 b.setChecked(False)
             self.note.clear()
             self.with_cadss.setChecked(False)
+            self.level.setCurrentIndex(0)
+            for spin in self.cadss.values():
+                spin.setValue(-1)
         self.page.do(act, "Assessment recorded")
 
 
@@ -855,11 +902,15 @@ class InfusionPage(Page):
         self.start_box = QWidget()
         sb = QVBoxLayout(self.start_box)
         self.program = heading("")
-        start = button("Start infusion", GO_BUTTON)
+        start = self.start_button = button("Start infusion", GO_BUTTON)
         start.clicked.connect(lambda: self.do(lambda: self.desk.session.start(by=self.desk.require_user(),
                                                                              now=self.desk.clock())))
         sb.addWidget(self.program)
         sb.addWidget(start)
+        self.start_override = OverrideBox(self, "Start with physician override", lambda physician, reason:
+                                          self.desk.session.start(by=self.desk.require_user(), now=self.desk.clock(),
+                                                                  physician=physician, reason=reason))
+        sb.addWidget(self.start_override)
         lay.addWidget(self.start_box)
         self.ledger = LedgerBox(self.desk, self.desk.ledger)  # record the vial drawn before starting
         lay.addWidget(self.ledger)
@@ -879,6 +930,8 @@ class InfusionPage(Page):
         controls.addWidget(stop, 1, 1)
         controls.setColumnStretch(0, 1)
         rb.addLayout(controls)
+        self.run_override = OverrideBox(self, "Go on with physician override", self._run_override)
+        rb.addWidget(self.run_override)
         titrate = QFrame()
         titrate.setObjectName("tile")
         tl = QGridLayout(titrate)
@@ -916,6 +969,15 @@ class InfusionPage(Page):
         reason = self.stop_reason.text() or ("volume complete" if s.state.volume_complete(self.desk.clock()) else "")
         if self.do(lambda: s.stop(reason, by=self.desk.require_user(), now=self.desk.clock())) is not None:
             self.stop_reason.clear()
+
+    def _run_override(self, physician, reason: str) -> None:
+        """Resume when paused, else the rate change typed above, over the alarm gate."""
+        s, user = self.desk.session, self.desk.require_user()
+        if s.state.paused:
+            s.resume(by=user, now=self.desk.clock(), physician=physician, reason=reason)
+        else:
+            s.titrate(self.new_rate.typed(), self.rate_reason.text(), soft_reason=self.soft_reason.text() or None,
+                      by=user, now=self.desk.clock(), physician=physician, override_reason=reason)
 
     def _titration_preview(self):
         s = self.desk.session
@@ -960,6 +1022,14 @@ class InfusionPage(Page):
                                  else f"Program the pump: {what}")
         self.pause.setText("Resume" if st.paused else "Pause")
         self.pause.setStyleSheet(GO_BUTTON if st.paused else PLAIN_BUTTON)
+        s, now = self.desk.session, self.desk.clock()
+        gate = s.alarm_gate_verdict("start", now)
+        self.start_override.show_verdicts([] if st.started else [gate])
+        self.start_button.setStyleSheet(GO_BUTTON if gate.ok else PLAIN_BUTTON)  # comfort: the core decides
+        if st.started:
+            self.run_override.show_verdicts([s.alarm_gate_verdict("resume" if st.paused else "raise", now)])
+            self.run_override.go.setText("Resume with physician override" if st.paused else
+                                         "Raise the rate with physician override")
         if st.started and not self.new_rate.text() and st.weight_kg:
             self.new_rate.setValue(round(st.rate_ml_per_h * st.concentration / st.weight_kg, 2), 2)
 
@@ -1043,6 +1113,7 @@ class DischargePage(Page):
         lay.addWidget(self.items_box)
         self.total = QLabel("")
         self.total.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.total.setWordWrap(True)  # "Total: 8 / 10 — below the minimum" must not widen the narrow panel
         save = button("Save score", PLAIN_BUTTON)
         save.clicked.connect(self._save_score)
         row = QHBoxLayout()
@@ -1082,15 +1153,25 @@ class DischargePage(Page):
         sign.clicked.connect(lambda: self.do(lambda: self.desk.session.sign_off(by=self.desk.require_user(),
                                                                                now=self.desk.clock())))
         lay.addWidget(sign)
+        self.sign_override = OverrideBox(self, "Sign off with physician override", lambda physician, reason:
+                                         self.desk.session.sign_off(by=self.desk.require_user(),
+                                                                    now=self.desk.clock(), physician=physician,
+                                                                    reason=reason))
+        lay.addWidget(self.sign_override)
         lay.addStretch(1)
         self.box.addWidget(scroll(inner))
         self.combos: dict[str, QComboBox] = {}
+        self.measured = QLabel("")
+        self.measured.setWordWrap(True)
+        self.measured.setStyleSheet(f"color: {style.MUTED}; font-size: 16px;")
+        lay.insertWidget(lay.indexOf(self.items_box) + 1, self.measured)
         self._items()
 
     def _items(self):
         while self.items_grid.count():
             self.items_grid.takeAt(0).widget().setParent(None)
         self.combos = {}
+        self._prefilled: dict[str, int] = {}
         _, items = self.desk.config.scales.discharge[self.scale.currentData()]
         for r, item in enumerate(items):
             combo = field(QComboBox())
@@ -1125,9 +1206,27 @@ class DischargePage(Page):
                                                        by=self.desk.require_user(), now=self.desk.clock())
         self.do(act)
 
+    def _fill_measured(self) -> None:
+        """Items a device measures take the core's score from the live value, unless the nurse changed it;
+        a typed score the monitor contradicts is refused by the core all the same."""
+        live = self.desk.session.measured_scores(self.scale.currentData(), self.desk.clock())
+        notes = []
+        for item, (score, value) in live.items():
+            combo = self.combos.get(item)
+            if combo is None:
+                continue
+            if combo.currentData() is None or combo.currentData() == self._prefilled.get(item):
+                combo.setCurrentIndex(combo.findData(score))
+                self._prefilled[item] = score
+            notes.append(f"{item.upper() if item == 'spo2' else item}: monitor shows {fmt(value)} now")
+        self.measured.setText(("From the monitor — " + "; ".join(notes)) if notes else "")
+        self.measured.setVisible(bool(notes))
+
     def refresh(self):
         self.ledger.refresh()
         self.physician.set_staff(self.desk.staff.members())
+        self._fill_measured()
+        self.sign_override.show_verdicts(self.desk.session.sign_off_verdicts(self.desk.clock()))
         st = self.desk.session.state
         p = st.discharge_pain
         if p is None:
@@ -1434,7 +1533,9 @@ def build_session_panel(database, audit, *, hub=None, data_dir=None, window=None
     from console.session.config import load_config
 
     import time
-    desk = SessionDesk(database, audit, load_config(Path(data_dir) if data_dir else None), clock=clock or time.time)
+    from console.session.rules.rules_config import rules_for
+    desk = SessionDesk(database, audit, load_config(Path(data_dir) if data_dir else None),
+                       rules=rules_for(Path(data_dir) if data_dir else None), clock=clock or time.time)
     panel = SessionPanel(desk)
     if hub is not None:
         hub.measurement.connect(desk.on_measurement)

@@ -8,6 +8,8 @@ import pytest
 from checklist_answers import answer_all_passing
 
 from console.app import DeviceSpec, build_console
+from console.session.rules.verdict import NeedsOverride
+from device_drivers.events import Measurement
 from device_drivers.pty_server import PtyServer
 from device_drivers.simulators.ne1000 import Ne1000Simulator
 from ledger_draws import draw_the_order
@@ -90,5 +92,43 @@ def test_from_the_infusion_start_a_missed_nibp_cycle_raises_a_technical_alarm(qt
         assert "tech:nibp_missed" not in [a.key for a in engine.alarms()]
         engine.tick(started + cycle + grace + 1)
         assert "tech:nibp_missed" in [a.key for a in engine.alarms()]
+    finally:
+        console.stop()
+
+
+def test_a_manual_pump_is_shown_as_keyed_in_by_the_nurse_not_connecting_forever(qtbot, tmp_path):
+    console = build_console(str(tmp_path / "data"), [DeviceSpec("pump", "manual", None)], demo=False,
+                            with_sound=False)
+    qtbot.addWidget(console.window)
+    try:
+        chip = console.window.devices.chips["pump"]
+        assert "keyed in by the nurse" in chip.text() and "connecting" not in chip.text()
+        qtbot.wait(300)  # nothing comes later to say otherwise
+        assert "keyed in by the nurse" in chip.text()
+    finally:
+        console.stop()
+
+
+def test_the_session_core_is_given_the_alarms_on_the_bar(qtbot, tmp_path):
+    """The composition root hands the desk the alarm engine's alarms: a desaturation on the hub holds the start."""
+    import dataclasses
+
+    from console.alarms.alarm_config import load_defaults
+    config = load_defaults()  # the 10 s SpO2 delay off, so one reading raises the alarm now
+    spo2 = config.parameters["spo2"]
+    config = dataclasses.replace(config, parameters={
+        **config.parameters, "spo2": dataclasses.replace(spo2, low=dataclasses.replace(spo2.low, delay=0.0))})
+    console = build_console(str(tmp_path / "data"), [], demo=False, with_sound=False, alarm_config=config)
+    qtbot.addWidget(console.window)
+    try:
+        desk = console.session_panel.desk
+        run_session_to_infusion(desk, start=False)
+        desk.ledger.record_draw(session_id=desk.session.session_id, drug="ketamine", concentration_mg_per_ml=1.0,
+                                lot="KX-1", expiry="2099-01-01", volume_ml=35, actor="nina", t=time.time())
+        console.hub.post(Measurement(time.time(), "oximeter", "spo2", 86, "%"))
+        qtbot.waitUntil(lambda: any(a.priority == "high" for a in console.alarms.engine.alarms()), timeout=5000)
+        with pytest.raises(NeedsOverride, match="SpO2 86"):
+            desk.session.start(by=desk.user, now=desk.clock())
+        assert not desk.session.state.started
     finally:
         console.stop()

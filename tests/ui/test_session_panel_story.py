@@ -76,6 +76,10 @@ def shot(panel, shots, name):
         image.save(str(d / f"{name}.png"))
 
 
+def choose_sedation(box, score):
+    box.level.setCurrentIndex(box.level.findData(score))
+
+
 def log_in(qtbot, panel, user):
     pad = panel.pages["lock"].pad
     pad.select(user)
@@ -175,12 +179,18 @@ def test_a_nurse_runs_a_whole_session_on_the_panel(qtbot, bench):
     infusion = panel.pages["infusion"]
     qtbot.mouseClick(infusion.assessment.nrs.group.button(5), Qt.LeftButton)
     qtbot.mouseClick(infusion.assessment.effects["dizziness"], Qt.LeftButton)
+    assert infusion.assessment.level.currentData() is None  # nothing clinical is chosen for the nurse
+    qtbot.mouseClick(visible_button(panel, "Record assessment"), Qt.LeftButton)
+    assert "sedation level" in panel.message.text() and desk.session.state.assessments == []
+    choose_sedation(infusion.assessment, 0)
     tap(qtbot, panel, "Record assessment")
+    assert infusion.assessment.level.currentData() is None  # the next assessment starts blank again
     assert "OVERDUE" not in panel.next.text()
 
     clock.t += 14 * 60  # 31 min: the next assessment, on time
     panel.touch()
     qtbot.mouseClick(infusion.assessment.nrs.group.button(4), Qt.LeftButton)
+    choose_sedation(infusion.assessment, 0)
     tap(qtbot, panel, "Record assessment")
     clock.t += 10 * 60  # 41 min: the 35 mL are in
     panel.touch()
@@ -195,6 +205,7 @@ def test_a_nurse_runs_a_whole_session_on_the_panel(qtbot, bench):
     shot(panel, shots, "13_observation")
     obs = panel.pages["observation"]
     qtbot.mouseClick(obs.assessment.nrs.group.button(4), Qt.LeftButton)
+    choose_sedation(obs.assessment, -1)
     tap(qtbot, panel, "Record assessment")
     clock.t += 21 * 60
     panel.touch()
