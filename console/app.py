@@ -72,6 +72,7 @@ class Console:
     alarms: object = None
     storage_problems: object = None
     temp_dir: str | None = None
+    station: object = None
     _last_link: dict = field(default_factory=dict)
 
     def record_link(self, event) -> None:
@@ -92,6 +93,8 @@ class Console:
     def stop(self) -> None:
         """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
         self.hub.blockSignals(True)
+        if self.station is not None:
+            self.station.stop()
         if self.alarms is not None:
             self.alarms.stop()
         if self.window is not None:
@@ -264,6 +267,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         window.add_side_panel(console.records_panel, "Records")
         install_console_alarms(console, panel.desk, config=alarm_config, with_sound=with_sound)
         window.add_header_button("Devices…", lambda: open_device_setup(console))
+        # central station (issue #11): publishes this bed when clinic.toml names a broker; never waited on
+        from console.station.bed_link import install_station
+        console.station = install_station(console)
     recorder.start()
     hub.start()
     return console
