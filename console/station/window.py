@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWi
 
 from console.alarms.alarm_config import load_defaults
 from console.station import topics
-from console.station.model import Bed, StationModel
+from console.station.model import RANK, Bed, StationModel
 from console.station.settings import Timing, load_timing
 
 #: tile rows: label, metrics (shown "a/b" when two), and which one carries the alarm colour
@@ -78,11 +78,12 @@ class StationClient(QObject):
 
 
 class BedTile(QFrame):
+    MIN_WIDTH = 420
     def __init__(self, name: str, colours: dict[str, tuple[str, str]]) -> None:
         super().__init__()
         self.colours = colours
         self.setObjectName("bedTile")
-        self.setMinimumSize(300, 210)
+        self.setMinimumSize(self.MIN_WIDTH, 200)
         box = QVBoxLayout(self)
         box.setContentsMargins(10, 8, 10, 8)
         box.setSpacing(4)
@@ -119,8 +120,12 @@ class BedTile(QFrame):
 
     def show_bed(self, bed: Bed, now: float, stale_after: float) -> None:
         offline = bed.offline_since is not None
-        self.setStyleSheet(f"#bedTile {{ background: {OFFLINE_BG if offline else '#1f2329'}; border-radius: 8px;"
-                           f" border: 3px solid {'#f2c200' if offline else '#1f2329'}; }} QLabel {{ color: #f0f0f0; }}")
+        top = None if offline else min(bed.alarms, key=lambda a: (-RANK[a["priority"]], a["started"]), default=None)
+        border = "#f2c200" if offline else (self.colours[top["priority"]][0] if top else "#1f2329")
+        style = (f"#bedTile {{ background: {OFFLINE_BG if offline else '#1f2329'}; border-radius: 8px;"
+                 f" border: 4px solid {border}; }} QLabel {{ color: #f0f0f0; }}")
+        if style != self.styleSheet():
+            self.setStyleSheet(style)
         self.patient.setText(bed.session.get("patient") or "")
         phase = bed.session.get("phase", "none")
         text = PHASE_TEXT.get(phase, phase)
@@ -157,8 +162,14 @@ class BedTile(QFrame):
             self.note.setText(f"<b style='color:#f2c200'>OFFLINE</b> since "
                               f"{time.strftime('%H:%M:%S', time.localtime(bed.offline_since))} — {bed.offline_why}")
         else:
+            lines = []
+            if top is not None:
+                more = f" (+{len(bed.alarms) - 1} more)" if len(bed.alarms) > 1 else ""
+                lines.append(f"<b>{top['priority'].upper()}</b>: {top['text']}{more}")
             down = [f"{d} {v['state']}" for d, v in bed.links.items() if v.get("state") != "connected"]
-            self.note.setText(f"<span style='color:#f2c200'>devices: {', '.join(down)}</span>" if down else "")
+            if down:
+                lines.append(f"<span style='color:#f2c200'>devices: {', '.join(down)}</span>")
+            self.note.setText("<br>".join(lines))
 
 
 class StationWindow(QMainWindow):
@@ -182,6 +193,8 @@ class StationWindow(QMainWindow):
         outer.addWidget(self.banner)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.tiles_host = QWidget()
+        self.tiles_host.setObjectName("tilesHost")
+        self.tiles_host.setStyleSheet("#tilesHost { background: #121417; }")
         self.grid = QGridLayout(self.tiles_host)
         self.grid.setSpacing(10)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -203,11 +216,18 @@ class StationWindow(QMainWindow):
         side_box.addWidget(self.alarm_list, 1)
         self.ack_button = QPushButton("Acknowledge sound (alarm stays at the bed)")
         self.ack_button.setMinimumHeight(48)
+        self.ack_button.setStyleSheet("font-size: 15px;")
+        self.ack_button.setToolTip("Pauses this alarm's sound at the bed, where the clinic allows it; the bed "
+                                   "records who acknowledged from here. The alarm stays until handled at the bed.")
         self.ack_button.clicked.connect(self.acknowledge_selected)
         side_box.addWidget(self.ack_button)
         split.addWidget(side)
+        side.setMinimumWidth(380)
+        side.setMaximumWidth(560)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        self.scroll = scroll
         outer.addWidget(split, 1)
         self.status = QLabel("Broker: connecting")
         self.status.setStyleSheet("color: #c8ccd2; font-size: 13px;")
@@ -272,7 +292,8 @@ class StationWindow(QMainWindow):
         tile.show_bed(bed, self.clock(), self.timing.stale_after)
 
     def _relayout(self) -> None:
-        columns = max(1, min(4, (self.tiles_host.width() or 1200) // 330))
+        width = self.scroll.viewport().width() if self.scroll.viewport().width() > 100 else self.width() - 420
+        columns = max(1, min(4, width // (BedTile.MIN_WIDTH + 10)))
         for i, name in enumerate(sorted(self.tiles)):
             self.grid.addWidget(self.tiles[name], i // columns, i % columns)
 
