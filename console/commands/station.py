@@ -39,6 +39,8 @@ def add_arguments(parser) -> None:
     setup.add_argument("--beds", required=True, metavar="A,B,...", help="bed names, e.g. chair-1,chair-2")
     setup.add_argument("--port", type=int, default=8883, dest="setup_port")
     setup.add_argument("--days", type=int, default=825, help="certificate lifetime in days (default 825)")
+    setup.add_argument("--broker-user", default="mosquitto", help="the account the broker runs as (default mosquitto)")
+    setup.add_argument("--bind", metavar="ADDRESS", help="listen only on this address (default: all)")
     bed = sub.add_parser("bed", help="(internal) one headless simulated bed, as --demo starts them")
     bed.add_argument("--broker-port", type=int, required=True)
     bed.add_argument("--bed", required=True)
@@ -51,7 +53,8 @@ def run(args) -> int:
     if args.action == "setup":
         from console.station.setup import setup_clinic
         beds = [b.strip() for b in args.beds.split(",") if b.strip()]
-        written = setup_clinic(Path(args.out), args.broker_host, beds, port=args.setup_port, days=args.days)
+        written = setup_clinic(Path(args.out), args.broker_host, beds, port=args.setup_port, days=args.days,
+                               bind=args.bind, broker_user=args.broker_user)
         print(written)
         return 0
     if args.action == "bed":

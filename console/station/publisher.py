@@ -36,6 +36,7 @@ class StationPublisher:
         self.connected = False
         self._online = False  # under _lock: whether _send may publish (set before the retained state goes)
         self.why = "connecting"
+        self._refused = ""
         self._lock = threading.Lock()
         self._values: dict[str, dict[str, Any]] = {}
         self._metric_alarm: dict[str, str] = {}
@@ -144,8 +145,10 @@ class StationPublisher:
 
     def _connected(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
-            self._set_state(False, f"refused by the broker: {reason_code}")
+            self._refused = f"refused by the broker: {reason_code}; retrying"
+            self._set_state(False, self._refused)
             return
+        self._refused = ""
         bed = self.settings.bed
         client.subscribe(topics.topic(bed, topics.ACK), qos=1)
         client.publish(topics.topic(bed, "status"), self._status("online"), qos=1, retain=True)
@@ -158,6 +161,8 @@ class StationPublisher:
     def _disconnected(self, client, userdata, flags, reason_code, properties) -> None:
         if self._stopping.is_set():
             self._set_state(False, "stopped")
+        elif self._refused:
+            self._set_state(False, self._refused)  # paho ends a refused connection too: keep the reason
         else:
             self._set_state(False, f"lost the broker ({reason_code}); retrying")
 

@@ -50,7 +50,8 @@ class StationClient(QObject):
             c.tls_set(ca_certs=ca_file, cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         c.reconnect_delay_set(1, 30)
         c.on_connect = self._connected
-        c.on_disconnect = lambda *a: self.state.emit(False, f"lost the broker ({a[3]}); retrying")
+        self.refused = ""
+        c.on_disconnect = lambda *a: self.state.emit(False, self.refused or f"lost the broker ({a[3]}); retrying")
         c.on_connect_fail = lambda *a: self.state.emit(False, f"cannot reach {host}:{port}; retrying")
         c.on_message = lambda cl, ud, msg: self.message.emit(msg.topic, bytes(msg.payload), time.time())
         self.client = c
@@ -66,8 +67,10 @@ class StationClient(QObject):
 
     def _connected(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
-            self.state.emit(False, f"refused by the broker: {reason_code}")
+            self.refused = f"refused by the broker: {reason_code}; retrying"
+            self.state.emit(False, self.refused)
             return
+        self.refused = ""
         client.subscribe(f"{topics.ROOT}/+/+", qos=1)
         self.state.emit(True, "")
 
