@@ -87,8 +87,9 @@ class StationModel:
             if d["state"] == "online":
                 bed.online, bed.last_seen, bed.offline_since, bed.offline_why = True, now, None, ""
             else:
-                self._offline(bed, now, "the bed's connection ended (last will)" if bed.online or bed.last_seen is None
-                              else bed.offline_why or "the bed is offline")
+                closed = d.get("reason") == "console closed"
+                self._offline(bed, now, "the console was closed at the bed" if closed
+                              else "the bed's connection ended (last will)")
             return bed_name
         if not bed.online and bed.offline_since is not None and kind == "numerics":
             bed.online, bed.offline_since, bed.offline_why = True, None, ""
@@ -108,7 +109,7 @@ class StationModel:
         return bed_name
 
     def _offline(self, bed: Bed, now: float, why: str) -> None:
-        if bed.offline_since is None:
+        if bed.offline_since is None:  # since when the station has not been able to hear this bed
             bed.offline_since = now
         bed.online, bed.offline_why = False, why
 

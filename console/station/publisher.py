@@ -48,7 +48,7 @@ class StationPublisher:
         self.dropped = 0
         bed = settings.bed
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"bed-{bed}", protocol=mqtt.MQTTv311)
-        c.will_set(topics.topic(bed, "status"), self._status("offline"), qos=1, retain=True)
+        c.will_set(topics.topic(bed, "status"), self._status("offline", "connection lost"), qos=1, retain=True)
         if settings.username:
             c.username_pw_set(settings.username, settings.password())
         if settings.ca_file:
@@ -72,7 +72,7 @@ class StationPublisher:
         self._stopping.set()
         self._wake.set()
         if self.connected:
-            info = self.client.publish(topics.topic(self.settings.bed, "status"), self._status("offline"),
+            info = self.client.publish(topics.topic(self.settings.bed, "status"), self._status("offline", "console closed"),
                                        qos=1, retain=True)
             try:
                 info.wait_for_publish(timeout=1.0)
@@ -103,8 +103,8 @@ class StationPublisher:
         self._send("links", {"t": self.clock(), "links": links}, qos=1, retain=True)
 
     # ---- internals ---------------------------------------------------------------------------------------
-    def _status(self, state: str) -> bytes:
-        return topics.encode("status", {"t": self.clock(), "state": state, "bed": self.settings.bed})
+    def _status(self, state: str, reason: str = "") -> bytes:
+        return topics.encode("status", {"t": self.clock(), "state": state, "bed": self.settings.bed, "reason": reason})
 
     def _send(self, kind: str, body: dict[str, Any], *, qos: int, retain: bool) -> None:
         payload = topics.encode(kind, body)
