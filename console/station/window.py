@@ -2,6 +2,7 @@
 technical alarm when a bed cannot be heard. Secondary information: the bed is the authority."""
 from __future__ import annotations
 
+import re
 import ssl
 import time
 from typing import Callable
@@ -23,6 +24,11 @@ PHASE_TEXT = {"none": "no session", "patient": "choosing patient", "checklist": 
               "double_check": "double check", "infusion": "INFUSION", "observation": "OBSERVATION",
               "discharge": "discharge", "closed": "session closed"}
 MUTED, OFFLINE_BG = "#8a8f98", "#3a3f47"
+
+
+def natural(name: str) -> list:
+    """chair-2 before chair-10, as the beds stand in the room."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def minutes(seconds: float | None) -> str:
@@ -81,12 +87,12 @@ class StationClient(QObject):
 
 
 class BedTile(QFrame):
-    MIN_WIDTH = 420
+    MIN_WIDTH = 400
     def __init__(self, name: str, colours: dict[str, tuple[str, str]]) -> None:
         super().__init__()
         self.colours = colours
         self.setObjectName("bedTile")
-        self.setMinimumSize(self.MIN_WIDTH, 200)
+        self.setMinimumSize(self.MIN_WIDTH, 180)
         box = QVBoxLayout(self)
         box.setContentsMargins(10, 8, 10, 8)
         box.setSpacing(4)
@@ -111,7 +117,7 @@ class BedTile(QFrame):
             name_label.setStyleSheet("font-size: 13px;")
             value = QLabel("—")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            value.setMinimumHeight(44)
+            value.setMinimumHeight(40)
             grid.addWidget(name_label, 0, i, alignment=Qt.AlignmentFlag.AlignCenter)
             grid.addWidget(value, 1, i)
             self.values[label] = value
@@ -230,7 +236,7 @@ class StationWindow(QMainWindow):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
-        self.scroll = scroll
+        self.scroll, self.split = scroll, split
         outer.addWidget(split, 1)
         self.status = QLabel("Broker: connecting")
         self.status.setStyleSheet("color: #c8ccd2; font-size: 13px;")
@@ -295,13 +301,15 @@ class StationWindow(QMainWindow):
         tile.show_bed(bed, self.clock(), self.timing.stale_after)
 
     def _relayout(self) -> None:
-        width = self.scroll.viewport().width() if self.scroll.viewport().width() > 100 else self.width() - 420
+        width = self.width() - max(380, min(520, int(self.width() * 0.28))) - 40
         columns = max(1, min(4, width // (BedTile.MIN_WIDTH + 10)))
-        for i, name in enumerate(sorted(self.tiles)):
+        for i, name in enumerate(sorted(self.tiles, key=natural)):
             self.grid.addWidget(self.tiles[name], i // columns, i % columns)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
+        side = max(380, min(520, int(self.width() * 0.28)))
+        self.split.setSizes([self.width() - side, side])
         self._relayout()
 
     def show_alarms(self) -> None:
