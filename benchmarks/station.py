@@ -95,6 +95,7 @@ def beds_process(port: int, n: int, log_path: str, seconds: float) -> None:
 
 
 def run(n: int) -> dict:
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from console.station.broker import LoopbackBroker
@@ -129,10 +130,15 @@ def run(n: int) -> dict:
                              cwd=Path(__file__).resolve().parents[1])
 
     def wait(predicate, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline and not predicate():
-            app.processEvents()
-            time.sleep(0.005)
+        """Qt's own event loop, as the station runs it (polling processEvents would cost CPU of its own)."""
+        loop = QEventLoop()
+        check = QTimer()
+        check.timeout.connect(lambda: loop.quit() if predicate() else None)
+        check.start(100)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        if not predicate():
+            loop.exec()
+        check.stop()
         return predicate()
 
     def all_online():

@@ -59,9 +59,15 @@ class BedLink:
 def install_station(console, *, session_body: Callable[[float], dict] | None = None,
                     settings: BrokerSettings | None = None, strip=None) -> BedLink | None:
     """Publish this bed when clinic.toml names a station broker; None (and nothing started) when it does not."""
-    settings = settings or load_station(console.data_dir)
-    if settings is None:
-        return None
+    from console.errors import UserError
+    from resources import ResourceError
+    try:  # a wrong station setting stops the start with the field named, like every clinic setting
+        settings = settings or load_station(console.data_dir)
+        if settings is None:
+            return None
+        settings.password()
+    except ResourceError as exc:
+        raise UserError(str(exc)) from None
     desk = getattr(getattr(console, "session_panel", None), "desk", None)
     session_body = session_body or desk_session(desk, settings.patient_display)
     relay = _Relay()

@@ -96,8 +96,16 @@ class StationPublisher:
         self._send("alarms", {"t": now, "alarms": [alarm_payload(a, now) for a in alarms]}, qos=1, retain=True)
         self._wake.set()  # the tiles' alarm colours go out with the next numerics at once
 
-    def session(self, body: dict[str, Any]) -> None:
-        self._send("session", {"t": self.clock(), **body}, qos=1, retain=True)
+    def session(self, body: dict[str, Any], *, refresh_every: float = 10.0) -> None:
+        """Sent when the phase or patient changes, and every `refresh_every` s to keep the station's clocks
+        (which it counts down itself between messages) in step with the bed's."""
+        now = self.clock()
+        key = (body.get("phase"), body.get("patient"), body.get("infusion_left_s") is None,
+               body.get("observation_left_s") is None)
+        if key == getattr(self, "_session_key", None) and now - getattr(self, "_session_sent", 0) < refresh_every:
+            return
+        self._session_key, self._session_sent = key, now
+        self._send("session", {"t": now, **body}, qos=1, retain=True)
 
     def links(self, links: dict[str, dict[str, str]]) -> None:
         self._send("links", {"t": self.clock(), "links": links}, qos=1, retain=True)

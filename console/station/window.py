@@ -32,10 +32,10 @@ def natural(name: str) -> list:
 
 
 def minutes(seconds: float | None) -> str:
+    """Whole minutes, rounded up: the desk plans in minutes ("1 min" until the clock reaches 0)."""
     if seconds is None:
         return ""
-    s = int(round(seconds))
-    return f"{s // 60}:{s % 60:02d}"
+    return f"{int(-(-seconds // 60))} min"
 
 
 class StationClient(QObject):
@@ -122,10 +122,21 @@ class BedTile(QFrame):
             grid.addWidget(value, 1, i)
             self.values[label] = value
         box.addLayout(grid)
+        self._shown: dict[int, tuple] = {}
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet("font-size: 14px;")
         box.addWidget(self.note)
+
+    def _set(self, label: QLabel, text: str, style: str | None = None) -> None:
+        """Qt re-lays out and re-polishes on every setText/setStyleSheet: only touch what changed."""
+        key = (text, style)
+        if self._shown.get(id(label)) == key:
+            return
+        self._shown[id(label)] = key
+        label.setText(text)
+        if style is not None:
+            label.setStyleSheet(style)
 
     def show_bed(self, bed: Bed, now: float, stale_after: float) -> None:
         offline = bed.offline_since is not None
@@ -135,41 +146,39 @@ class BedTile(QFrame):
                  f" border: 4px solid {border}; }} QLabel {{ color: #f0f0f0; }}")
         if style != self.styleSheet():
             self.setStyleSheet(style)
-        self.patient.setText(bed.session.get("patient") or "")
+        self._set(self.patient, bed.session.get("patient") or "")
         phase = bed.session.get("phase", "none")
         text = PHASE_TEXT.get(phase, phase)
         if phase == "infusion":
             text += f" — {minutes(bed.clock_left('infusion_left_s', now))} left"
         elif phase == "observation":
             text += f" — {minutes(bed.clock_left('observation_left_s', now))} left"
-        self.phase.setText(text)
+        self._set(self.phase, text)
         for label, metrics, _ in TILE_VALUES:
             widget = self.values[label]
             shown = [m for m in metrics if m in bed.values][:2] if label == "NIBP" else \
                 [m for m in metrics if m in bed.values][:1]
             if not shown:
-                widget.setText("—")
-                widget.setStyleSheet(f"font-size: 30px; color: {MUTED};")
+                self._set(widget, "—", f"font-size: 30px; color: {MUTED};")
                 continue
             ages = [bed.value_age(m, now) or 0 for m in shown]
             stale = offline or max(ages) > stale_after
+            age_text = f"{max(ages):.0f} s" if max(ages) < 60 else f"{max(ages) / 60:.0f} min"
             text = "/".join(f"{bed.values[m]['value']:.0f}" for m in shown)
             alarm = next((bed.values[m].get("alarm") for m in shown if bed.values[m].get("alarm")), None)
             if stale:
-                widget.setText(f"<span style='font-size:26px'>{text}</span><br>"
-                               f"<span style='font-size:12px'>stale {max(ages):.0f} s</span>")
-                widget.setStyleSheet(f"color: {MUTED}; background: transparent;")
+                self._set(widget, f"<span style='font-size:26px'>{text}</span><br>"
+                                  f"<span style='font-size:12px'>stale {age_text}</span>",
+                          f"color: {MUTED}; background: transparent;")
             elif alarm:
                 bg, fg = self.colours[alarm]
-                widget.setText(text)
-                widget.setStyleSheet(f"font-size: 30px; font-weight: bold; color: {fg}; background: {bg};"
-                                     " border-radius: 4px;")
+                self._set(widget, text, f"font-size: 30px; font-weight: bold; color: {fg}; background: {bg};"
+                                        " border-radius: 4px;")
             else:
-                widget.setText(text)
-                widget.setStyleSheet("font-size: 30px; font-weight: bold; color: #f0f0f0; background: transparent;")
+                self._set(widget, text, "font-size: 30px; font-weight: bold; color: #f0f0f0; background: transparent;")
         if offline:
-            self.note.setText(f"<b style='color:#f2c200'>OFFLINE</b> since "
-                              f"{time.strftime('%H:%M:%S', time.localtime(bed.offline_since))} — {bed.offline_why}")
+            self._set(self.note, f"<b style='color:#f2c200'>OFFLINE</b> since "
+                      f"{time.strftime('%H:%M:%S', time.localtime(bed.offline_since))} — {bed.offline_why}")
         else:
             lines = []
             if top is not None:
@@ -178,7 +187,7 @@ class BedTile(QFrame):
             down = [f"{d} {v['state']}" for d, v in bed.links.items() if v.get("state") != "connected"]
             if down:
                 lines.append(f"<span style='color:#f2c200'>devices: {', '.join(down)}</span>")
-            self.note.setText("<br>".join(lines))
+            self._set(self.note, "<br>".join(lines))
 
 
 class StationWindow(QMainWindow):
@@ -263,7 +272,8 @@ class StationWindow(QMainWindow):
         bed = self.model.on_message(topic_name, payload, received)
         if bed is not None:
             self.show_bed(bed)
-            self.show_alarms()
+            if not topic_name.endswith("/numerics"):  # only status and alarm messages change the list
+                self.show_alarms()
         elif self.model.malformed != bad:
             self.show_status()
 
@@ -337,7 +347,9 @@ class StationWindow(QMainWindow):
         broker = "connected" if self.connected else f"NOT CONNECTED ({self.why})"
         online = sum(1 for b in self.model.beds.values() if b.offline_since is None)
         bad = f" · {self.model.malformed} malformed messages ignored" if self.model.malformed else ""
-        self.status.setText(f"Broker: {broker} · beds online {online}/{len(self.model.beds)}{bad}{self.audio_note}")
+        text = f"Broker: {broker} · beds online {online}/{len(self.model.beds)}{bad}{self.audio_note}"
+        if text != self.status.text():
+            self.status.setText(text)
 
     def acknowledge_selected(self) -> None:
         item = self.alarm_list.currentItem()
