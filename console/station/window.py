@@ -260,7 +260,7 @@ class StationWindow(QMainWindow):
         self.audio_note = ""
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.tick)
-        self.timer.start(500)
+        self.timer.start(1000)  # offline and stale are judged to the second
         if client is not None:
             client.message.connect(self.on_message)
             client.state.connect(self.on_state)

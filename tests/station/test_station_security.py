@@ -143,3 +143,11 @@ def test_the_cli_setup_command(cli, tmp_path):
                           capture_output=True, text=True).stdout
     assert "DNS:broker.clinic.lan" in cert
     assert "allow_anonymous false" in (tmp_path / "c" / "broker" / "mosquitto.conf").read_text()
+
+
+def test_a_wrong_station_setting_stops_the_console_with_the_field_named(cli, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clinic.toml").write_text('[station]\nhost = "127.0.0.1"\nbed = "chair 3!"\n')
+    r = cli("demo", "--data-dir", str(data), "--seconds", "1", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 1 and "station.bed" in r.stderr and "Traceback" not in r.stderr, r.stderr
