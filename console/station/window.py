@@ -231,6 +231,8 @@ class StationWindow(QMainWindow):
         self.alarm_list.setStyleSheet("QListWidget { background: #1b1e23; color: #f0f0f0; font-size: 16px; }"
                                       " QListWidget::item { padding: 6px; margin: 2px; }")
         self.alarm_list.setWordWrap(True)
+        self.alarm_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never hide text
+        self.alarm_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         side_box.addWidget(self.alarm_list, 1)
         self.ack_button = QPushButton("Acknowledge sound (alarm stays at the bed)")
         self.ack_button.setMinimumHeight(48)
