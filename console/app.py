@@ -75,6 +75,7 @@ class Console:
     crash_notice: object = None
     replicator: object = None  # clinic records server (console/records/replication.py), or None
     hl7_feed: object = None  # HL7 v2 feed to the EHR (console/integration/hl7.py), or None
+    station: object = None
     _last_link: dict = field(default_factory=dict)
 
     def record_link(self, event) -> None:
@@ -95,6 +96,8 @@ class Console:
     def stop(self) -> None:
         """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
         self.hub.blockSignals(True)
+        if self.station is not None:
+            self.station.stop()
         if self.alarms is not None:
             self.alarms.stop()
         if self.window is not None:
@@ -276,6 +279,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         window.add_side_panel(console.records_panel, "Records")
         install_console_alarms(console, panel.desk, config=alarm_config, with_sound=with_sound)
         window.add_header_button("Devices…", lambda: open_device_setup(console))
+        # central station (issue #11): publishes this bed when clinic.toml names a broker; never waited on
+        from console.station.bed_link import install_station
+        console.station = install_station(console)
     recorder.start()
     # clinic records server: ships this chair's records on its own thread when clinic.toml names one
     from console.records.replication import start_replicator

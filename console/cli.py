@@ -16,6 +16,7 @@ from console.errors import UserError
 COMMANDS = (
     "run", "demo", "ports", "drivers", "probe", "simulate", "setup_devices",
     "verify_records", "dose", "export", "backup", "restore", "ledger", "alarms", "report",
+    "station",  # central nurses' station (issue #11)
 )
 
 PROG = "bedside-console"
