@@ -16,7 +16,8 @@ from console.ui.vital_tile import VitalTile
 from device_drivers.events import LinkState, Measurement, Waveform
 
 TILE_COLUMNS = 5  # two rows for the eight usual tiles: the trend keeps its height under a full alarm bar
-TREND_MIN_HEIGHT = 180  # three plots stay readable even when the alarm bar is full
+TREND_MIN_HEIGHT = 120  # three plots, each still showing its curve, on a 1366x768 screen with a full alarm bar
+SIDE_MIN_WIDTH = 520  # the session panel's widest page (weight and date side by side) and its big buttons
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is
                   # the costliest thing on the GUI thread, where alarms are raised
@@ -35,6 +36,7 @@ class MainWindow(QMainWindow):
         self.demo_banner = QLabel("SIMULATED DEVICES — NOT A PATIENT — demo records are thrown away on exit")
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setAlignment(Qt.AlignCenter)
+        self.demo_banner.setWordWrap(True)  # the records' path and demo logins must not widen the window
         self.demo_banner.setVisible(demo)
         outer.addWidget(self.demo_banner)
         self.alarm_slot = QVBoxLayout()
@@ -44,6 +46,7 @@ class MainWindow(QMainWindow):
         header = self.header = QHBoxLayout()
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
         self.patient_label.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.patient_label.setWordWrap(True)  # a long name and allergies wrap; they are never cut off
         self.clock = QLabel()
         self.clock.setStyleSheet("font-size: 22px; font-weight: bold;")
         header.addWidget(self.patient_label, 1)
@@ -73,7 +76,7 @@ class MainWindow(QMainWindow):
         body.addLayout(vitals, 7)
         self.side = QTabWidget()
         self.side.setVisible(False)
-        self.side.setMinimumWidth(540)
+        self.side.setMinimumWidth(SIDE_MIN_WIDTH)
         body.addWidget(self.side, 4)
         outer.addLayout(body, 1)
 
@@ -142,6 +145,7 @@ class MainWindow(QMainWindow):
 
     def add_header_button(self, text: str, callback) -> QPushButton:
         button = QPushButton(text)
+        button.setStyleSheet("min-height: 24px; padding: 2px 12px;")  # the biomed's, not a touch target
         button.clicked.connect(callback)
         self.header.insertWidget(self.header.count() - 1, button)
         return button
