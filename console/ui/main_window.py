@@ -16,7 +16,7 @@ from console.ui.vital_tile import VitalTile
 from device_drivers.events import LinkState, Measurement, Waveform
 
 TILE_COLUMNS = 5  # two rows for the eight usual tiles: the trend keeps its height under a full alarm bar
-TREND_MIN_HEIGHT = 120  # three plots, each still showing its curve, on a 1366x768 screen with a full alarm bar
+TREND_MIN_HEIGHT = 100  # three plots, each still showing its curve, on a 1366x768 screen with a full alarm bar
 SIDE_MIN_WIDTH = 520  # the session panel's widest page (weight and date side by side) and its big buttons
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is

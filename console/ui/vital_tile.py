@@ -18,7 +18,7 @@ from console.ui import style
 
 #: value type sizes (px): single values, and a group (NIBP sys/dia) with its mean smaller. Chosen so that two
 #: rows of tiles, the waves, the trend and a full alarm bar fit a 1366x768 screen (test_window_fits_screens).
-VALUE_PX, GROUP_PX, MEAN_PX = 52, 42, 28
+VALUE_PX, GROUP_PX, MEAN_PX = 48, 40, 26
 
 
 class ElidedLabel(QLabel):
@@ -49,7 +49,7 @@ class VitalTile(QFrame):
         self.values: dict[str, tuple[float, float]] = {}  # metric -> (t, value)
         self.alarm_priority: str | None = None
         self.title = QLabel(spec.label)
-        self.title.setStyleSheet(f"color: {self.infos[0].colour}; font-size: 18px; font-weight: bold;")
+        self.title.setStyleSheet(f"color: {self.infos[0].colour}; font-size: 17px; font-weight: bold;")
         self.unit = QLabel(spec.unit)
         self.unit.setStyleSheet(f"color: {style.MUTED}; font-size: 16px;")
         self.limits = ElidedLabel("")
@@ -70,7 +70,7 @@ class VitalTile(QFrame):
         foot.addStretch(1)
         foot.addWidget(self.when)
         box = QVBoxLayout(self)
-        box.setContentsMargins(10, 4, 10, 4)
+        box.setContentsMargins(10, 3, 10, 3)
         box.setSpacing(0)
         box.addLayout(head)
         box.addWidget(self.value, 1)

@@ -16,7 +16,7 @@ from device_drivers.events import Waveform
 
 WINDOW_S = 6.0
 REDRAW_MS = 40  # 25 Hz (design: at most 30 Hz)
-WAVE_HEIGHT = 44  # pixels a wave: the whole screen must fit 1366x768 with a full alarm area
+WAVE_HEIGHT = 36  # pixels a wave: the whole screen must fit 1366x768 with a full alarm area
 #: wave -> the metric whose colour it is drawn in, and its label
 WAVES = {"pleth": ("spo2", "Pleth"), "ecg": ("hr", "ECG")}
 
