@@ -17,6 +17,7 @@ from device_drivers.events import LinkState, Measurement, Waveform
 
 TILE_COLUMNS = 5  # two rows for the eight usual tiles: the trend keeps its height under a full alarm bar
 TREND_MIN_HEIGHT = 100  # three plots, each still showing its curve, on a 1366x768 screen with a full alarm bar
+ROOMY_HEIGHT = 960  # from this window height on, larger tile type and taller waves (a 1080-line screen)
 SIDE_MIN_WIDTH = 520  # the session panel's widest page (weight and date side by side) and its big buttons
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is
@@ -90,6 +91,17 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
         self.refresh()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Compact on a 1366x768 screen, larger type and waves on a 1080-line one. The roomy layout's own
+        minimum height is well under ROOMY_HEIGHT, so the switch cannot flip back and forth."""
+        super().resizeEvent(event)
+        roomy = event.size().height() >= ROOMY_HEIGHT
+        if roomy != getattr(self, "roomy", None):
+            self.roomy = roomy
+            for tile in self.tiles.values():
+                tile.set_roomy(roomy)
+            self.waves.set_roomy(roomy)
 
     def _relayout_tiles(self) -> None:
         """Tiles fill rows of TILE_COLUMNS in screen order; a group tile (NIBP sys/dia (mean)) takes two cells."""

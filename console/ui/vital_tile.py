@@ -16,9 +16,11 @@ from console.metric_catalog import MetricInfo, TileSpec
 from console.ui import style
 
 
-#: value type sizes (px): single values, and a group (NIBP sys/dia) with its mean smaller. Chosen so that two
-#: rows of tiles, the waves, the trend and a full alarm bar fit a 1366x768 screen (test_window_fits_screens).
-VALUE_PX, GROUP_PX, MEAN_PX = 48, 40, 26
+#: value type sizes (px): single values, and a group (NIBP sys/dia) with its mean smaller. COMPACT lets two
+#: rows of tiles, the waves, the trend and a full alarm bar fit a 1366x768 screen (test_window_fits_screens);
+#: a taller window (MainWindow.ROOMY_HEIGHT) gets the larger type, read from further away.
+COMPACT = {"value": 48, "group": 40, "mean": 26}
+ROOMY = {"value": 56, "group": 46, "mean": 30}
 
 
 class ElidedLabel(QLabel):
@@ -76,7 +78,19 @@ class VitalTile(QFrame):
         box.addWidget(self.value, 1)
         box.addLayout(foot)
         self.state = "empty"
+        self.sizes = COMPACT
         self._paint_value("--", style.STALE)
+
+    def set_roomy(self, roomy: bool) -> None:
+        """Larger value type on a tall screen, compact on a small one (the main window decides)."""
+        sizes = ROOMY if roomy else COMPACT
+        if sizes is self.sizes:
+            return
+        self.sizes = sizes
+        text, colour = self._painted
+        if not isinstance(text, str) and self.values:
+            text = self._text()  # the rich text carries the mean's size
+        self._paint_value(text, colour)
 
     def set_value(self, metric: str, value: float, t: float) -> None:
         self.values[metric] = (t, value)
@@ -122,14 +136,15 @@ class VitalTile(QFrame):
                  for info in self.infos]
         if len(parts) == 3:  # sys/dia (mean)
             return f"{parts[0]}/{parts[1]} ({parts[2]})", \
-                f"{parts[0]}/{parts[1]} <span style='font-size:{MEAN_PX}px'>({parts[2]})</span>"
+                f"{parts[0]}/{parts[1]} <span style='font-size:{self.sizes['mean']}px'>({parts[2]})</span>"
         text = "/".join(parts)
         return text, text
 
     def _paint_value(self, text: tuple[str, str] | str, colour: str) -> None:
         plain, rich = (text, text) if isinstance(text, str) else text
         self.shown = plain
-        size = VALUE_PX if len(self.infos) == 1 else GROUP_PX
+        self._painted = (text, colour)
+        size = self.sizes["value"] if len(self.infos) == 1 else self.sizes["group"]
         self.value.setText(f"<span style='color:{colour}; font-size:{size}px; font-weight:bold'>{rich}</span>")
 
 

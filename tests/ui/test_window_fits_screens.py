@@ -17,7 +17,7 @@ from PySide6.QtCore import QSize, QTime
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from console.app import build_console, demo_devices
-from console.ui.main_window import SIDE_MIN_WIDTH
+from console.ui.main_window import ROOMY_HEIGHT, SIDE_MIN_WIDTH
 
 SMALL = QSize(1366, 768)
 LARGE = QSize(1920, 1080)
@@ -80,16 +80,32 @@ def settle(qtbot, window, size: QSize) -> None:
 
 
 def test_the_window_fits_a_1366x768_screen_empty_and_on_the_order_page(qtbot, bed):
+    """The console is given the screen's geometry (console/commands/gui.py); on a 1366x768 screen the
+    window is compact, and its minimum must fit, before a session and on the order page."""
     window = bed.window
+    settle(qtbot, window, SMALL)
     empty = window.minimumSizeHint()
     assert fits(empty, SMALL), f"minimum size with the session panel locked: {empty.toTuple()}"
     to_order_page(qtbot, bed)
     QApplication.processEvents()
     filled = window.minimumSizeHint()
     assert fits(filled, SMALL), f"minimum size on the order page: {filled.toTuple()}"
-    settle(qtbot, window, SMALL)
     assert window.size() == SMALL
     assert window.side.width() >= SIDE_MIN_WIDTH  # the session's big buttons keep their room
+
+
+def test_the_larger_type_of_a_tall_screen_still_fits_the_small_one(qtbot, bed):
+    """On a 1080-line screen the tiles get larger type and the waves more height; that layout's own
+    minimum still fits 1366x768, so a window moved to the small screen can be resized onto it at once,
+    and its minimum stays below the height that chose it (no switching back and forth)."""
+    window = bed.window
+    to_order_page(qtbot, bed)
+    settle(qtbot, window, LARGE)
+    assert window.roomy and window.tiles["spo2"].sizes["value"] > 50
+    roomy = window.minimumSizeHint()
+    assert fits(roomy, SMALL) and roomy.height() < ROOMY_HEIGHT, roomy.toTuple()
+    settle(qtbot, window, SMALL)
+    assert not window.roomy and window.tiles["spo2"].sizes["value"] < 50
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1366x768", "1920x1080"])
