@@ -21,6 +21,7 @@ from console.ui.main_window import ROOMY_HEIGHT, SIDE_MIN_WIDTH
 
 SMALL = QSize(1366, 768)
 LARGE = QSize(1920, 1080)
+PAGE_MIN_HEIGHT = 150  # the session page's scrolled area: at least a heading, a field and a big button at once
 ALL_TILES = ("spo2", "pr", "hr", "nibp", "rr", "etco2", "pi", "temp")
 
 
@@ -122,6 +123,10 @@ def test_what_the_nurse_reads_is_whole_on_screen(qtbot, bed, size):
                 f"{name}: {label.text()!r} is {label.width()} px wide, needs {label.sizeHint().width()}"
             assert label.height() >= label.minimumSizeHint().height(), f"{name}: {label.text()!r} cut in height"
         assert tile.rect().contains(tile.value.geometry())
+    nxt = bed.session_panel.next  # wrapped: its height for its width, or its second line is clipped
+    assert nxt.height() >= nxt.heightForWidth(nxt.width()), f"NEXT {nxt.height()} px, needs {nxt.heightForWidth(nxt.width())}"
+    page = bed.session_panel.stack
+    assert page.height() >= PAGE_MIN_HEIGHT, f"the session page's own area is {page.height()} px high"
     inside = window.rect()
     for widget in (bed.alarms.bar, bed.session_panel.next, window.trend):
         box = widget.rect().translated(widget.mapTo(window, widget.rect().topLeft()))
