@@ -46,13 +46,12 @@ class MainWindow(QMainWindow):
         self.metric_source: dict[str, tuple[str, float]] = {}
         header = self.header = QHBoxLayout()
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
-        self.patient_label.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.patient_label.setStyleSheet("font-size: 18px; font-weight: bold;")
         self.patient_label.setWordWrap(True)  # a long name and allergies wrap; they are never cut off
         self.clock = QLabel()
         self.clock.setStyleSheet("font-size: 22px; font-weight: bold;")
         header.addWidget(self.patient_label, 1)
         header.addWidget(self.clock)
-        outer.addLayout(header)
 
         body = QHBoxLayout()
         self.trend = TrendView(catalog)
@@ -70,6 +69,9 @@ class MainWindow(QMainWindow):
             tile.setVisible(spec.always_shown)
         self._relayout_tiles()
         self.trend.setMinimumHeight(TREND_MIN_HEIGHT)
+        # the patient line heads the vitals column, so the side panel reaches up to the alarm bar: on a
+        # 1366x768 screen that line's height is the session page's, not a row across the whole window
+        vitals.addLayout(header)
         vitals.addWidget(tiles_box, 0)
         self.waves = WaveStrip(catalog)
         vitals.addWidget(self.waves, 0)

@@ -21,7 +21,7 @@ from console.ui.main_window import ROOMY_HEIGHT, SIDE_MIN_WIDTH
 
 SMALL = QSize(1366, 768)
 LARGE = QSize(1920, 1080)
-PAGE_MIN_HEIGHT = 150  # the session page's scrolled area: at least a heading, a field and a big button at once
+PAGE_MIN_HEIGHT = 180  # the session page's scrolled area: at least a heading, a field and a big button at once
 ALL_TILES = ("spo2", "pr", "hr", "nibp", "rr", "etco2", "pi", "temp")
 
 
