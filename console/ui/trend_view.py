@@ -25,17 +25,12 @@ class TrendView(pg.GraphicsLayoutWidget):
         self.buffers: dict[str, RingBuffer] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.plots: list[pg.PlotItem] = []
-        self.labels: list[pg.LabelItem] = []
         capacity = int(self.window_s * 4) + 16  # room for up to 4 Hz numerics
         for row, (title, metrics) in enumerate(ROWS):
             last = row == len(ROWS) - 1
             axes = {"bottom": pg.DateAxisItem(utcOffset=-time.localtime().tm_gmtoff)} if last else {}
             plot = self.addPlot(row=row, col=0, axisItems=axes)
-            # The row's name is written inside its plot, across: a vertical axis title longer than the plot
-            # is high (a 1366x768 screen, a full alarm bar) ran into the next row's title.
-            label = pg.LabelItem(title, color=style.MUTED, size="10pt", parent=plot.vb)
-            label.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 0))
-            self.labels.append(label)
+            plot.setLabel("left", title, color=style.MUTED)
             # Axes are the costly part of a redraw (measured: ~0.1 s a frame with a time axis and a
             # full grid under every plot), so clock times only under the last plot, horizontal grid only.
             plot.showAxis("bottom", last)
