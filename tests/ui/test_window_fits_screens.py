@@ -36,8 +36,9 @@ def bed(qtbot, tmp_path):
     console.window.show()
     window = console.window
     # filled as a running bed is: every tile with a value, both waves drawn
-    qtbot.waitUntil(lambda: all(window.tiles[n].isVisible() and window.tiles[n].state == "fresh"
-                                for n in ALL_TILES), timeout=15000)
+    # (each has had a value; all eight fresh at one instant is not needed and would wait on the slowest)
+    qtbot.waitUntil(lambda: all(window.tiles[n].isVisible() and window.tiles[n].values for n in ALL_TILES),
+                    timeout=20000)
     qtbot.waitUntil(lambda: len(window.waves.curves) == 2, timeout=10000)
     yield console
     console.stop()
