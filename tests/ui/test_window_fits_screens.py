@@ -37,8 +37,13 @@ def bed(qtbot, tmp_path):
     window = console.window
     # filled as a running bed is: every tile with a value, both waves drawn
     # (each has had a value; all eight fresh at one instant is not needed and would wait on the slowest)
-    qtbot.waitUntil(lambda: all(window.tiles[n].isVisible() and window.tiles[n].values for n in ALL_TILES),
-                    timeout=20000)
+    def missing():
+        return [n for n in ALL_TILES if not (window.tiles[n].isVisible() and window.tiles[n].values)]
+    try:
+        qtbot.waitUntil(lambda: not missing(), timeout=20000)
+    except Exception as exc:  # say which tiles and how the devices' links stand
+        links = {d: c.property("state") for d, c in window.devices.chips.items()}
+        raise AssertionError(f"tiles without a value: {missing()}; links: {links}") from exc
     qtbot.waitUntil(lambda: len(window.waves.curves) == 2, timeout=10000)
     yield console
     console.stop()
