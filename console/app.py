@@ -259,6 +259,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             window.demo_banner.setText(window.demo_banner.text() + f" — demo logins: {logins}")
             panel.refresh()
         window.add_side_panel(panel, "Session")
+        # the window's header shows the same patient line, whichever tab is open; twice would take the
+        # session page's room on a 1366x768 screen (two or three wrapped lines above NEXT)
+        panel.patient.setVisible(False)
         console.session_panel = panel
         pump = console.codecs.get("pump")
         if pump is not None and pump_control(pump) is PumpControl.CONTROLLABLE:

@@ -16,7 +16,9 @@ from console.ui.vital_tile import VitalTile
 from device_drivers.events import LinkState, Measurement, Waveform
 
 TILE_COLUMNS = 5  # two rows for the eight usual tiles: the trend keeps its height under a full alarm bar
-TREND_MIN_HEIGHT = 180  # three plots stay readable even when the alarm bar is full
+TREND_MIN_HEIGHT = 100  # three plots, each still showing its curve, on a 1366x768 screen with a full alarm bar
+ROOMY_HEIGHT = 960  # from this window height on, larger tile type and taller waves (a 1080-line screen)
+SIDE_MIN_WIDTH = 520  # the session panel's widest page (weight and date side by side) and its big buttons
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is
                   # the costliest thing on the GUI thread, where alarms are raised
@@ -35,6 +37,7 @@ class MainWindow(QMainWindow):
         self.demo_banner = QLabel("SIMULATED DEVICES — NOT A PATIENT — demo records are thrown away on exit")
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setAlignment(Qt.AlignCenter)
+        self.demo_banner.setWordWrap(True)  # the records' path and demo logins must not widen the window
         self.demo_banner.setVisible(demo)
         outer.addWidget(self.demo_banner)
         self.alarm_slot = QVBoxLayout()
@@ -43,12 +46,12 @@ class MainWindow(QMainWindow):
         self.metric_source: dict[str, tuple[str, float]] = {}
         header = self.header = QHBoxLayout()
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
-        self.patient_label.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.patient_label.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.patient_label.setWordWrap(True)  # a long name and allergies wrap; they are never cut off
         self.clock = QLabel()
         self.clock.setStyleSheet("font-size: 22px; font-weight: bold;")
         header.addWidget(self.patient_label, 1)
         header.addWidget(self.clock)
-        outer.addLayout(header)
 
         body = QHBoxLayout()
         self.trend = TrendView(catalog)
@@ -66,6 +69,9 @@ class MainWindow(QMainWindow):
             tile.setVisible(spec.always_shown)
         self._relayout_tiles()
         self.trend.setMinimumHeight(TREND_MIN_HEIGHT)
+        # the patient line heads the vitals column, so the side panel reaches up to the alarm bar: on a
+        # 1366x768 screen that line's height is the session page's, not a row across the whole window
+        vitals.addLayout(header)
         vitals.addWidget(tiles_box, 0)
         self.waves = WaveStrip(catalog)
         vitals.addWidget(self.waves, 0)
@@ -73,7 +79,7 @@ class MainWindow(QMainWindow):
         body.addLayout(vitals, 7)
         self.side = QTabWidget()
         self.side.setVisible(False)
-        self.side.setMinimumWidth(540)
+        self.side.setMinimumWidth(SIDE_MIN_WIDTH)
         body.addWidget(self.side, 4)
         outer.addLayout(body, 1)
 
@@ -87,6 +93,17 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
         self.refresh()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Compact on a 1366x768 screen, larger type and waves on a 1080-line one. The roomy layout's own
+        minimum height is well under ROOMY_HEIGHT, so the switch cannot flip back and forth."""
+        super().resizeEvent(event)
+        roomy = event.size().height() >= ROOMY_HEIGHT
+        if roomy != getattr(self, "roomy", None):
+            self.roomy = roomy
+            for tile in self.tiles.values():
+                tile.set_roomy(roomy)
+            self.waves.set_roomy(roomy)
 
     def _relayout_tiles(self) -> None:
         """Tiles fill rows of TILE_COLUMNS in screen order; a group tile (NIBP sys/dia (mean)) takes two cells."""
@@ -142,6 +159,7 @@ class MainWindow(QMainWindow):
 
     def add_header_button(self, text: str, callback) -> QPushButton:
         button = QPushButton(text)
+        button.setStyleSheet("min-height: 24px; padding: 2px 12px;")  # the biomed's, not a touch target
         button.clicked.connect(callback)
         self.header.insertWidget(self.header.count() - 1, button)
         return button

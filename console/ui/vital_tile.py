@@ -8,11 +8,38 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from console.metric_catalog import MetricInfo, TileSpec
 from console.ui import style
+
+
+#: value type sizes (px): single values, and a group (NIBP sys/dia) with its mean smaller. COMPACT lets two
+#: rows of tiles, the waves, the trend and a full alarm bar fit a 1366x768 screen (test_window_fits_screens);
+#: a taller window (MainWindow.ROOMY_HEIGHT) gets the larger type, read from further away.
+COMPACT = {"value": 48, "group": 40, "mean": 26}
+ROOMY = {"value": 56, "group": 46, "mean": 30}
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that may be narrower than its text, and then ends in "…" instead of widening the
+    tile: the limits and the time of the last value are secondary to the value, so they must never push
+    the window past a small screen's width. Plain text only."""
+
+    MIN_WIDTH = 24
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.MIN_WIDTH), hint.height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.ElideRight, rect.width())
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(self.alignment()), text)
 
 
 class VitalTile(QFrame):
@@ -24,18 +51,18 @@ class VitalTile(QFrame):
         self.values: dict[str, tuple[float, float]] = {}  # metric -> (t, value)
         self.alarm_priority: str | None = None
         self.title = QLabel(spec.label)
-        self.title.setStyleSheet(f"color: {self.infos[0].colour}; font-size: 18px; font-weight: bold;")
+        self.title.setStyleSheet(f"color: {self.infos[0].colour}; font-size: 17px; font-weight: bold;")
         self.unit = QLabel(spec.unit)
         self.unit.setStyleSheet(f"color: {style.MUTED}; font-size: 16px;")
-        self.limits = QLabel("")
+        self.limits = ElidedLabel("")
         self.limits.setStyleSheet(f"color: {style.MUTED}; font-size: 14px;")
         self.limits.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.value = QLabel("--")
         self.value.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.value.setObjectName("tileValue")
-        self.when = QLabel("no value yet")
+        self.when = ElidedLabel("no value yet")
         self.when.setStyleSheet(f"color: {style.MUTED}; font-size: 14px;")
-        self.when.setAlignment(Qt.AlignRight)
+        self.when.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addStretch(1)
@@ -45,12 +72,25 @@ class VitalTile(QFrame):
         foot.addStretch(1)
         foot.addWidget(self.when)
         box = QVBoxLayout(self)
-        box.setContentsMargins(12, 8, 12, 8)
+        box.setContentsMargins(10, 3, 10, 3)
+        box.setSpacing(0)
         box.addLayout(head)
         box.addWidget(self.value, 1)
         box.addLayout(foot)
         self.state = "empty"
+        self.sizes = COMPACT
         self._paint_value("--", style.STALE)
+
+    def set_roomy(self, roomy: bool) -> None:
+        """Larger value type on a tall screen, compact on a small one (the main window decides)."""
+        sizes = ROOMY if roomy else COMPACT
+        if sizes is self.sizes:
+            return
+        self.sizes = sizes
+        text, colour = self._painted
+        if not isinstance(text, str) and self.values:
+            text = self._text()  # the rich text carries the mean's size
+        self._paint_value(text, colour)
 
     def set_value(self, metric: str, value: float, t: float) -> None:
         self.values[metric] = (t, value)
@@ -96,14 +136,15 @@ class VitalTile(QFrame):
                  for info in self.infos]
         if len(parts) == 3:  # sys/dia (mean)
             return f"{parts[0]}/{parts[1]} ({parts[2]})", \
-                f"{parts[0]}/{parts[1]} <span style='font-size:32px'>({parts[2]})</span>"
+                f"{parts[0]}/{parts[1]} <span style='font-size:{self.sizes['mean']}px'>({parts[2]})</span>"
         text = "/".join(parts)
         return text, text
 
     def _paint_value(self, text: tuple[str, str] | str, colour: str) -> None:
         plain, rich = (text, text) if isinstance(text, str) else text
         self.shown = plain
-        size = 58 if len(self.infos) == 1 else 48
+        self._painted = (text, colour)
+        size = self.sizes["value"] if len(self.infos) == 1 else self.sizes["group"]
         self.value.setText(f"<span style='color:{colour}; font-size:{size}px; font-weight:bold'>{rich}</span>")
 
 

@@ -16,7 +16,8 @@ from device_drivers.events import Waveform
 
 WINDOW_S = 6.0
 REDRAW_MS = 40  # 25 Hz (design: at most 30 Hz)
-WAVE_HEIGHT = 60  # pixels a wave: the whole screen must fit 1080 lines with a full alarm area
+WAVE_HEIGHT = 36  # pixels a wave: the whole screen must fit 1366x768 with a full alarm area
+ROOMY_WAVE_HEIGHT = 48  # on a 1080-line screen
 #: wave -> the metric whose colour it is drawn in, and its label
 WAVES = {"pleth": ("spo2", "Pleth"), "ecg": ("hr", "ECG")}
 
@@ -43,6 +44,12 @@ class WaveStrip(pg.GraphicsLayoutWidget):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.redraw)
         self.redraws = 0
+        self.wave_height = WAVE_HEIGHT
+
+    def set_roomy(self, roomy: bool) -> None:
+        self.wave_height = ROOMY_WAVE_HEIGHT if roomy else WAVE_HEIGHT
+        if self.curves:
+            self.setFixedHeight(self.wave_height * len(self.curves))
 
     def on_event(self, event) -> None:
         if not isinstance(event, Waveform) or event.wave not in WAVES or not event.samples:
@@ -71,7 +78,7 @@ class WaveStrip(pg.GraphicsLayoutWidget):
         self.curves[key] = plot.plot(pen=pg.mkPen(colour, width=2))
         self._titles = getattr(self, "_titles", {})
         self._titles[key] = (plot, title)
-        self.setFixedHeight(WAVE_HEIGHT * len(self.curves))
+        self.setFixedHeight(self.wave_height * len(self.curves))
         self.setVisible(True)
         if not self.timer.isActive():
             self.timer.start(REDRAW_MS)
