@@ -72,7 +72,6 @@ def run_first_start(directory: Path) -> tuple[str | None, str]:
 
 def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
     check_display()
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from console.app import build_console, demo_devices
@@ -107,25 +106,33 @@ def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
     window.show()
     restart = _install_crash_notice(guard, console, app)
     _schedule_crash_drill()
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    ticker = QTimer()  # lets Python see Ctrl-C while Qt's loop runs
-    ticker.timeout.connect(lambda: None)
-    ticker.start(250)
-    if args.seconds:
-        def finish() -> None:
-            if args.screenshot:
-                window.grab().save(args.screenshot)
-            app.quit()
-        QTimer.singleShot(int(args.seconds * 1000), finish)
     try:
-        app.exec()
+        run_event_loop(app, window, args)
     finally:
         console.stop()
         guard.uninstall()
     if restart.get("report"):
         _restart_process(args, restart["report"])
     return 0
+
+
+def run_event_loop(app, window, args) -> None:
+    """Qt's loop until the window is closed, SIGTERM/SIGINT arrive, or `--seconds` pass (then the
+    `--screenshot` is saved): the same for the console and the station window."""
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    ticker = QTimer()  # lets Python see Ctrl-C while Qt's loop runs
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
+    if getattr(args, "seconds", None):
+        def finish() -> None:
+            if getattr(args, "screenshot", None):
+                window.grab().save(args.screenshot)
+            app.quit()
+        QTimer.singleShot(int(args.seconds * 1000), finish)
+    app.exec()
 
 
 def _install_crash_notice(guard, console, app) -> dict:

@@ -6,11 +6,9 @@ credentials. The station is secondary information: each bed is the authority and
 """
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from console.errors import UserError
@@ -87,9 +85,9 @@ def stop_processes(procs: list[subprocess.Popen]) -> None:
 def run_window(args) -> int:
     from console.qt_check import check_display
     check_display()
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from console.commands.gui import run_event_loop
     from console.station.window import StationClient, StationWindow
 
     broker, beds, tmp = None, [], None
@@ -123,19 +121,8 @@ def run_window(args) -> int:
         else:
             window.setGeometry(app.primaryScreen().availableGeometry())
         window.show()
-        signal.signal(signal.SIGTERM, lambda *_: app.quit())
-        signal.signal(signal.SIGINT, lambda *_: app.quit())
-        ticker = QTimer()
-        ticker.timeout.connect(lambda: None)
-        ticker.start(250)
-        if args.seconds:
-            def finish() -> None:
-                if args.screenshot:
-                    window.grab().save(args.screenshot)
-                app.quit()
-            QTimer.singleShot(int(args.seconds * 1000), finish)
         try:
-            app.exec()
+            run_event_loop(app, window, args)
         finally:
             window.shutdown()
     finally:
