@@ -174,6 +174,7 @@ def install_console_alarms(console: "Console", desk, *, config=None, with_sound:
         alarms.engine.set_pump(pump.device, pump_control(pump))
     desk.session_listeners.append(alarms.engine.on_session_event)
     desk.active_alarms = alarms.engine.alarms  # the session rules judge start and sign-off against the bar
+    desk.interlock_holds = lambda: alarms.engine.pump_held  # and refuse start/resume/raise while it holds
     desk.session_listeners.append(NibpSchedule(alarms.engine, desk))
     if desk.session is not None and desk.session.state.started and not desk.session.state.closed:
         NibpSchedule(alarms.engine, desk).begin(time.time())  # a resumed infusion is watched again
