@@ -175,6 +175,10 @@ def install_console_alarms(console: "Console", desk, *, config=None, with_sound:
     desk.session_listeners.append(alarms.engine.on_session_event)
     desk.active_alarms = alarms.engine.alarms  # the session rules judge start and sign-off against the bar
     desk.interlock_holds = lambda: alarms.engine.pump_held  # and refuse start/resume/raise while it holds
+    if console.session_panel is not None:  # the NEXT line follows a trip or a release at once, not a tick later
+        from PySide6.QtCore import QTimer
+        panel = console.session_panel
+        alarms.engine.subscribe(lambda _change: QTimer.singleShot(0, panel, panel.refresh))
     desk.session_listeners.append(NibpSchedule(alarms.engine, desk))
     if desk.session is not None and desk.session.state.started and not desk.session.state.closed:
         NibpSchedule(alarms.engine, desk).begin(time.time())  # a resumed infusion is watched again

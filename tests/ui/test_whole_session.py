@@ -410,6 +410,9 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     bed.models["oximeter"].override = {"spo2": 84.0}
     bed.models["monitor"].override = {"spo2": 84.0, "rr": 5.0}
     ui.wait(lambda: bed.interlock_row() is not None, "the respiratory interlock to trip", 40)
+    # the session page follows the core's verdict at once: the pump is held, not "running" in green
+    ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 2)
+    assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()
     ui.shot("08_interlock_tripped", all_sizes=True)
     ui.wait(lambda: bed.pump_rate() == 0, "the pump to read back stopped", 15)
     ui.wait(lambda: "Pump stopped by" in bed.interlock_row().alarm.instruction, "the stop to be confirmed", 15)
