@@ -1510,9 +1510,9 @@ class SessionPanel(QWidget):
         if st.phase == "infusion":
             held = s.interlock_verdict("resume", now)  # the core's verdict: the pump is stopped and held
             state = ("PAUSED" if st.paused else "volume complete" if st.volume_complete(now) else "running")
-            if not held.ok:
-                state = (f"<span style='color:{style.BAD}'><b>{state}, pump HELD by the respiratory interlock"
-                         "</b></span>")
+            if not held.ok:  # never "running": the pump is stopped and held whatever the session last set
+                state = (f"<span style='color:{style.BAD}'><b>{'PAUSED, ' if st.paused else ''}pump STOPPED and "
+                         "HELD by the respiratory interlock</b></span>")
             remaining = st.infusion_remaining_seconds(now)
             rows.append(f"Infusion {state} · {duration_text(st.infusion_seconds(now))} elapsed" +
                         (f" · {duration_text(remaining)} left" if remaining is not None else ""))
