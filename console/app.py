@@ -95,6 +95,8 @@ class Console:
     def stop(self) -> None:
         """Stop devices first, then storage; events still queued for the GUI are dropped, not half-written."""
         self.hub.blockSignals(True)
+        if self.session_panel is not None:
+            self.session_panel.timer.stop()  # no refresh reads the database once it closes
         if self.alarms is not None:
             self.alarms.stop()
         if self.window is not None:
@@ -178,7 +180,10 @@ def install_console_alarms(console: "Console", desk, *, config=None, with_sound:
     if console.session_panel is not None:  # the NEXT line follows a trip or a release at once, not a tick later
         from PySide6.QtCore import QTimer
         panel = console.session_panel
-        alarms.engine.subscribe(lambda _change: QTimer.singleShot(0, panel, panel.refresh))
+
+        def refresh_soon(_change) -> None:
+            QTimer.singleShot(0, panel, lambda: panel.refresh() if panel.timer.isActive() else None)
+        alarms.engine.subscribe(refresh_soon)
     desk.session_listeners.append(NibpSchedule(alarms.engine, desk))
     if desk.session is not None and desk.session.state.started and not desk.session.state.closed:
         NibpSchedule(alarms.engine, desk).begin(time.time())  # a resumed infusion is watched again
