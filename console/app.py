@@ -98,6 +98,8 @@ class Console:
         self.hub.blockSignals(True)
         if self.station is not None:
             self.station.stop()
+        if self.session_panel is not None:
+            self.session_panel.timer.stop()  # no refresh reads the database once it closes
         if self.alarms is not None:
             self.alarms.stop()
         if self.window is not None:
@@ -177,6 +179,14 @@ def install_console_alarms(console: "Console", desk, *, config=None, with_sound:
         alarms.engine.set_pump(pump.device, pump_control(pump))
     desk.session_listeners.append(alarms.engine.on_session_event)
     desk.active_alarms = alarms.engine.alarms  # the session rules judge start and sign-off against the bar
+    desk.interlock_holds = lambda: alarms.engine.pump_held  # and refuse start/resume/raise while it holds
+    if console.session_panel is not None:  # the NEXT line follows a trip or a release at once, not a tick later
+        from PySide6.QtCore import QTimer
+        panel = console.session_panel
+
+        def refresh_soon(_change) -> None:
+            QTimer.singleShot(0, panel, lambda: panel.refresh() if panel.timer.isActive() else None)
+        alarms.engine.subscribe(refresh_soon)
     desk.session_listeners.append(NibpSchedule(alarms.engine, desk))
     if desk.session is not None and desk.session.state.started and not desk.session.state.closed:
         NibpSchedule(alarms.engine, desk).begin(time.time())  # a resumed infusion is watched again

@@ -1,4 +1,5 @@
-"""What the session core knows of the bed right now: the active alarms and the latest device values.
+"""What the session core knows of the bed right now: the active alarms, the latest device values, and
+whether the respiratory interlock holds the pump.
 
 The session rules must see the patient (no start over a desaturation alarm, no sign-off at SpO2 85 %), but
 console/session stays free of Qt and of the alarm engine: the composition root hands the session a
@@ -34,10 +35,14 @@ class BedsideSnapshot:
     alarms: tuple[ActiveAlarm, ...] = ()
     #: metric -> (time received, value), the latest of each (design.md metric names).
     vitals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: True while the respiratory interlock holds the pump stopped (until a physician releases it).
+    interlock_holds: bool = False
 
     @classmethod
-    def of(cls, alarms: Iterable[Any], vitals: dict[str, tuple[float, float]]) -> "BedsideSnapshot":
-        return cls(tuple(a if isinstance(a, ActiveAlarm) else ActiveAlarm.of(a) for a in alarms), dict(vitals))
+    def of(cls, alarms: Iterable[Any], vitals: dict[str, tuple[float, float]],
+           interlock_holds: bool = False) -> "BedsideSnapshot":
+        return cls(tuple(a if isinstance(a, ActiveAlarm) else ActiveAlarm.of(a) for a in alarms), dict(vitals),
+                   bool(interlock_holds))
 
     def live(self, metric: str, now: float, fresh_s: float | None) -> float | None:
         """The metric's latest value if it is younger than its freshness limit, else None."""

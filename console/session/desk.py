@@ -61,11 +61,14 @@ class SessionDesk:
         self.pump_programs_itself = False
         #: The alarms on the bar now (the composition root hands in the alarm engine's `alarms`).
         self.active_alarms: Callable[[], list] = list
+        #: Whether the respiratory interlock holds the pump now (the composition root hands in the alarm
+        #: engine's `pump_held`); no interlock, no hold.
+        self.interlock_holds: Callable[[], bool] = lambda: False
         self._attach()
 
     def bedside(self) -> BedsideSnapshot:
         """The plain snapshot the session rules judge: active alarms and the latest device values."""
-        return BedsideSnapshot.of(self.active_alarms(), self.latest)
+        return BedsideSnapshot.of(self.active_alarms(), self.latest, self.interlock_holds())
 
     def _attach(self) -> None:
         if self.session is not None:
@@ -210,6 +213,10 @@ class SessionDesk:
         if phase == "double_check":
             return "info", "Second clinician: calculate the pump rate yourself and enter it with your PIN"
         if phase == "infusion":
+            held = s.interlock_verdict("resume" if st.started else "start", now)
+            if not held.ok:  # the pump is stopped whatever the session says: never "running" in green
+                return "bad", ("PUMP HELD BY THE RESPIRATORY INTERLOCK: " + held.message.split(": ", 1)[1]
+                               + ("" if st.paused or not st.started else " (pause the infusion)"))
             if not st.started:
                 gate = s.alarm_gate_verdict("start", now)
                 if not gate.ok:

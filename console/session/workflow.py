@@ -22,6 +22,7 @@ from console.session.staff import Clinician
 from console.session.state import SessionState, apply, fold
 from console.session.bedside import BedsideSnapshot, no_devices
 from console.session.rules.alarm_gate import alarm_gate, blocking_alarms
+from console.session.rules.interlock_hold import interlock_hold
 from console.session.rules.discharge_criteria import contradicted, discharge_criteria, measured_scores
 from console.session.rules.rules_config import default_rules
 from console.session.rules.verdict import NeedsOverride, Verdict
@@ -552,6 +553,10 @@ class ClinicalSession:
         """May the nurse start / resume / raise the rate now? (What the screen shows, and what `start` asks.)"""
         return alarm_gate(action, self.bedside(), self.rules)
 
+    def interlock_verdict(self, action: str, now: float) -> Verdict:
+        """Does the respiratory interlock hold the pump? (No override: the physician releases the hold.)"""
+        return interlock_hold(action, self.bedside())
+
     def sign_off_verdicts(self, now: float) -> list[Verdict]:
         """Everything that stands between this patient and sign-off, in the order to work through it."""
         if self.state.phase != "discharge":
@@ -567,6 +572,9 @@ class ClinicalSession:
 
     def _pass_alarm_gate(self, action: str, *, by: Clinician, now: float, physician: Clinician | None,
                          reason: str | None) -> None:
+        held = self.interlock_verdict(action, now)
+        if not held.ok:  # before the alarm gate: a physician's override of an alarm does not release the pump
+            raise HardStop(held.message)
         verdict = self.alarm_gate_verdict(action, now)
         if verdict.ok:
             return

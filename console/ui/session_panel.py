@@ -1024,10 +1024,14 @@ class InfusionPage(Page):
         self.pause.setStyleSheet(GO_BUTTON if st.paused else PLAIN_BUTTON)
         s, now = self.desk.session, self.desk.clock()
         gate = s.alarm_gate_verdict("start", now)
-        self.start_override.show_verdicts([] if st.started else [gate])
-        self.start_button.setStyleSheet(GO_BUTTON if gate.ok else PLAIN_BUTTON)  # comfort: the core decides
+        held = s.interlock_verdict("resume" if st.started else "start", now)  # no override: a physician releases it
+        self.start_override.show_verdicts([] if st.started or not held.ok else [gate])
+        self.start_button.setStyleSheet(GO_BUTTON if gate.ok and held.ok else PLAIN_BUTTON)  # comfort: the core decides
+        if st.paused and not held.ok:
+            self.pause.setStyleSheet(PLAIN_BUTTON)
         if st.started:
-            self.run_override.show_verdicts([s.alarm_gate_verdict("resume" if st.paused else "raise", now)])
+            self.run_override.show_verdicts([] if not held.ok else
+                                            [s.alarm_gate_verdict("resume" if st.paused else "raise", now)])
             self.run_override.go.setText("Resume with physician override" if st.paused else
                                          "Raise the rate with physician override")
         if st.started and not self.new_rate.text() and st.weight_kg:
@@ -1504,7 +1508,11 @@ class SessionPanel(QWidget):
         st = s.state
         rows = []
         if st.phase == "infusion":
-            state = "PAUSED" if st.paused else "volume complete" if st.volume_complete(now) else "running"
+            held = s.interlock_verdict("resume", now)  # the core's verdict: the pump is stopped and held
+            state = ("PAUSED" if st.paused else "volume complete" if st.volume_complete(now) else "running")
+            if not held.ok:  # never "running": the pump is stopped and held whatever the session last set
+                state = (f"<span style='color:{style.BAD}'><b>{'PAUSED, ' if st.paused else ''}pump STOPPED and "
+                         "HELD by the respiratory interlock</b></span>")
             remaining = st.infusion_remaining_seconds(now)
             rows.append(f"Infusion {state} · {duration_text(st.infusion_seconds(now))} elapsed" +
                         (f" · {duration_text(remaining)} left" if remaining is not None else ""))

@@ -11,7 +11,8 @@ Devices and alarms run in real time; the session's clock (console.app.build_cons
 is advanced over the 30 min observation instead of waiting for it.
 
 Each unsafe attempt is one `try_...` step. The steps marked AFTER MERGE are refused only once the core
-fixes on the `order` and `discharge` branches are merged; they are written but not yet called.
+fixes on the `order` and `discharge` branches are merged; they are all called now (and the AFTER FIX one,
+try_resume_while_interlock_holds, since the core's interlock_hold rule).
 """
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ WEIGHT = 72.5
 SINGLE = "Single infusion, 0.5 mg/kg over 40 min"
 BOLUS = "Intermittent bolus, 0.2-0.75 mg/kg"
 SIZES = ((1920, 1080), (1366, 768))
+TITRATION_REASON = "dizzy, CADSS rising: slower"
+STOP_REASON = "planned end: pain 3/10, after the interlock"
 
 
 # --- the demo's bed, with a patient the test can make desaturate ----------------------------------------
@@ -201,12 +204,25 @@ def try_undo_hard_stop_without_reason(bed: Bed) -> None:
     """AFTER MERGE (discharge): a hard-stop answer ("No" to identity) is not silently taken back by
     tapping "Yes": undoing it needs a reason."""
     ui = bed.ui
-    row = ui.section("Identity checked with two identifiers")
+    row = ui.section(bed.desk.config.checklist_item("identity").text)  # the row's own question
     ui.click("No", within=row)
     assert "HARD STOP" in bed.panel.next.text()
     ui.click("Yes", within=row)
     refused(bed, "reason", page="checklist")
     assert not bed.desk.session.state.answers["identity"].passed
+
+
+def undo_hard_stop_with_reason(bed: Bed) -> None:
+    """The same change, done properly: the reason in the row's own box; the record keeps the first answer."""
+    ui = bed.ui
+    row = ui.section(bed.desk.config.checklist_item("identity").text)  # the row's own question
+    ui.type("reason for changing this answer (required)", "tapped No by mistake; wristband and DOB checked",
+            within=row)
+    ui.click("Change answer to Yes", within=row)
+    answer = bed.desk.session.state.answers["identity"]
+    assert answer.passed, bed.message()
+    changed = [e for e in bed.desk.session.events if e.kind == "session.checklist_answer_changed"]
+    assert changed and "wristband" in changed[-1].payload["reason"]
 
 
 def answer_checklist(bed: Bed) -> None:
@@ -341,6 +357,8 @@ def record_assessment(bed: Bed, nrs: int, note: str) -> None:
     ui = bed.ui
     box = ui.section("Pain now (NRS)")
     ui.click(str(nrs), within=box)
+    # the sedation level is never chosen for the nurse: she picks it (RASS 0, alert and calm)
+    ui.choose_in(bed.panel.pages[bed.page()].assessment.level, re.compile(r"^\+?0\s"))
     ui.type("note (optional)", note, within=box)
     before = len(bed.desk.session.state.assessments)
     ui.click("Record assessment", within=box)
@@ -349,25 +367,25 @@ def record_assessment(bed: Bed, nrs: int, note: str) -> None:
 
 
 def try_titration_above_hard_limit(bed: Bed) -> None:
-    bed.ui.type("New rate", "3.0")
+    bed.ui.type("New rate (mg/kg/h)", "3.0")
     bed.ui.click("Change rate")
     refused(bed, "above the hard limit of 2", page="infusion")
     assert not [e for e in bed.desk.session.events if e.kind == "session.infusion_titrated"]
 
 
 def try_titration_without_reason(bed: Bed) -> None:
-    bed.ui.type("New rate", "0.5")
-    bed.ui.type("reason (for pause, stop or rate change)", "")
+    bed.ui.type("New rate (mg/kg/h)", "0.5")
+    bed.ui.type("reason for the rate change (required)", "")
     bed.ui.click("Change rate")
     refused(bed, "reason for the rate change", page="infusion")
 
 
 def titrate(bed: Bed) -> float:
     ui = bed.ui
-    ui.type("New rate", "0.5")
+    ui.type("New rate (mg/kg/h)", "0.5")
     new_rate = round(WEIGHT * 0.5 + 1e-9, 1)  # 0.5 mg/kg/h x 72.5 kg at 1 mg/mL
     assert f"{new_rate:g} mL/h" in bed.panel.pages["infusion"].rate_preview.text()
-    ui.type("reason (for pause, stop or rate change)", "dizzy, CADSS rising: slower")
+    ui.type("reason for the rate change (required)", TITRATION_REASON)
     ui.click("Change rate")
     assert bed.desk.session.state.rate_ml_per_h == pytest.approx(new_rate), bed.message()
     ui.wait(lambda: bed.pump_rate() == new_rate, f"the pump to read back {new_rate} mL/h", 15)
@@ -392,6 +410,9 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     bed.models["oximeter"].override = {"spo2": 84.0}
     bed.models["monitor"].override = {"spo2": 84.0, "rr": 5.0}
     ui.wait(lambda: bed.interlock_row() is not None, "the respiratory interlock to trip", 40)
+    # the session page follows the core's verdict at once: the pump is held, not "running" in green
+    ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 2)
+    assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()
     ui.shot("08_interlock_tripped", all_sizes=True)
     ui.wait(lambda: bed.pump_rate() == 0, "the pump to read back stopped", 15)
     ui.wait(lambda: "Pump stopped by" in bed.interlock_row().alarm.instruction, "the stop to be confirmed", 15)
@@ -401,7 +422,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     row = bed.interlock_row()
     assert row.alarm.priority == "high" and "Resp. rate low" in row.text.text()
     # the nurse tells the session the pump is stopped (Pause); the order would otherwise read as a mismatch
-    ui.type("reason (for pause, stop or rate change)", "respiratory interlock: SpO2 84, RR 5")
+    ui.type("reason for the pause", "respiratory interlock: SpO2 84, RR 5")
     ui.click("Pause")
     assert desk.session.state.paused, bed.message()
     ui.shot("09_interlock_paused")
@@ -410,7 +431,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     dialog = bed.console.alarms.resume_dialog
     ui.wait(dialog.isVisible, "the restart dialog", 3)
     try_restart_by_nurse_or_wrong_pin_or_too_early(bed, dialog)
-    # AFTER FIX (interlock hold not enforced by the session): try_resume_while_interlock_holds(bed, rate)
+    try_resume_while_interlock_holds(bed, rate)
     ui.type("Username", DOCTOR_USER, within=dialog)
     ui.type("PIN", DOCTOR_PIN, within=dialog)
     ui.type("Why it is safe", "awake, chin lift, SpO2 96 % on 2 L O2, RR 12", within=dialog)
@@ -428,7 +449,8 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     ui.wait(lambda: not dialog.isVisible(), "the dialog to close", 3)
     resumed = bed.console.audit.events(kinds=["interlock_resume"])[-1]
     assert resumed.actor == DOCTOR and "RR 12" in resumed.payload["reason"]
-    # the nurse resumes the infusion: the console sets the pump again
+    # the nurse resumes the infusion once no high alarm is active (the alarm gate): the console sets the pump again
+    ui.wait(lambda: desk.session.alarm_gate_verdict("resume", desk.clock()).ok, "the SpO2 alarm to clear", 30)
     ui.click("Resume")
     assert not desk.session.state.paused, bed.message()
     ui.wait(lambda: bed.pump_rate() == rate, f"the pump to run again at {rate} mL/h", 15)
@@ -436,28 +458,38 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
 
 
 def try_resume_while_interlock_holds(bed: Bed, rate: float) -> None:
-    """AFTER FIX (not on a branch yet): while the interlock holds the pump, the session's Resume is refused;
-    today it is accepted and the console sends the pump `start` while the patient is still depressed."""
+    """While the interlock holds the pump, the session's Resume is refused (rules/interlock_hold.py); it was
+    accepted, and the console sent the pump `start` while the patient was still depressed. The page says
+    the pump is held, not "running" in green."""
     assert bed.engine.pump_held and bed.desk.session.state.paused
     bed.ui.click("Resume")
-    refused(bed, "interlock", page="infusion")
+    refused(bed, "interlock holds the pump", "physician must release it", page="infusion")
     assert bed.desk.session.state.paused and bed.pump_rate() == 0
+    bed.ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 3)
+    assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()
+    bed.ui.shot("09b_resume_refused_interlock_holds", all_sizes=True)
 
 
 def try_stop_with_the_titration_reason(bed: Bed) -> None:
     """AFTER MERGE (order/discharge, shared reason field): the reason typed for a rate change is not left
-    in the field that Pause and Stop take their reason from."""
-    assert bed.ui.field("reason (for pause, stop or rate change)").text() == "", "the rate change's reason stays"
+    in the field that Pause and Stop take their reason from. Each action has its own box now, and the rate
+    change's is cleared once used; stop_infusion reads the stop's recorded reason back from the audit log."""
+    ui = bed.ui
+    assert ui.field("reason for the rate change (required)").text() == "", "the rate change's reason stays"
+    for box in ("reason for stopping", "reason for the pause"):
+        assert TITRATION_REASON not in ui.field(box).text(), f"the rate change's reason is in {box!r}"
 
 
 def stop_infusion(bed: Bed) -> None:
     ui = bed.ui
-    ui.type("reason (for pause, stop or rate change)", "planned end: pain 3/10, after the interlock")
+    ui.type("reason for stopping", STOP_REASON)
     ui.click("Stop infusion")
     assert bed.page() == "observation", bed.message()
     ui.wait(lambda: bed.pump_rate() == 0, "the pump to read back stopped", 15)
-    stopped = [e for e in bed.desk.session.events if e.kind == "session.infusion_stopped"][-1]
-    assert stopped.payload["reason"] == "planned end: pain 3/10, after the interlock"
+    # what the audit log recorded for the stop: its own reason, never the rate change's
+    stopped = bed.console.audit.events(session_id=bed.desk.session.session_id,
+                                       kinds=["session.infusion_stopped"])[-1]
+    assert stopped.payload["reason"] == STOP_REASON and TITRATION_REASON not in stopped.payload["reason"]
 
 
 def try_early_discharge_without_physician(bed: Bed) -> None:
@@ -492,7 +524,10 @@ def try_sign_off_with_high_alarm(bed: Bed) -> None:
     bed.ui.wait(lambda: any(r.alarm.priority == "high" for r in bed.alarm_rows()), "a HIGH alarm", 30)
     bed.ui.click("Sign off and close the session")
     refused(bed, "alarm", page="discharge")
+    assert not bed.desk.session.state.closed
     bed.models["oximeter"].override = {}
+    bed.ui.wait(lambda: not any(r.alarm.priority == "high" and r.alarm.condition_active for r in bed.alarm_rows()),
+                "the SpO2 to come back up", 30)
 
 
 def try_waste_witnessed_by_self(bed: Bed) -> None:
@@ -574,12 +609,14 @@ def test_one_nurses_whole_session_from_login_to_pdf(qtbot, bed, tmp_path):
     add_patient(bed)
 
     try_weight_outside_clinic_range(bed)
-    # AFTER MERGE (order): try_weight_700(bed)
+    try_weight_700(bed)
     ui.shot("03_weight_refused")
     enter_weight(bed)
 
     try_checklist_incomplete(bed)
-    # AFTER MERGE (discharge): try_undo_hard_stop_without_reason(bed), then undo it with the reason
+    try_undo_hard_stop_without_reason(bed)
+    ui.shot("04a_hard_stop_change_refused", all_sizes=True)
+    undo_hard_stop_with_reason(bed)
     ui.shot("04_checklist", all_sizes=True)
     answer_checklist(bed)
 
@@ -592,18 +629,19 @@ def test_one_nurses_whole_session_from_login_to_pdf(qtbot, bed, tmp_path):
     assert bed.page() == "infusion", bed.message()
     assert bed.desk.session.state.double_checked_by == "nurse2"
 
-    # AFTER MERGE (order): try_start_with_nothing_drawn(bed)
+    try_start_with_nothing_drawn(bed)
     try_draw_without_lot_or_expired(bed)
     record_draw(bed)
     ui.shot("07_ready_to_start", all_sizes=True)
-    # AFTER MERGE (order): try_start_during_high_spo2_alarm(bed)
+    try_start_during_high_spo2_alarm(bed)
+    ui.wait(lambda: desk.session.alarm_gate_verdict("start", desk.clock()).ok, "the SpO2 alarm to clear", 30)
     start_infusion(bed, rate)
     try_assessment_without_pain_score(bed)
     record_assessment(bed, 4, "a bit floaty")
     try_titration_above_hard_limit(bed)
     try_titration_without_reason(bed)
     new_rate = titrate(bed)
-    # AFTER MERGE (shared reason field): try_stop_with_the_titration_reason(bed)
+    try_stop_with_the_titration_reason(bed)
     ui.shot("07b_infusion_running", all_sizes=True)
 
     desaturate_and_interlock(bed, new_rate)
@@ -614,7 +652,7 @@ def test_one_nurses_whole_session_from_login_to_pdf(qtbot, bed, tmp_path):
     observe(bed)
 
     try_sign_off_too_early(bed)
-    # AFTER MERGE (discharge): try_sign_off_with_high_alarm(bed)
+    try_sign_off_with_high_alarm(bed)
     ui.shot("14_discharge", all_sizes=True)
     discharge(bed)
     ui.shot("16_closed", all_sizes=True)
