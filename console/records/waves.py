@@ -310,6 +310,8 @@ def stored_waves(database: Database, since: float | None = None, until: float | 
         params.append(float(until))
     sql += " GROUP BY s.name, b.wave ORDER BY s.name, b.wave"
     with database.lock:
+        if database.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'wave_blocks'").fetchone() is None:
+            return []  # a file from before schema 6, opened read-only (verify, export) without migrating
         rows = database.conn.execute(sql, params).fetchall()
     return [StoredWave(*r) for r in rows]
 
@@ -343,3 +345,34 @@ def read_wave(database: Database, wave: str, since: float, until: float,
     if not ts:
         return np.empty(0), np.empty(0)
     return np.concatenate(ts), np.concatenate(vs)
+
+
+#: how to get a session's stored waves out, named in the CSV and FHIR exports that do not carry them
+HOW_TO_EXPORT = "bedside-console export --session {session} --format waves"
+
+
+def write_waves_csv(database: Database, since: float, until: float | None, out) -> int:
+    """Every stored sample in [since, until] as CSV rows (time, epoch_s, source, wave, rate_hz, value).
+
+    On request only (`export --format waves`): 4 hours of three waves are ~11 million rows, too many for
+    the session CSV a spreadsheet opens."""
+    import csv
+    from device_drivers.events import iso_time
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("time", "epoch_s", "source", "wave", "rate_hz", "value"))
+    end = until if until is not None else float("inf")
+    n = 0
+    for info in stored_waves(database, since, until):
+        lo = max(since, info.first_t)
+        while lo <= min(end, info.last_t):  # ten minutes at a time: memory stays small for any session
+            hi = min(lo + 600.0, end)
+            t, v = read_wave(database, info.wave, lo, hi, source=info.source)
+            for tt, vv in zip(t.tolist(), v.tolist()):
+                if tt >= hi and hi < end:
+                    continue  # the next chunk starts there
+                writer.writerow((iso_time(tt), repr(tt), info.source, info.wave, f"{info.rate_hz:g}", repr(vv)))
+                n += 1
+            lo = hi
+            if hi >= end:
+                break
+    return n

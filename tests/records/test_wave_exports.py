@@ -65,3 +65,43 @@ def test_no_strip_section_when_no_alarm_is_high_priority(database, tmp_path):
     pdf = tmp_path / "report.pdf"
     write_report(database, "S-8", pdf)
     assert "Alarm recall" not in pdf_text(pdf)
+
+
+def test_csv_and_fhir_name_the_stored_waves_and_the_waves_export_carries_every_sample(
+        session_with_high_alarm_and_waves, database, data_dir, tmp_path):
+    import csv
+    import json
+    from fhir.resources.R4B.bundle import Bundle
+    from console import cli
+    from console.records.waves import stored_waves
+
+    record, onset = session_with_high_alarm_and_waves
+    stored = {(w.source, w.wave): w for w in stored_waves(database)}
+    assert set(stored) == {("monitor", "ecg"), ("monitor", "pleth")}
+
+    def export(fmt, name):
+        out = tmp_path / name
+        assert cli.main(["export", "--data-dir", str(data_dir), "--session", "S-7", "--format", fmt,
+                         "--out", str(out)]) == 0
+        return out
+
+    rows = list(csv.DictReader(export("csv", "s.csv").open()))
+    waves = [r for r in rows if r["type"] == "waves"]
+    assert {(r["source"], r["name"]) for r in waves} == set(stored)
+    for r in waves:
+        detail = json.loads(r["detail"])
+        assert int(r["value"]) == stored[(r["source"], r["name"])].samples
+        assert detail["export_with"] == "bedside-console export --session S-7 --format waves"
+
+    data = json.loads(export("fhir", "s.json").read_text())
+    Bundle.model_validate(data)
+    encounter = next(e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Encounter")
+    named = {tuple(x["valueString"] for x in ext["extension"] if x["url"] in ("source", "wave"))
+             for ext in encounter["extension"]}
+    assert named == set(stored)
+
+    samples = list(csv.DictReader(export("waves", "s.waves.csv").open()))
+    assert len(samples) == sum(w.samples for w in stored.values())
+    ecg = [float(r["value"]) for r in samples if r["wave"] == "ecg"]
+    t, v = read_wave(database, "ecg", 0, 2e10)
+    assert ecg == v.tolist()  # repr round trip: exactly what is stored
