@@ -161,3 +161,19 @@ def test_a_four_hour_session_of_noisy_waves_fits_in_10_mb(tmp_path):
     # Noise is entropy no lossless coder removes: at 4 counts of 12-bit noise this is above (~14 MB) the 10 MB the
     # simulator's waves stay under. Pinned here so a change that makes it worse is seen.
     assert mb_4h <= 15.0
+
+
+def test_a_refused_write_keeps_the_blocks_and_reports_and_they_arrive_later(database):
+    """A real SQLite refusal (a trigger aborting the insert, as a full disk would), not a mock."""
+    problems = []
+    database.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON wave_blocks "
+                          "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    recorder = WaveRecorder(database, flush_s=0.1, on_error=problems.append)
+    recorder.submit(Waveform(T0 + 1.0, "monitor", "ecg", tuple(float(i % 50) for i in range(500)), 500.0))
+    assert not recorder.flush()
+    assert problems and "disk full" in problems[0] and "held for retry" in problems[0]
+    database.conn.execute("DROP TRIGGER refuse")
+    assert recorder.flush()
+    recorder.stop()
+    t, v = read_wave(database, "ecg", 0, T0 + 10)
+    assert v.tolist() == [float(i % 50) for i in range(500)] and t[0] == T0
