@@ -16,8 +16,9 @@ from console.metric_catalog import Catalog, load_catalog
 from console.records.audit import AuditLog
 from console.records.database import Database, open_database
 from console.records.vitals import VitalsRecorder
+from console.records.waves import WaveRecorder
 from device_drivers import registry
-from device_drivers.events import LinkState
+from device_drivers.events import LinkState, Waveform
 from console.pump_follower import PumpFollower
 from console.session import event_kinds as ek
 from device_drivers.pty_server import PtyServer
@@ -76,6 +77,7 @@ class Console:
     replicator: object = None  # clinic records server (console/records/replication.py), or None
     hl7_feed: object = None  # HL7 v2 feed to the EHR (console/integration/hl7.py), or None
     station: object = None
+    wave_recorder: object = None  # WaveRecorder: every Waveform the drivers emit, stored in blocks
     _last_link: dict = field(default_factory=dict)
 
     def record_link(self, event) -> None:
@@ -110,6 +112,8 @@ class Console:
         for sim in self.simulators:
             sim.stop()
         self.recorder.stop()
+        if self.wave_recorder is not None:
+            self.wave_recorder.stop()
         for link in (self.replicator, self.hl7_feed):
             if link is not None:
                 link.stop()
@@ -241,6 +245,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
     console.storage_problems = problems
     database.check_in_background(problems.report)
     hub.add_thread_sink(lambda e: recorder.submit(e) if hasattr(e, "metric") else None)
+    # waves go to disk from the link threads too, never through the GUI queue (≤ 1 s at risk, like vitals)
+    console.wave_recorder = WaveRecorder(database, on_error=problems.report)
+    hub.add_thread_sink(lambda e: console.wave_recorder.submit(e) if isinstance(e, Waveform) else None)
     hub.device_event.connect(console.record_link)
     hub.device_event.connect(console.record_pump_command)
     for spec in devices:

@@ -13,13 +13,13 @@ from console.records.database import open_database
 from console.records.exports import FORMATS, export_session
 
 NAME = "export"
-HELP = "export a session as a PDF report, CSV or FHIR JSON"
+HELP = "export a session as a PDF report, CSV, FHIR JSON, or its stored waves as CSV"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from console.cli import add_data_dir
     parser.add_argument("--session", required=True, metavar="ID", help="the session to export")
-    parser.add_argument("--format", required=True, choices=tuple(FORMATS), help="pdf, csv or fhir")
+    parser.add_argument("--format", required=True, choices=tuple(FORMATS), help="pdf, csv, fhir, or waves (every stored wave sample, CSV)")
     parser.add_argument("--out", metavar="PATH", type=Path, help="file or folder to write (default: current folder)")
     add_data_dir(parser)
 

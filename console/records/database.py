@@ -62,7 +62,8 @@ def _raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 #: Tables whose check is left to the background at start-up: bulk numerics, by far the largest part of
 #: the file (a year of 1 Hz vitals is ~2 GB, ~10 s to check), and not needed to resume a session safely.
-BACKGROUND_CHECKED = ("vitals",)
+#: Stored waves (schema 6) are the same kind of bulk (~6 MB per 4-hour session).
+BACKGROUND_CHECKED = ("vitals", "wave_blocks")
 
 
 def check_integrity(conn: sqlite3.Connection, *, full: bool = False,

@@ -35,7 +35,7 @@ def write_demo_session(database: Database, session_id: str, start_t: float, *,
                        patient: DemoPatient = DemoPatient(), infusion_min: float = 40.0,
                        observation_min: float = 60.0, vitals: bool = True, ledger: bool = True,
                        pain_before: int = 7, pain_after: int = 3, seed: int = 1,
-                       side_effects: tuple[str, ...] = ("dizziness",)) -> float:
+                       side_effects: tuple[str, ...] = ("dizziness",), alarm_priority: str = "medium") -> float:
     """Append the session's events (and vitals) starting at `start_t`; returns the sign-off time."""
     audit = AuditLog(database)
     rng = np.random.default_rng(seed)
@@ -109,12 +109,12 @@ def write_demo_session(database: Database, session_id: str, start_t: float, *,
         elif what == "resume":
             ev("session.infusion_resumed", {"rate_ml_per_h": new_rate}, dt=dt)
         elif what == "alarm":
-            ev("alarm_start", {"alarm_id": 1, "key": "limit:spo2:low", "kind": "limit", "priority": "medium",
+            ev("alarm_start", {"alarm_id": 1, "key": "limit:spo2:low", "kind": "limit", "priority": alarm_priority,
                                "text": "SpO2 low 89 %", "started": when, "parameter": "spo2", "value": 89,
                                "limit": 90}, dt=dt, actor=None)
-            ev("alarm_ack", {"alarm_id": 1, "key": "limit:spo2:low", "priority": "medium",
+            ev("alarm_ack", {"alarm_id": 1, "key": "limit:spo2:low", "priority": alarm_priority,
                              "text": "SpO2 low 89 %", "started": when, "condition_active": True}, dt=25)
-            ev("alarm_end", {"alarm_id": 1, "key": "limit:spo2:low", "priority": "medium",
+            ev("alarm_end", {"alarm_id": 1, "key": "limit:spo2:low", "priority": alarm_priority,
                              "text": "SpO2 low 89 %", "started": when}, dt=40, actor=None)
         else:
             effects = list(side_effects) if n == 1 else []

@@ -39,13 +39,26 @@ def event_rows(record: SessionRecord) -> Iterator[tuple]:
         yield (e.t, "event", e.actor or "", e.kind, "", "", e.id, e.refers_to or "", canonical_json(e.payload))
 
 
+def wave_rows(database: Database, record: SessionRecord) -> Iterator[tuple]:
+    """One row per stored wave of the session saying where its samples are: the samples themselves (millions
+    of rows) are a separate export, so this file stays one a spreadsheet opens."""
+    from console.records.waves import HOW_TO_EXPORT, stored_waves
+    start, end = record.vitals_window()
+    for w in stored_waves(database, start, end):
+        detail = {"rate_hz": w.rate_hz, "samples": w.samples, "first_t": w.first_t, "last_t": w.last_t,
+                  "stored_in": f"{database.path.name}, table wave_blocks",
+                  "export_with": HOW_TO_EXPORT.format(session=record.session_id)}
+        yield (w.first_t, "waves", w.source, w.wave, w.samples, "samples", "", "", canonical_json(detail))
+
+
 def write_csv(database: Database, session_id: str, out: TextIO) -> int:
     """Write the session to `out`; returns the number of data rows."""
     record = load_session(AuditLog(database), session_id)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     n = 0
-    for row in heapq.merge(event_rows(record), vitals_rows(database, record), key=lambda r: r[0]):
+    for row in heapq.merge(event_rows(record), vitals_rows(database, record), wave_rows(database, record),
+                           key=lambda r: r[0]):
         t, kind, source, name, value, unit, event_id, refers_to, detail = row
         writer.writerow((iso_time(t), repr(float(t)), kind, session_id, source, name, value, unit, event_id,
                          refers_to, detail))

@@ -81,6 +81,9 @@ def build_bundle(database: Database, session_id: str, *, vitals_interval_s: floa
         _entry(patient_ref, _patient(record, ids("patient"))),
         _entry(encounter_ref, _encounter(record, ids("encounter"), patient_ref)),
     ]
+    waves = _stored_waves_extension(database, record)
+    if waves:
+        entries[1]["resource"]["extension"] = waves
     for n, resource in enumerate(_administrations(record, patient_ref, encounter_ref)):
         rid = ids(f"medadmin-{n}")
         entries.append(_entry(f"urn:uuid:{rid}", {**resource, "id": rid}))
@@ -89,6 +92,30 @@ def build_bundle(database: Database, session_id: str, *, vitals_interval_s: floa
         entries.append(_entry(f"urn:uuid:{rid}", {**resource, "id": rid}))
     return {"resourceType": "Bundle", "id": ids("bundle"), "type": "collection",
             "timestamp": iso_time(record.end_t or record.events[-1].t), "entry": entries}
+
+
+#: where this chair's stored waves are (a local extension: FHIR has no standard pointer to them)
+WAVES_EXTENSION = "urn:bedside-console:fhir:StructureDefinition:stored-waves"
+
+
+def _stored_waves_extension(database: Database, record: SessionRecord) -> list[dict[str, Any]]:
+    """One extension per stored wave on the Encounter: which wave, its rate, its span, how to get it.
+
+    The samples themselves are not put in the bundle (a 4-hour ECG as SampledData is ~100 MB of text an EHR
+    would not take); `export --format waves` writes them."""
+    from console.records.waves import HOW_TO_EXPORT, stored_waves
+    start, end = record.vitals_window()
+    out = []
+    for w in stored_waves(database, start, end):
+        out.append({"url": WAVES_EXTENSION, "extension": [
+            {"url": "source", "valueString": w.source},
+            {"url": "wave", "valueString": w.wave},
+            {"url": "rateHz", "valueDecimal": w.rate_hz},
+            {"url": "samples", "valueInteger": int(w.samples)},
+            {"url": "period", "valuePeriod": {"start": iso_time(w.first_t), "end": iso_time(w.last_t)}},
+            {"url": "exportWith", "valueString": HOW_TO_EXPORT.format(session=record.session_id)},
+        ]})
+    return out
 
 
 def _entry(full_url: str, resource: dict[str, Any]) -> dict[str, Any]:

@@ -217,7 +217,7 @@ class _Pages:
     def chart(self, title: str, series: Sequence[Series], t0: float, t1: float, *, unit: str,
               shade: tuple[float, float] | None = None, marks: Sequence[float] = (),
               height: float = mm(38), y_range: tuple[float, float] | None = None,
-              step: bool = False) -> None:
+              step: bool = False, tick: float | None = None) -> None:
         """A time chart: grid, clock-time axis, the infusion period shaded, rate changes as ticks."""
         from PySide6.QtCore import QPointF, QRectF, Qt
         from PySide6.QtGui import QColor, QFontMetricsF, QPen, QPolygonF
@@ -254,14 +254,16 @@ class _Pages:
             places = 0 if (hi - lo) / 4 >= 1 else 2
             self.p.drawText(QRectF(0, y - mm(2), left - mm(1), mm(4)), Qt.AlignRight | Qt.AlignVCenter,
                             f"{v:.{places}f}")
-        tick = _tick_seconds(t1 - t0)
+        with_seconds = tick is not None and tick < 60
+        tick = tick if tick is not None else _tick_seconds(t1 - t0)
         first = np.ceil(t0 / tick) * tick
         for t in np.arange(first, t1 + 1, tick):
             x = x_of(float(t))
             self.p.setPen(QPen(QColor("#eeeeee"), mm(0.1)))
             self.p.drawLine(QPointF(x, top), QPointF(x, bottom))
             self.p.setPen(QColor("#444444"))
-            self.p.drawText(QRectF(x - mm(8), bottom + mm(0.5), mm(16), mm(4)), Qt.AlignHCenter, clock(float(t)))
+            self.p.drawText(QRectF(x - mm(8), bottom + mm(0.5), mm(16), mm(4)), Qt.AlignHCenter,
+                            clock(float(t), with_seconds))
         for m in marks:
             self.p.setPen(QPen(QColor("#b35c00"), mm(0.25), Qt.DashLine))
             self.p.drawLine(QPointF(x_of(m), top), QPointF(x_of(m), bottom))
@@ -458,6 +460,7 @@ def _draw(pg: _Pages, database: Database, record: SessionRecord) -> None:
                f"{a.acknowledged_by} at {clock(a.acknowledged_t, True)}" if a.acknowledged_t else "not acknowledged",
                clock(a.ended, True)] for a in record.alarms], [1.1, 0.9, 2.6, 2.2, 1.1],
              empty="no alarms", highlight=[n for n, a in enumerate(record.alarms) if a.priority == "high"])
+    _draw_alarm_strips(pg, database, record)
 
     pg.heading("Assessments and side effects")
     pg.table(["Time", "Pain NRS", "Sedation", "CADSS-6", "Side effects", "Note", "By"],
@@ -556,6 +559,40 @@ def _draw_trends(pg: _Pages, database: Database, record: SessionRecord) -> None:
     pg.chart("Infusion rate", [Series("rate mL/h", rate_t, rate_v, "#b35c00")], t0, t1, unit="mL/h",
              shade=shade, step=True,
              y_range=_nice_range(0.0, max(1.0, float(rate_v.max()) * 1.1) if rate_v.size else 1.0))
+
+
+#: wave colours as on the bedside screen's strips
+_WAVE_COLORS = {"ecg": "#1a8f3a", "pleth": "#1f5fbf"}
+
+
+def _draw_alarm_strips(pg: _Pages, database: Database, record: SessionRecord) -> None:
+    """A monitor's alarm recall on paper: the stored waves around each high-priority alarm's onset.
+
+    What the patient's ECG and pleth did as the alarm fired is what a reviewer needs to tell a real event
+    from an artefact (a loose probe looks nothing like a desaturation). The window is resources/records.toml
+    [waves] alarm_strip_before_s / _after_s. Only high-priority alarms: they are the few a review asks about,
+    and a strip per alarm costs a third of a page."""
+    from console.records.records_config import records_config
+    from console.records.waves import read_wave, stored_waves
+    high = [a for a in record.alarms if a.priority == "high"]
+    if not high:
+        return
+    cfg = records_config()
+    pg.heading(f"Alarm recall: stored waves {cfg.alarm_strip_before_s:g} s before to "
+               f"{cfg.alarm_strip_after_s:g} s after each high-priority alarm")
+    for alarm in high:
+        a, b = alarm.started - cfg.alarm_strip_before_s, alarm.started + cfg.alarm_strip_after_s
+        found = stored_waves(database, a, b)
+        title = f"{clock(alarm.started, True)}  {alarm.text}"
+        if not found:
+            pg.text(f"{title}: no waves stored around this alarm", gap=mm(2))
+            continue
+        for info in found:
+            t, v = read_wave(database, info.wave, a, b, source=info.source)
+            color = _WAVE_COLORS.get(info.wave.lower(), "#333333")
+            pg.chart(f"{title} — {info.source} {info.wave} ({info.rate_hz:g} Hz)",
+                     [Series(f"{info.wave}", t, v, color)], a, b, unit="", marks=[alarm.started],
+                     height=mm(26), tick=1.0)
 
 
 def _draw_ledger(pg: _Pages, database: Database, record: SessionRecord) -> None:

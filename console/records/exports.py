@@ -1,4 +1,4 @@
-"""One entry point for the three export formats, used by the command line and the screen alike.
+"""One entry point for the export formats, used by the command line and the screen alike.
 
 Writes to a temporary file next to the target and renames it into place, so a reader never sees half a
 report and an earlier export is not destroyed by a failed one.
@@ -12,7 +12,7 @@ from console.errors import UserError
 from console.records.audit import AuditLog
 from console.records.database import Database
 
-FORMATS = {"pdf": ".pdf", "csv": ".csv", "fhir": ".json"}
+FORMATS = {"pdf": ".pdf", "csv": ".csv", "fhir": ".json", "waves": ".waves.csv"}
 
 
 def default_path(session_id: str, fmt: str) -> Path:
@@ -41,6 +41,12 @@ def export_session(database: Database, session_id: str, fmt: str, out: Path | No
         elif fmt == "csv":
             from console.records.export_csv import export_csv
             what = f"{export_csv(database, session_id, tmp)} rows"
+        elif fmt == "waves":
+            from console.records.session_record import load_session
+            from console.records.waves import write_waves_csv
+            start, end = load_session(AuditLog(database), session_id).vitals_window()
+            with open(tmp, "w", encoding="utf-8", newline="") as out:
+                what = f"{write_waves_csv(database, start, end, out)} wave samples"
         else:
             from console.records.export_fhir import export_fhir
             from console.records.records_config import records_config

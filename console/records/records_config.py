@@ -11,6 +11,12 @@ class RecordsConfig:
     backup_remind_after_days: float
     ledger_tolerance_mg: float
     fhir_vitals_interval_s: float
+    wave_block_s: float = 3.0
+    wave_zlib_level: int = 6
+    wave_flush_s: float = 1.0
+    wave_gap_s: float = 0.5
+    alarm_strip_before_s: float = 6.0
+    alarm_strip_after_s: float = 4.0
 
 
 def records_config(doc: Doc | None = None) -> RecordsConfig:
@@ -20,4 +26,10 @@ def records_config(doc: Doc | None = None) -> RecordsConfig:
         backup_remind_after_days=backup.number("remind_after_days", min=1, max=366),
         ledger_tolerance_mg=ledger.number("tolerance_mg", min=0, max=10),
         fhir_vitals_interval_s=doc.section("fhir").number("vitals_interval_s", min=1, max=3600),
+        wave_block_s=doc.section("waves").number("block_s", min=0.25, max=60),
+        wave_zlib_level=int(doc.section("waves").number("zlib_level", min=1, max=9)),
+        wave_flush_s=doc.section("waves").number("flush_s", min=0.1, max=1.0),
+        wave_gap_s=doc.section("waves").number("gap_s", min=0.05, max=10),
+        alarm_strip_before_s=doc.section("waves").number("alarm_strip_before_s", min=0, max=60),
+        alarm_strip_after_s=doc.section("waves").number("alarm_strip_after_s", min=0, max=60),
     )

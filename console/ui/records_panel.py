@@ -73,15 +73,19 @@ class RecordsPanel(QWidget):
         layout.addLayout(row)
         self.history_button = QPushButton("Patient history")
         layout.addWidget(self.history_button)
+        self.waves_button = QPushButton("Review waves")
+        layout.addWidget(self.waves_button)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.backup_button.clicked.connect(self.backup_now)
         self.history_button.clicked.connect(self.show_history)
+        self.waves_button.clicked.connect(self.review_waves)
         self.sessions.currentRowChanged.connect(lambda _: self._update_buttons())
         self.finished.connect(self._done)
         self.listing: list[SessionListing] = []
         self.history_dialog: QDialog | None = None
+        self.waves_dialog: QDialog | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh_reminder)
         self.timer.start(REMINDER_CHECK_MS)
@@ -121,6 +125,7 @@ class RecordsPanel(QWidget):
         for button in self.export_buttons.values():
             button.setEnabled(has)
         self.history_button.setEnabled(has)
+        self.waves_button.setEnabled(has)
         self.backup_button.setEnabled(not self.busy)
 
     # ---- actions --------------------------------------------------------------------------------------
@@ -219,6 +224,24 @@ class RecordsPanel(QWidget):
         box.addWidget(close)
         dialog.resize(1000, 720)
         self.history_dialog = dialog
+        dialog.show()
+
+    def review_waves(self) -> None:
+        """The selected session's stored waves with its trend and alarms (console/ui/wave_review.py)."""
+        from console.ui.wave_review import WaveReview
+        session = self.selected()
+        if session is None:
+            return
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Waves — {session.name} ({session.mrn})")
+        box = QVBoxLayout(dialog)
+        self.wave_review = WaveReview(self.database, session.session_id)
+        box.addWidget(self.wave_review)
+        close = QPushButton("Close")
+        close.clicked.connect(dialog.accept)
+        box.addWidget(close)
+        dialog.resize(1366, 768)
+        self.waves_dialog = dialog
         dialog.show()
 
     def shutdown(self) -> None:

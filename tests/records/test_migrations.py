@@ -11,7 +11,8 @@ from console.records.database import FILE_NAME, open_database
 from console.records.ledger import Ledger
 from console.records.migrations import Migration, discover, latest_version, migrate
 from console.records.vitals import VitalsRecorder, read_vitals
-from device_drivers.events import Measurement
+from console.records.waves import WaveRecorder, read_wave
+from device_drivers.events import Measurement, Waveform
 
 
 
@@ -69,6 +70,13 @@ def test_an_installation_at_an_earlier_version_keeps_its_records_after_upgrading
             assert [d.lot for d in Ledger(db).draws("S1")] == ["L1"]
     AuditLog(db).append("after_upgrade", {})
     assert verify_chain(db).ok
+    waves = WaveRecorder(db)  # waves (version 6) are recorded into an upgraded installation
+    waves.submit(Waveform(3001.0, "monitor", "pleth", tuple(float(i) for i in range(125)), 125.0))
+    waves.stop()
+    t, v = read_wave(db, "pleth", 2999.0, 3002.0)
+    assert v.tolist() == [float(i) for i in range(125)] and t[0] == 3000.0
+    if start >= 1:
+        assert read_vitals(db, "spo2")[0].size == 60  # the shared sources table still serves both
     db.close()
 
 

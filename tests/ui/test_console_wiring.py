@@ -132,3 +132,21 @@ def test_the_session_core_is_given_the_alarms_on_the_bar(qtbot, tmp_path):
         assert not desk.session.state.started
     finally:
         console.stop()
+
+
+def test_the_oximeters_pleth_wave_is_stored_from_the_link_thread(qtbot, tmp_path):
+    """A real Nonin DF7 simulator over a pty: its pleth reaches wave_blocks without the GUI doing anything."""
+    from console.records.waves import read_wave, stored_waves
+    from device_drivers.simulators.nonin import NoninSimulator
+    server = PtyServer(NoninSimulator("normal", start=time.time())).start()
+    console = build_console(str(tmp_path / "data"), [DeviceSpec("oximeter", "nonin-df7", server.port)], demo=False)
+    qtbot.addWidget(console.window)
+    try:
+        start = time.time()
+        qtbot.waitUntil(lambda: any(s.wave == "pleth" and s.samples >= 150 for s in stored_waves(console.database)),
+                        timeout=15000)
+        t, v = read_wave(console.database, "pleth", start - 5, time.time() + 5, source="oximeter")
+        assert len(v) >= 150 and v.max() > v.min() and abs(t[-1] - time.time()) < 5
+    finally:
+        console.stop()
+        server.stop()
