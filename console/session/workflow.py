@@ -20,7 +20,7 @@ from console.session.errors import (DoubleCheckMismatch, HardStop, NeedsConfirma
                                     SessionError, WrongPhase)
 from console.session.staff import Clinician
 from console.session.state import SessionState, apply, fold
-from console.session.bedside import BedsideSnapshot, no_devices
+from console.session.bedside import no_devices
 from console.session.rules.alarm_gate import alarm_gate, blocking_alarms
 from console.session.rules.interlock_hold import interlock_hold
 from console.session.rules.discharge_criteria import contradicted, discharge_criteria, measured_scores

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from PySide6.QtCore import QDate, QEvent, QObject, QSize, QTimer, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDoubleSpinBox,
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
                                QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QScrollArea, QSpinBox, QStackedWidget, QTimeEdit,
                                QVBoxLayout, QWidget)
