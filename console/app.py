@@ -268,7 +268,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
                 window.devices.show_keyed_in(spec.role)  # no link will ever connect: say what is true
         hub.measurement.connect(window.on_measurement)
         hub.device_event.connect(window.on_device_event)
-        from console.ui.session_panel import build_session_panel
+        from console.ui.session.panel import build_session_panel
         panel = build_session_panel(database, audit, hub=hub, data_dir=path, window=window,
                                     clock=session_clock)
         if demo and panel.desk.staff.needs_first_admin():

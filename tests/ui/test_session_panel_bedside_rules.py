@@ -132,7 +132,7 @@ def test_on_a_first_start_next_asks_for_the_administrator_not_a_pin(qtbot, tmp_p
     from console.records.database import open_database
     from console.session.config import load_config
     from console.session.desk import SessionDesk
-    from console.ui.session_panel import SessionPanel
+    from console.ui.session.panel import SessionPanel
     database = open_database(tmp_path / "data")
     panel = SessionPanel(SessionDesk(database, AuditLog(database), load_config()))
     qtbot.addWidget(panel)

@@ -18,7 +18,7 @@ from console.session import event_kinds as ek
 from console.session.config import load_config
 from console.session.desk import SessionDesk
 from console.ui import style
-from console.ui.session_panel import SessionPanel
+from console.ui.session.panel import SessionPanel
 from device_drivers.events import Measurement
 
 PINS = {"nina": "4711", "noah": "5822", "phil": "6933"}

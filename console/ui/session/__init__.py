@@ -1,0 +1,1 @@
+"""The session panel, one module per page in workflow order (see panel.py)."""
