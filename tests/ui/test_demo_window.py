@@ -4,21 +4,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 
-from console.app import build_console, demo_devices
+from console.app import build_console
 from console.records.vitals import read_vitals
 from console.ui.main_window import TREND_MIN_HEIGHT
-
-
-@pytest.fixture
-def demo(qtbot, tmp_path):
-    devices, sims = demo_devices("normal")
-    console = build_console(str(tmp_path / "data"), devices, demo=True, simulators=sims)
-    qtbot.addWidget(console.window)
-    console.window.show()
-    yield console
-    console.stop()
 
 
 def test_the_demo_shows_the_simulators_spo2_within_seconds(qtbot, demo):

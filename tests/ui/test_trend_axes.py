@@ -5,21 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
-from console.app import build_console, demo_devices
-
-
-@pytest.fixture
-def demo(qtbot, tmp_path):
-    devices, sims = demo_devices("normal")
-    console = build_console(str(tmp_path / "data"), devices, demo=True, simulators=sims)
-    qtbot.addWidget(console.window)
-    console.window.show()
-    yield console
-    console.stop()
 
 
 def label_rects(trend) -> list[tuple[str, QRectF]]:
