@@ -21,6 +21,8 @@ from console.ui.session.panel import SessionPanel
 from tests.records.replication_helpers import Chair, server_rows, settings_for
 
 PIN = "4711"
+GRACE_ELSEWHERE = ("Grace Hopper  ·  MRN-9  ·  born 1960-01-01\n"
+                   "(from another chair: copied here at start)")
 T = datetime(2026, 11, 20, 9, 0).timestamp()
 
 
@@ -89,7 +91,7 @@ def test_search_reads_every_chair_off_the_gui_thread_and_says_so(qtbot, tmp_path
         assert "searching the clinic records" in page.source.text()  # typing returned before any answer
         assert listed(page) == []  # this chair does not know her
         qtbot.waitUntil(lambda: "clinic records: all chairs" in page.source.text(), timeout=10_000)
-        assert listed(page) == ["Grace Hopper   ·   MRN-9   ·   born 1960-01-01   ·   other chair"]
+        assert listed(page) == [GRACE_ELSEWHERE]
         assert threads and all(t is not threading.main_thread() for t in threads)
     finally:
         b.close()
@@ -104,7 +106,7 @@ def test_another_chairs_patient_is_copied_by_mrn_audited_and_not_duplicated(qtbo
     page.server_settings = settings_for(server, dbname)
     try:
         type_search(qtbot, page, "MRN-9")
-        qtbot.waitUntil(lambda: "other chair" in " ".join(listed(page)), timeout=10_000)
+        qtbot.waitUntil(lambda: "another chair" in " ".join(listed(page)), timeout=10_000)
         start = next(w for w in page.findChildren(QPushButton) if w.text() == "Start session for the selected patient")
         qtbot.mouseClick(start, Qt.LeftButton)
         qtbot.waitUntil(lambda: desk.session is not None, timeout=10_000)
@@ -149,7 +151,7 @@ def test_same_mrn_with_another_name_here_is_refused_with_what_to_do(qtbot, tmp_p
         type_search(qtbot, page, "MRN-9")
         qtbot.waitUntil(lambda: "clinic records: all chairs" in page.source.text(), timeout=10_000)
         items = listed(page)
-        assert items == ["Grace Hopper   ·   MRN-9   ·   born 1960-01-01   ·   other chair"]
+        assert items == [GRACE_ELSEWHERE]
         page.results.setCurrentRow(0)
         page._start_selected()
         qtbot.waitUntil(lambda: "Do not start" in panel.message.text(), timeout=10_000)
@@ -176,14 +178,14 @@ def test_a_silent_server_never_freezes_the_search_and_the_answer_says_offline(qt
     page.server_settings = dataclasses.replace(settings_for(server, dbname), port=silent.getsockname()[1])
     try:
         type_search(qtbot, page, "G")
-        assert sorted(listed(page)) == sorted(["Grace Local   ·   L-1   ·   born 1950-05-05",
-                                               "Gordon Local   ·   L-2   ·   born 1951-05-05"])
+        assert sorted(listed(page)) == sorted(["Grace Local  ·  L-1  ·  born 1950-05-05",
+                                               "Gordon Local  ·  L-2  ·  born 1951-05-05"])
         qtbot.wait(400)  # the first server search is now in flight (debounce passed)
         qtbot.keyClicks(page.search, "ra")  # typed on while it waits: local matches follow every key
-        assert listed(page) == ["Grace Local   ·   L-1   ·   born 1950-05-05"]
+        assert listed(page) == ["Grace Local  ·  L-1  ·  born 1950-05-05"]
         qtbot.waitUntil(lambda: "offline: this chair's records only" in page.source.text(), timeout=15_000)
         assert page._asked == "Gra"  # the newest text was asked once the stale search answered
-        assert listed(page) == ["Grace Local   ·   L-1   ·   born 1950-05-05"]
+        assert listed(page) == ["Grace Local  ·  L-1  ·  born 1950-05-05"]
         assert page.source.toolTip()  # why: libpq's reason, for IT
         QApplication.processEvents()
     finally:

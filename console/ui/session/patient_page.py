@@ -137,10 +137,12 @@ class FindPage(Page):
     def _show(self, rows) -> None:
         self.results.clear()
         for row in rows:
-            where = "   ·   other chair" if row.get("elsewhere") else ""
-            item = QListWidgetItem(f"{row['name']}   ·   {row['mrn']}   ·   born {row['dob']}{where}")
+            text = f"{row['name']}  ·  {row['mrn']}  ·  born {row['dob']}"
+            if row.get("elsewhere"):  # on its own line, so a narrow screen never cuts it (or the birth date) off
+                text += "\n(from another chair: copied here at start)"
+            item = QListWidgetItem(text)
             item.setData(Qt.UserRole, row)
-            item.setSizeHint(QSize(0, 52))
+            item.setSizeHint(QSize(0, 80 if row.get("elsewhere") else 52))
             self.results.addItem(item)
         if self.results.count() == 1:
             self.results.setCurrentRow(0)
