@@ -129,6 +129,8 @@ class SessionDesk:
         the one already here with that MRN, or a copy made now (with their weights, audited). The same MRN
         with another name or birth date here is refused: one MRN must be one person."""
         user = self.require_user()
+        if user.role not in CLINICAL_ROLES:
+            raise StaffError(f"a session is run by a nurse or physician; {user.name} is {user.role}")
         mrn = str(record["mrn"]).strip()
         here = self.people.patient_by_mrn(mrn)
         if here is not None:

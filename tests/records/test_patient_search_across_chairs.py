@@ -123,6 +123,12 @@ def test_another_chairs_patient_is_copied_by_mrn_audited_and_not_duplicated(qtbo
         opened = [e for e in AuditLog(a.db).events() if e.kind == "session.opened"]
         assert copied[0].id < opened[0].id  # copied before the session started
 
+        # her series history at this chair shows chair B's session (from the clinic server)
+        from console.records.clinic_reads import CLINIC, patient_history
+        history = patient_history(settings_for(server, dbname), a.db, mrn="MRN-9", local_patient_id=here["id"])
+        assert history.source == CLINIC and [(s.session_id, s.pain_before, s.pain_after) for s in history.value
+                                             ][:1] == [("b-sess", 8, 4)]
+
         # the same MRN again never makes a second patient here
         assert desk.adopt_patient({"mrn": "MRN-9", "name": "Grace Hopper", "dob": "1960-01-01",
                                    "allergies": "latex", "created_t": T, "created_by": "nb"})["id"] == here["id"]
