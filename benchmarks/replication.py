@@ -105,6 +105,7 @@ def catch_up(server: PgServer, root: Path) -> tuple[str, int]:
             chair.audit.append("vitals.checked", {"k": k}, session_id=f"offline-{int(t0 + s * 3600)}",
                                t=t0 + s * 3600 + 10 + k)
     total = sum(chair.count(t) for t in ("vitals", "events", "ledger_draws", "metrics", "sources", "patients"))
+    backlog_cost(chair)
     rep = Replicator(chair.db, settings_for(server, dbname))
     start = time.perf_counter()
     sent = rep.sync_once()
@@ -115,6 +116,22 @@ def catch_up(server: PgServer, root: Path) -> tuple[str, int]:
     events = chair.count("events")
     chair.close()
     return dbname, events
+
+
+def backlog_cost(chair: Chair) -> None:
+    """What the status chip's figures cost the replicator's thread, with 8 h of rows waiting (the worst case:
+    it is counted once per attempt, every <= 30 s while offline, every `interval_s` while online)."""
+    from console.records.replication import pending_backlog
+    conn = chair.db.connect()
+    pending_backlog(conn)  # warm the page cache, as the replicator's repeated calls do
+    runs = 5
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(runs):
+        n, oldest = pending_backlog(conn)
+    cpu, wall = (time.process_time() - cpu0) / runs, (time.perf_counter() - wall0) / runs
+    conn.close()
+    print(f"backlog count for the status chip, {n:,} rows waiting: {cpu * 1000:.0f} ms CPU "
+          f"({wall * 1000:.0f} ms wall) per count, on the replicator's thread")
 
 
 def size(server: PgServer, dbname: str, events: int) -> None:

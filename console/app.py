@@ -75,6 +75,7 @@ class Console:
     temp_dir: str | None = None
     crash_notice: object = None
     replicator: object = None  # clinic records server (console/records/replication.py), or None
+    records_status: object = None  # its chip on the device strip (console/ui/records_status.py), or None
     hl7_feed: object = None  # HL7 v2 feed to the EHR (console/integration/hl7.py), or None
     station: object = None
     wave_recorder: object = None  # WaveRecorder: every Waveform the drivers emit, stored in blocks
@@ -102,6 +103,9 @@ class Console:
             self.station.stop()
         if self.session_panel is not None:
             self.session_panel.timer.stop()  # no refresh reads the database once it closes
+            self.session_panel.pages["find"].shutdown()
+        if self.records_status is not None:
+            self.records_status.stop()
         if self.alarms is not None:
             self.alarms.stop()
         if self.window is not None:
@@ -308,6 +312,10 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
     console.replicator = start_replicator(database, path, problems.report)
     if console.replicator is not None and console.records_panel is not None:  # history across chairs
         console.records_panel.server_settings = console.replicator.settings
+    if console.replicator is not None and console.session_panel is not None:  # patient search across chairs
+        console.session_panel.pages["find"].server_settings = console.replicator.settings
+    from console.ui.records_status import install_records_status  # the 'Records server' chip and its alarm
+    console.records_status = install_records_status(console)
     from console.integration.hl7 import start_hl7_feed
     console.hl7_feed = start_hl7_feed(console)
     hub.start()

@@ -187,6 +187,10 @@ class AlarmEngine:
     def disk_space(self, now: float, free_bytes: int, where: str = "") -> None:
         self.technical.disk_space(free_bytes, now, where)
 
+    def records_backlog(self, now: float, oldest_age_s: float | None, *, after_s: float, priority: str,
+                        pending: int = 0) -> None:
+        self.technical.records_backlog(oldest_age_s, now, after_s=after_s, priority=priority, pending=pending)
+
     def audio_unavailable(self, now: float, detail: str = "") -> None:
         self.technical.audio(False, now, detail)
 

@@ -189,6 +189,19 @@ class TechnicalWatch:
             self._condition("disk_nearly_full", "tech:disk", f"Disk nearly full: {free_mb:.0f} MB free{place}", now,
                             value=round(free_mb, 1), limit=below, instruction="Free disk space or call the biomed")
 
+    def records_backlog(self, oldest_age_s: float | None, now: float, *, after_s: float, priority: str,
+                        pending: int = 0) -> None:
+        """Rows this chair wrote that the clinic records server has not confirmed for `after_s` or longer:
+        the clinic's ledger and history are diverging (the rows are safe here). Numbers: records.toml."""
+        if oldest_age_s is None or oldest_age_s < after_s:
+            self.board.clear_condition("tech:records_backlog", now, "the clinic records server is up to date")
+            return
+        self.board.assert_condition(Condition(
+            key="tech:records_backlog", kind="technical", priority=priority,
+            text=f"Records not sent to the clinic server for {oldest_age_s / 60:.0f} min ({pending} rows)",
+            value=round(oldest_age_s / 60, 1), limit=round(after_s / 60, 1),
+            instruction="Records are safe on this chair; call IT to restore the records server link"), now)
+
     def audio(self, ok: bool, now: float, detail: str = "") -> None:
         if ok:
             self.board.clear_condition("tech:no_audio", now, "audio works")

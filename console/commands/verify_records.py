@@ -72,8 +72,9 @@ def _run_server(args: argparse.Namespace) -> int:
     try:
         reports = verify_server_chains(settings.conninfo(), expect=expect)
     except psycopg.Error as exc:
-        raise UserError(f"cannot reach the records server {settings.host}:{settings.port} "
-                        f"({' '.join(str(exc).split())})") from None
+        from console.records.replication import explain_connect_error
+        raise UserError(f"cannot reach the records server {settings.host}:{settings.port}: "
+                        f"{explain_connect_error(exc, settings)}") from None
     for report in reports:
         print(("records OK: " if report.ok else "records BROKEN: ") + report.summary())
     if not reports:

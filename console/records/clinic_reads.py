@@ -124,6 +124,24 @@ def find_patients(settings: ServerSettings | None, local: Database, text: str, l
     return with_fallback(settings, server, offline)
 
 
+def patient_record(settings: ServerSettings, mrn: str) -> dict[str, Any] | None:
+    """One patient as the clinic server holds them, with every chair's weights and the console that first
+    recorded them; None when the server does not know the MRN. Raises psycopg.Error when unreachable
+    (call it off the screen's thread)."""
+    with psycopg.connect(settings.conninfo()) as conn:
+        row = conn.execute("SELECT mrn, name, dob, allergies, created_t, created_by, console_id FROM patients "
+                           "WHERE mrn = %s", (mrn,)).fetchone()
+        if row is None:
+            return None
+        weights = conn.execute("SELECT weight_kg, measured_on, recorded_t, recorded_by, console_id FROM weights "
+                               "WHERE mrn = %s ORDER BY recorded_t, console_id, id", (mrn,)).fetchall()
+    keys = ("mrn", "name", "dob", "allergies", "created_t", "created_by", "from_console")
+    record = dict(zip(keys, row))
+    record["weights"] = [dict(zip(("weight_kg", "measured_on", "recorded_t", "recorded_by", "console_id"), w))
+                         for w in weights]
+    return record
+
+
 def daily_ledger(settings: ServerSettings | None, local: Database, day: date) -> Answer:
     """The day's controlled-substance ledger across every chair (ledger.DailyLedger)."""
     from console.records.ledger import Ledger

@@ -75,6 +75,25 @@ class PeopleStore:
         return self._all("SELECT * FROM patients WHERE mrn = ? OR name LIKE ? COLLATE NOCASE ORDER BY name "
                          "LIMIT ?", (text.strip(), like, limit))
 
+    def copy_patient(self, record: dict[str, Any], *, audit, actor: str, t: float) -> int:
+        """A patient known at another chair (clinic_reads.patient_record) written here, with their weights,
+        and one `patient.copied_from_clinic` audit event, in one transaction. The caller has checked the
+        MRN is not here yet; the UNIQUE MRN makes a race refuse rather than duplicate."""
+        with self.database.write() as conn:
+            pid = conn.execute("INSERT INTO patients (mrn, name, dob, allergies, created_t, created_by) "
+                               "VALUES (?, ?, ?, ?, ?, ?)", (record["mrn"], record["name"], record["dob"],
+                                                             record["allergies"], record["created_t"],
+                                                             record["created_by"])).lastrowid
+            for w in record.get("weights", []):
+                conn.execute("INSERT INTO weights (patient_id, weight_kg, measured_on, recorded_t, recorded_by) "
+                             "VALUES (?, ?, ?, ?, ?)", (pid, w["weight_kg"], w["measured_on"], w["recorded_t"],
+                                                        w["recorded_by"]))
+            audit.append_in(conn, "patient.copied_from_clinic", {
+                "patient_id": pid, "mrn": record["mrn"], "name": record["name"], "dob": record["dob"],
+                "from_console": record.get("from_console") or "", "weights": len(record.get("weights", []))},
+                actor=actor, t=t)
+        return pid
+
     def add_weight(self, patient_id: int, *, weight_kg: float, measured_on: str, t: float, by: str | None) -> int:
         return self._write("INSERT INTO weights (patient_id, weight_kg, measured_on, recorded_t, recorded_by) "
                            "VALUES (?, ?, ?, ?, ?)", (patient_id, weight_kg, measured_on, t, by))

@@ -17,6 +17,8 @@ class RecordsConfig:
     wave_gap_s: float = 0.5
     alarm_strip_before_s: float = 6.0
     alarm_strip_after_s: float = 4.0
+    replication_alarm_after_s: float = 1800.0
+    replication_alarm_priority: str = "low"
 
 
 def records_config(doc: Doc | None = None) -> RecordsConfig:
@@ -32,4 +34,7 @@ def records_config(doc: Doc | None = None) -> RecordsConfig:
         wave_gap_s=doc.section("waves").number("gap_s", min=0.05, max=10),
         alarm_strip_before_s=doc.section("waves").number("alarm_strip_before_s", min=0, max=60),
         alarm_strip_after_s=doc.section("waves").number("alarm_strip_after_s", min=0, max=60),
+        replication_alarm_after_s=60 * doc.section("replication").number("alarm_after_minutes", min=1, max=24 * 60),
+        replication_alarm_priority=doc.section("replication").text("alarm_priority",
+                                                                   choices=("low", "medium", "high")),
     )

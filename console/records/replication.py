@@ -154,6 +154,24 @@ def _staff_hash(row: tuple) -> str:
     return hashlib.sha256(json.dumps(list(row), separators=(",", ":")).encode()).hexdigest()
 
 
+def explain_connect_error(exc: BaseException, settings: "ServerSettings | None" = None) -> str:
+    """A connection failure in words an IT person can act on (libpq's own text kept at the end)."""
+    raw = " ".join(str(exc).split())[:300] or type(exc).__name__
+    low = raw.lower()
+    ca = f" ({settings.sslrootcert})" if settings is not None and settings.sslrootcert else ""
+    if "certificate verify failed" in low or "self-signed certificate" in low or "unable to get local issuer" in low:
+        return (f"the records server's certificate is not signed by the CA this chair trusts{ca}: put the "
+                f"clinic's CA file in clinic.toml `sslrootcert` (libpq: {raw})")
+    if "does not match host name" in low or "server certificate for" in low:
+        return (f"the records server's certificate is for another name than `host` in clinic.toml: use the "
+                f"name in the certificate, or have IT issue one for this name (libpq: {raw})")
+    if "root certificate file" in low and "does not exist" in low:
+        return f"the CA file named in clinic.toml `sslrootcert` does not exist{ca}: copy the clinic's CA there ({raw})"
+    if "password authentication failed" in low:
+        return f"the records server refused the password: check the passfile named in clinic.toml ({raw})"
+    return raw
+
+
 @dataclass
 class ReplicationStatus:
     online: bool = False
@@ -162,6 +180,11 @@ class ReplicationStatus:
     confirmed: dict[str, int] = field(default_factory=dict)
     shipped_rows: int = 0
     conflict: str = ""
+    #: rows written on this chair the server has not confirmed yet, and the time of the oldest of them
+    pending_rows: int = 0
+    oldest_pending_t: float | None = None
+    #: when the server stopped answering (None while it answers)
+    offline_since: float | None = None
 
     def summary(self) -> str:
         if self.conflict:
@@ -189,6 +212,13 @@ class Replicator:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.lock = threading.Lock()  # one sync at a time (thread or a direct sync_once call)
+        self._status_lock = threading.Lock()  # `status` is written by the thread, read by the screen
+
+    def snapshot(self) -> ReplicationStatus:
+        """A copy of the status, safe to read on any thread."""
+        import copy
+        with self._status_lock:
+            return copy.deepcopy(self.status)
 
     # -- thread
     def start(self) -> "Replicator":
@@ -222,12 +252,25 @@ class Replicator:
             self._wake.clear()
 
     def _offline(self, exc: BaseException) -> None:
-        self.status.online = False
-        self.status.last_error = " ".join(str(exc).split())[:300] or type(exc).__name__
-        if isinstance(exc, ReplicationConflict):
-            self.status.conflict = str(exc)
         self._close_pg()
+        backlog = self._backlog_or_none()
+        with self._status_lock:
+            if self.status.online or self.status.offline_since is None:
+                self.status.offline_since = time.time()
+            self.status.online = False
+            self.status.last_error = explain_connect_error(exc, self.settings)
+            if isinstance(exc, ReplicationConflict):
+                self.status.conflict = str(exc)
+            if backlog is not None:
+                self.status.pending_rows, self.status.oldest_pending_t = backlog
         self._notify()
+
+    def _backlog_or_none(self) -> tuple[int, float | None] | None:
+        try:
+            local, _ = self._locals()
+            return pending_backlog(local)
+        except sqlite3.Error:
+            return None
 
     def _notify(self) -> None:
         if self.on_status is not None:
@@ -302,7 +345,8 @@ class Replicator:
                                            "last_id = excluded.last_id, confirmed_t = excluded.confirmed_t",
                                            (stream.name, after, time.time()))
                         sent[stream.name] = sent.get(stream.name, 0) + len(rows)
-                        self.status.shipped_rows += len(rows)
+                        with self._status_lock:
+                            self.status.shipped_rows += len(rows)
                         if len(rows) < self.settings.batch_rows:
                             break
                     confirmed[stream.name] = after
@@ -311,9 +355,12 @@ class Replicator:
                 local.execute("COMMIT")
             with pg.transaction():
                 pg.execute("UPDATE consoles SET last_seen = now() WHERE console_id = %s", (self.console_id,))
-            self.status.online, self.status.last_error = True, ""
-            self.status.last_sync_t = time.time()
-            self.status.confirmed = confirmed
+            backlog = pending_backlog(local)
+            with self._status_lock:
+                self.status.online, self.status.last_error, self.status.offline_since = True, "", None
+                self.status.last_sync_t = time.time()
+                self.status.confirmed = confirmed
+                self.status.pending_rows, self.status.oldest_pending_t = backlog
             self._notify()
             return sent
 
@@ -336,8 +383,12 @@ class Replicator:
                 with cur.copy(f"COPY {temp} ({', '.join(cols)}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row((key, *row))
-                pg.execute(f"INSERT INTO {stream.table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {temp} "
-                           f"ON CONFLICT DO NOTHING")
+                # a weight copied here from the server with its patient (clinic_reads.patient_record) is the
+                # same measurement, not a new one: it is not stored twice
+                same = (f" WHERE NOT EXISTS (SELECT 1 FROM weights s WHERE s.mrn = {temp}.mrn AND s.recorded_t = "
+                        f"{temp}.recorded_t AND s.weight_kg = {temp}.weight_kg)" if stream.name == "weights" else "")
+                pg.execute(f"INSERT INTO {stream.table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {temp}"
+                           f"{same} ON CONFLICT DO NOTHING")
                 if stream.name == "events":
                     bad = cur.execute(f"SELECT s.id, s.hash, i.hash FROM {temp} i JOIN events s ON "
                                       f"s.console_id = i.console_id AND s.id = i.id WHERE s.hash <> i.hash "
@@ -378,6 +429,35 @@ class Replicator:
                     writer.execute(f"UPDATE staff SET {sets} WHERE username = ?", (*row[1:], username))
                 writer.execute("INSERT OR REPLACE INTO replication_staff(username, row_hash) VALUES (?, ?)",
                                (username, h))
+
+
+#: streams whose rows carry a time: (stream, local SQL of the time of the first row after the watermark)
+_TIMED = (("events", "SELECT t FROM events WHERE id > ? ORDER BY id LIMIT 1"),
+          ("ledger_draws", "SELECT t FROM ledger_draws WHERE id > ? ORDER BY id LIMIT 1"),
+          ("ledger_waste", "SELECT t FROM ledger_waste WHERE id > ? ORDER BY id LIMIT 1"),
+          ("ledger_reconciliations", "SELECT t FROM ledger_reconciliations WHERE id > ? ORDER BY id LIMIT 1"),
+          ("patients", "SELECT created_t FROM patients WHERE id > ? ORDER BY id LIMIT 1"),
+          ("weights", "SELECT recorded_t FROM weights WHERE id > ? ORDER BY id LIMIT 1"),
+          ("vitals", "SELECT t FROM vitals WHERE rowid > ? ORDER BY rowid LIMIT 1"))
+
+
+def pending_backlog(local: sqlite3.Connection) -> tuple[int, float | None]:
+    """(rows not yet confirmed by the server, time of the oldest of them) from this chair's file.
+
+    Counts use the streams' integer keys (one index step per stream), so this is cheap even after a day
+    offline; it runs on the replicator's thread, never the screen's."""
+    confirmed = dict(local.execute("SELECT stream, last_id FROM replication_confirmed").fetchall())
+    total, oldest = 0, None
+    for stream in STREAMS:
+        key = "rowid" if stream.name == "vitals" else "id"
+        table = stream.select.split(" FROM ", 1)[1].split()[0]
+        total += local.execute(f"SELECT count(*) FROM {table} WHERE {key} > ?",
+                               (confirmed.get(stream.name, 0),)).fetchone()[0]
+    for name, sql in _TIMED:
+        row = local.execute(sql, (confirmed.get(name, 0),)).fetchone()
+        if row is not None and row[0] is not None and (oldest is None or row[0] < oldest):
+            oldest = float(row[0])
+    return total, oldest
 
 
 @contextmanager

@@ -124,6 +124,26 @@ class SessionDesk:
                                       t=self.clock(), by=user.username)
         return self.people.get_patient(pid)
 
+    def adopt_patient(self, record: dict[str, Any]) -> dict[str, Any]:
+        """This chair's row for a patient found on the clinic records server (clinic_reads.patient_record):
+        the one already here with that MRN, or a copy made now (with their weights, audited). The same MRN
+        with another name or birth date here is refused: one MRN must be one person."""
+        user = self.require_user()
+        if user.role not in CLINICAL_ROLES:
+            raise StaffError(f"a session is run by a nurse or physician; {user.name} is {user.role}")
+        mrn = str(record["mrn"]).strip()
+        here = self.people.patient_by_mrn(mrn)
+        if here is not None:
+            if " ".join(str(here["name"]).split()).casefold() != " ".join(str(record["name"]).split()).casefold() \
+                    or here["dob"] != record["dob"]:
+                raise SessionError(
+                    f"MRN {mrn} is {here['name']} (born {here['dob']}) on this chair but {record['name']} "
+                    f"(born {record['dob']}) on the clinic records server. Do not start: check the patient's "
+                    f"wristband and ask the records office to correct the wrong record")
+            return here
+        pid = self.people.copy_patient(record, audit=self.log, actor=user.username, t=self.clock())
+        return self.people.get_patient(pid)
+
     # --- the session ------------------------------------------------------------------------------------
     def start_session(self, patient: dict[str, Any]) -> ClinicalSession:
         user = self.require_user()

@@ -36,6 +36,16 @@ class DeviceStrip(QWidget):
         chip.setToolTip("no cable: the nurse enters what the pump shows on the Pump tab")
         chip.setProperty("state", "keyed_in")
 
+    def show_text(self, device: str, colour: str, words: str, tooltip: str = "", state: str = "",
+                  title: str | None = None) -> None:
+        """A chip that is not a serial link (the records server): its own words after the title."""
+        if device not in self.chips:
+            self.add_device(device, device)
+        chip = self.chips[device]
+        chip.setText(f"<span style='color:{colour}'>●</span> <b>{title or self.titles[device]}</b> {words}")
+        chip.setToolTip(tooltip)
+        chip.setProperty("state", state)
+
     def show_state(self, event: LinkState) -> None:
         if event.device not in self.chips:
             self.add_device(event.device, event.device)

@@ -32,6 +32,16 @@ def pg_server():
     server.destroy()
 
 
+@pytest.fixture(scope="session")
+def pg_tls_server():
+    """The same, with ssl = on: a server certificate for 127.0.0.1/localhost signed by a test CA made with
+    openssl (`.ca`), and a second CA that signed nothing here (`.wrong_ca`)."""
+    from tests.records.pg_server import PgServer
+    server = PgServer(tls=True).init().start()
+    yield server
+    server.destroy()
+
+
 @pytest.fixture
 def clinic_server(pg_server):
     """A fresh, empty clinic database on the test server: (server, dbname)."""

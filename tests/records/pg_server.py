@@ -28,8 +28,36 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _openssl(*args: str, cwd: Path) -> None:
+    result = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"openssl {args[0]} failed: {result.stderr}")
+
+
+def make_ca(directory: Path, name: str) -> tuple[Path, Path]:
+    """A certificate authority (key, certificate) like a clinic's own, made with openssl."""
+    key, crt = directory / f"{name}.key", directory / f"{name}.crt"
+    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", key.name, "-out", crt.name, "-days", "3", "-subj", f"/CN={name}",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+             cwd=directory)
+    return key, crt
+
+
+def make_server_cert(directory: Path, ca_key: Path, ca_crt: Path) -> tuple[Path, Path]:
+    """The server's key and certificate, signed by the CA, for 127.0.0.1 and localhost (CN and SAN)."""
+    (directory / "san.cnf").write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                                       "extendedKeyUsage = serverAuth\n")
+    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key",
+             "-out", "server.csr", "-subj", "/CN=127.0.0.1", cwd=directory)
+    _openssl("x509", "-req", "-in", "server.csr", "-CA", ca_crt.name, "-CAkey", ca_key.name, "-CAcreateserial",
+             "-out", "server.crt", "-days", "3", "-extfile", "san.cnf", cwd=directory)
+    return directory / "server.key", directory / "server.crt"
+
+
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
+        self.tls = tls
         self.root = Path(tempfile.mkdtemp(prefix="bedside-pg-"))
         self.data = self.root / "data"
         self.sock = self.root / "sock"
@@ -66,9 +94,27 @@ class PgServer:
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
                        f"unix_socket_directories = '{self.sock}'\nfsync = on\n")
-        self.passfile.write_text(f"127.0.0.1:*:*:{USER}:{PASSWORD}\n")
+        if self.tls:
+            self._enable_tls()
+        self.passfile.write_text(f"127.0.0.1:*:*:{USER}:{PASSWORD}\nlocalhost:*:*:{USER}:{PASSWORD}\n")
         os.chmod(self.passfile, 0o600)
         return self
+
+    def _enable_tls(self) -> None:
+        """ssl = on with a server certificate from a test CA (`self.ca`); `self.wrong_ca` signed nothing here.
+        The CA files are where a chair keeps them (readable by the console's user)."""
+        tls = self.root / "tls"
+        tls.mkdir()
+        ca_key, self.ca = make_ca(tls, "clinic-ca")
+        _, self.wrong_ca = make_ca(tls, "other-ca")
+        key, crt = make_server_cert(tls, ca_key, self.ca)
+        os.chmod(key, 0o600)
+        if self.run_as:
+            os.chown(key, self.run_as.pw_uid, self.run_as.pw_gid)
+            os.chown(crt, self.run_as.pw_uid, self.run_as.pw_gid)
+        os.chmod(tls, 0o755)
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"ssl = on\nssl_cert_file = '{crt}'\nssl_key_file = '{key}'\n")
 
     def start(self) -> "PgServer":
         """The postmaster as our own child (so a SIGKILLed one is reaped here, not left a zombie)."""
@@ -83,7 +129,7 @@ class PgServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     pass
-                with psycopg.connect(self.dsn("postgres"), connect_timeout=2):
+                with psycopg.connect(self.dsn("postgres"), connect_timeout=2, sslmode="disable"):
                     return self
             except (OSError, psycopg.OperationalError):
                 time.sleep(0.1)

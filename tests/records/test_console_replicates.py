@@ -44,3 +44,17 @@ def test_a_console_with_an_hl7_receiver_sends_numerics(tmp_path):
     finally:
         console.stop()
         listener.stop()
+
+
+def test_the_window_searches_the_clinic_and_shows_the_records_chip(qtbot, tmp_path, clinic_server):
+    server, dbname = clinic_server
+    write_clinic_toml(tmp_path / "bed", server, dbname, "interval_s = 0.2\n")
+    console = build_console(str(tmp_path / "bed"), [], demo=False)
+    qtbot.addWidget(console.window)
+    try:
+        assert console.session_panel.pages["find"].server_settings == console.replicator.settings
+        chip = console.window.devices.chips["records"]
+        qtbot.waitUntil(lambda: "up to date" in chip.text(), timeout=20_000)
+        assert "Records server" in chip.text()
+    finally:
+        console.stop()

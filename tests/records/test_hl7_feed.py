@@ -160,3 +160,64 @@ def test_a_rejected_message_is_set_aside_and_does_not_block_the_feed(tmp_path):
         feed.stop()
         listener.stop()
     assert len(list((tmp_path / "o" / "rejected").glob("*.hl7"))) == 2 and "ACK AR" in problems[0]
+
+
+class AckLosingListener(MllpListener):
+    """Receives every message but, for the control IDs in `lose`, drops the connection instead of ACKing
+    the first time (the ACK lost on the wire, or the receiver crashing after storing the message)."""
+
+    def __init__(self, lose: set[str]) -> None:
+        super().__init__()
+        self.lose = set(lose)
+        self.raw: list[str] = []
+
+    def _serve(self, conn: socket.socket) -> None:
+        buf = b""
+        try:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+                while b"\x1c\x0d" in buf:
+                    frame, buf = buf.split(b"\x1c\x0d", 1)
+                    text = frame.lstrip(b"\x0b").decode("utf-8")
+                    msg = hl7.parse(text)
+                    self.received.append(msg)
+                    self.raw.append(text)
+                    control_id = str(msg.segment("MSH")[10])
+                    if control_id in self.lose:
+                        self.lose.discard(control_id)
+                        conn.close()
+                        return
+                    conn.sendall(b"\x0b" + str(msg.create_ack("AA")).encode("utf-8") + b"\x1c\x0d")
+        except OSError:
+            return
+
+
+def test_a_lost_ack_means_a_resend_with_the_same_control_id_so_the_receiver_can_drop_it(tmp_path):
+    """At-least-once delivery: a message whose ACK never came is sent again, byte for byte (same MSH-10),
+    also by a console restarted in between; de-duplicating on MSH-10 gives every message once, in order."""
+    listener = AckLosingListener(lose={"chair-1-2", "chair-1-4"}).start()
+    outbox = tmp_path / "hl7-outbox"
+    feed = Hl7Feed(settings(listener.port), outbox, console_id="chair-1").start(numerics=False)
+    try:
+        for i in range(3):
+            feed.enqueue_event("session.note", 1000.0 + i, f'{{"i":{i}}}')
+        wait_for(lambda: feed.outbox.pending() == 0, timeout=30, what="the first three acknowledged")
+        feed.enqueue_event("session.note", 1003.0, '{"i":3}')
+        wait_for(lambda: any(str(m.segment("MSH")[10]) == "chair-1-4" for m in listener.received),
+                 what="message 4 received (its ACK is lost)")
+        feed.stop()  # the console stops before any ACK for message 4 arrived
+        assert feed.outbox.pending() == 1
+        feed = Hl7Feed(settings(listener.port), outbox, console_id="chair-1").start(numerics=False)
+        feed.enqueue_event("session.note", 1004.0, '{"i":4}')
+        wait_for(lambda: feed.outbox.pending() == 0, timeout=30, what="everything acknowledged after the restart")
+    finally:
+        feed.stop()
+        listener.stop()
+    ids = [str(m.segment("MSH")[10]) for m in listener.received]
+    assert ids == ["chair-1-1", "chair-1-2", "chair-1-2", "chair-1-3", "chair-1-4", "chair-1-4", "chair-1-5"]
+    assert listener.raw[1] == listener.raw[2] and listener.raw[4] == listener.raw[5]  # resent unchanged
+    unique = list(dict.fromkeys(ids))
+    assert unique == [f"chair-1-{n}" for n in range(1, 6)]  # what a de-duplicating receiver keeps
