@@ -25,18 +25,15 @@ def test_no_reported_value_differs_from_what_the_device_sent(driver, byte_error,
 
 
 # Links where the protocol cannot tell a reading that changed every second from a corrupted one report
-# less (see the rules in masimo_ascii.py); IntelliVue loses its session on a line this noisy. Measured
-# shares are printed by `make bench`; these are expected failures until the rule or the session changes.
+# less (see the rules in masimo_ascii.py). Measured shares are printed by `make bench BENCH=drivers`.
 BELOW = {"masimo-ascii": "ASCII 1 has no checksum: a value is reported only when two lines agree, and "
-                         "the simulator's pulse and PI change almost every second",
-         "intellivue": "on a 1 % byte-error line most IntelliVue frames (hundreds of bytes) are damaged "
-                       "and the session restarts; not part of the #14 driver fixes"}
+                         "the simulator's pulse and PI change almost every second"}
 
 
 @pytest.mark.parametrize("line", ["clean", "noisy"])
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
 def test_share_of_good_readings_reported(driver, line, request):
-    if driver in BELOW and not (driver == "intellivue" and line == "clean"):
+    if driver in BELOW:
         request.applymarker(pytest.mark.xfail(reason=BELOW[driver], strict=True))
     result = measure(driver, SECONDS, **(NOISY if line == "noisy" else {}), seed=3)
     assert result.false_values == []
