@@ -171,21 +171,34 @@ _MASIMO_FIELD = {"spo2": re.compile(rb"SPO2=(\d+)%"), "pr": re.compile(rb"BPM=(\
                  "pi": re.compile(rb"PI=(\d+\.\d+)%")}
 
 
-def _masimo(seconds: float, line: NoisyLine) -> Fidelity:
+def _masimo(seconds: float, line: NoisyLine, averaging_s: float | None = None,
+            every_line: str | None = None) -> Fidelity:
+    """A reading is carried by its `KEY=value` field and the spaces around it: intact when none of
+    those bytes was altered (the codec confirms field by field). `averaging_s` sets the simulated
+    device's averaging time (None: its default); `every_line` names a metric forced to a new value on
+    every line (the worst case for a reader that needs a value twice)."""
     from device_drivers.masimo_ascii import MasimoAscii
     from device_drivers.simulators.masimo import MasimoSimulator
-    sim = MasimoSimulator("normal", start=T0, seed=line.rng.randrange(1000))
+    sim = MasimoSimulator("normal", start=T0, seed=line.rng.randrange(1000), averaging_s=averaging_s)
     codec = MasimoAscii()
     result = Fidelity(codec.name)
     make = sim.line
     pending: list[bytes] = []
+    count = 0
 
     def one_line(now: float) -> bytes:
+        nonlocal count
+        if every_line:  # 70, 71, ... 79, 70, ...: never the same twice running
+            count += 1
+            sim.override[every_line] = {"spo2": 90.0, "pr": 70.0, "pi": 2.0}[every_line] \
+                + (count % 10) * (0.01 if every_line == "pi" else 1)
         clean = make(now)
-        noisy, intact = line(clean, now)
+        noisy, _ = line(clean, now)
         for metric, pattern in _MASIMO_FIELD.items():  # the simulator's own formatting, read back
             m = pattern.search(clean)
             if m and float(m.group(1)) != 0:
+                a, b = m.start() - 1, m.end() + (metric != "pr")  # BPM's pattern ends with its space
+                intact = not any(a <= i < b for i in line.flipped)
                 result.readings.append(Reading(now, metric, float(m.group(1)), intact))
         pending.append(noisy)
         return clean
@@ -201,6 +214,27 @@ def _masimo(seconds: float, line: NoisyLine) -> Fidelity:
         pending.clear()
         t += 0.25
     return result
+
+
+def per_metric(result: Fidelity) -> dict[str, tuple[int, int]]:
+    """metric -> (good readings reported, good readings), as `Fidelity.share` counts them."""
+    by_metric: dict[str, list[tuple[float, float]]] = {}
+    for m in result.reported:
+        by_metric.setdefault(m.metric, []).append((m.t, m.value))
+    out: dict[str, tuple[int, int]] = {}
+    for r in result.readings:
+        if r.intact:
+            hit, good = out.get(r.metric, (0, 0))
+            hit += any(r.t - 1e-9 <= t <= r.t + WINDOW and _same(v, r.value) for t, v in by_metric.get(r.metric, ()))
+            out[r.metric] = (hit, good + 1)
+    return out
+
+
+def measure_masimo(seconds: float, byte_error: float = 0.0, bursts: float = 0.0, seed: int = 1,
+                   averaging_s: float | None = None, every_line: str | None = None) -> Fidelity:
+    """`measure("masimo-ascii", ...)` with the simulated device's averaging time set, or one metric
+    changed on every line (see _masimo)."""
+    return _masimo(seconds, NoisyLine(seed, byte_error, bursts), averaging_s, every_line)
 
 
 # ---- devices that answer requests -----------------------------------------------------------------
