@@ -47,6 +47,8 @@ class Fidelity:
     driver: str
     readings: list[Reading] = field(default_factory=list)
     reported: list[Measurement] = field(default_factory=list)
+    #: how many times the host asked the device for a session (IntelliVue association requests)
+    associations: int = 0
 
     def _sent(self) -> dict[str, list[tuple[float, float]]]:
         out: dict[str, list[tuple[float, float]]] = {}
@@ -363,7 +365,9 @@ def _intellivue(seconds: float, line: NoisyLine) -> Fidelity:
                 out += [(m, float(x), span) for m, x in zip(("nibp_sys", "nibp_dia", "nibp_mean"), v["nibp"])]
         replies.clear()
         return out
-    return _conversation(IntelliVue(), sim, seconds, line, 0.05, truth)
+    result = _conversation(IntelliVue(), sim, seconds, line, 0.05, truth)
+    result.associations = sim.requests.count("associate")
+    return result
 
 
 DRIVERS: dict[str, Callable[[float, NoisyLine], Fidelity]] = {
