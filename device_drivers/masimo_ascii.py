@@ -161,11 +161,14 @@ class MasimoAscii(Codec):
         A field whose key appears twice (two lines run together when a line feed was damaged) is left
         out; so is a token with a non-printable byte, which is damage."""
         error = ""
-        if any(b < 0x20 or b > 0x7E for b in line):
+        damaged = any(b < 0x20 or b > 0x7E for b in line)
+        if damaged:
             error = "non-printable bytes in line (noise, or wrong baud rate?)"
         fields: dict[bytes, bytes] = {}
         twice: set[bytes] = set()
         for i, part in enumerate(tokens):
+            if damaged and any(b < 0x20 or b > 0x7E for b in part):
+                continue
             key, eq, value = part.partition(b"=")
             if not eq or not key.isalnum():
                 if i >= 2:  # the first two are the date and time
