@@ -17,6 +17,12 @@ reply, so the cost of an empty timed region (median of many, measured warm) is s
 feed: the figure is the decoder's cost, not the clock's. Between simulator steps the clock costs more
 than that, so the figures remain on the low side.
 
+Line fidelity (#14): per driver, the share of readings whose bytes arrived intact that the codec reported
+with the same value, and the values it reported that the device did not send, on a clean and a noisy line
+(device_drivers/simulators/fidelity.py, simulated time, seeded); Masimo also per metric, with the simulated
+device averaging as a Radical-7 does by default, not averaging, and with one value new on every line
+(the cost of needing a value twice).
+
 Poll cycle: the IntelliVue simulator on a real pty, the real SerialLink and codec; the time from queuing
 a numerics poll request to decoding its reply, per cycle (p50/p99), with polls every 0.25 s.
 """
@@ -193,6 +199,37 @@ def fidelity(seconds: float = 300) -> list[tuple[str, float, int, float, int]]:
     return rows
 
 
+def intellivue_restarts(seconds: float = 300, seeds: int = 4) -> list[tuple[float, int, int, float]]:
+    """Per byte-error rate: association requests after the first (restarts, and retries of an association
+    whose reply was damaged) over `seeds` seeded runs of `seconds`, how many runs, and the lowest share."""
+    from device_drivers.simulators.fidelity import measure
+    rows = []
+    for byte_error in (0.01, 0.02):
+        runs = [measure("intellivue", seconds, byte_error=byte_error, bursts=0.1, seed=seed)
+                for seed in range(1, seeds + 1)]
+        rows.append((byte_error, sum(r.associations - 1 for r in runs), seeds, min(r.share for r in runs)))
+    return rows
+
+
+MASIMO_CASES = (("averaged over 8 s (device default)", {}),
+                ("not averaged (each second's value)", {"averaging_s": 1}),
+                ("pulse rate new on every line", {"every_line": "pr"}))
+
+
+def masimo_fidelity(seconds: float = 300) -> list[tuple[str, str, dict[str, tuple[int, int]], int]]:
+    """Masimo per metric: (case, line, metric -> (reported, good), false values). ASCII 1 needs a value
+    twice, so the share depends on how often the device's printed value changes: the simulated device
+    averaged as a Radical-7 does by default, not averaged, and the worst case (one value new on every
+    line)."""
+    from device_drivers.simulators.fidelity import measure_masimo, per_metric
+    rows = []
+    for case, options in MASIMO_CASES:
+        for line, noise in (("clean", {}), ("noisy", {"byte_error": 0.01, "bursts": 0.1, "seed": 3})):
+            result = measure_masimo(seconds, **noise, **options)
+            rows.append((case, line, per_metric(result), len(result.false_values)))
+    return rows
+
+
 def main() -> None:
     print(f"{'driver':<14}{'bytes':>10}{'events':>8}{'bad':>6}{'decoded/s':>14}{'line/s':>9}{'x line rate':>13}")
     rows = []
@@ -208,6 +245,14 @@ def main() -> None:
     print(f"{'driver':<14}{'clean: share':>14}{'false':>7}{'noisy: share':>15}{'false':>7}   (#14: share >= 0.9, false = 0)")
     for name, c_share, c_false, n_share, n_false in fidelity():
         print(f"{name:<14}{c_share:>14.3f}{c_false:>7}{n_share:>15.3f}{n_false:>7}")
+    for byte_error, restarts, runs, share in intellivue_restarts():
+        print(f"intellivue at {byte_error:.0%} byte errors: {restarts} association requests after the first in "
+              f"{runs} x 300 s, lowest share {share:.3f}")
+    print()
+    print("masimo-ascii per metric (reported/good = share; false values), 300 s simulated per row:")
+    for case, line, shares, false in masimo_fidelity():
+        cells = "  ".join(f"{m} {r:>3}/{g:<3}= {r / g:.2f}" for m, (r, g) in sorted(shares.items(), key=lambda kv: "spo2 pr pi".index(kv[0])))
+        print(f"  {case:<36}{line:<7}{cells}  false {false}")
     lat = poll_latency()
     print(f"IntelliVue numerics poll, request -> decoded values through a pty: {percentiles_ms(lat)}")
 

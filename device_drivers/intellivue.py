@@ -22,7 +22,15 @@ Choices where the public documents leave room (also in the report):
   the monitor's clock is often wrong, and the console's records share one clock.
 - The association is restarted when the monitor is silent for `association_timeout` (10 s) while
   associated, when it aborts, refuses (after `retry_after`), or releases; the transport's own watchdog
-  reconnects the port on longer silence.
+  reconnects the port on longer silence. Silent means no frame at all: a frame with a Data Export
+  header and the right length whose FCS is wrong was sent by the monitor and damaged on the line
+  (Deframer.damaged), so the monitor is still answering this association. On a noisy line (1-2 % of
+  bytes with a bit error) most frames of a few hundred bytes arrive damaged, and 10 s without one intact
+  frame happen by chance; restarting then would only lose the intact frames that follow while the
+  association is set up again. A monitor that dropped the association stops answering polls and
+  streaming waves, so it falls silent and is still caught after 10 s. So that no state the damaged
+  frames hide lasts for ever, the association is restarted anyway after `undecodable_timeout` (30 s)
+  without an intact frame.
 - Alarms: the technical and physiological alarm lists of the alarm monitor object are compared poll by
   poll; each alarm (source, code) present is an active DeviceAlarm, one that disappears is cleared. The
   text is the monitor's own string (StrAlMonInfo) when it sends one.
@@ -167,6 +175,8 @@ class IntelliVue(Codec):
     wave_period = 10.0
     keepalive_interval = 5.0
     association_timeout = 10.0
+    #: no intact frame for this long restarts the association even while damaged frames arrive
+    undecodable_timeout = 30.0
     retry_after = 5.0
     waves_enabled = True
 
@@ -210,6 +220,8 @@ class IntelliVue(Codec):
         self._wave_renew = now
         self._last_sent = now
         self._last_heard = now
+        #: when the last frame damaged on the line (header and length right, FCS wrong) arrived
+        self._last_damaged = now
         self._retry_at = now
         self._wave_specs: dict[int, _WaveSpec] = {}
         self._wave_layout: _WaveLayout | None = None
@@ -257,10 +269,18 @@ class IntelliVue(Codec):
         elif self.session == "waiting" and now >= self._retry_at:
             self._associate(now)
         elif self.session == "polling":
-            if now - self._last_heard > self.association_timeout:
-                self.stats.bad_frame(f"monitor silent for {self.association_timeout:g} s: associating again")
-                self._associate(now)
-                return self._drop_alarms(now)
+            unheard = now - self._last_heard
+            if unheard > self.association_timeout:
+                if now - self._last_damaged > self.association_timeout:
+                    why = f"monitor silent for {self.association_timeout:g} s"
+                elif unheard > self.undecodable_timeout:
+                    why = f"only damaged frames for {self.undecodable_timeout:g} s (noisy cable?)"
+                else:
+                    why = ""  # damaged frames arrive: the monitor answers, the line spoils them
+                if why:
+                    self.stats.bad_frame(f"{why}: associating again")
+                    self._associate(now)
+                    return self._drop_alarms(now)
             if now >= self._next_poll:
                 self._next_poll = now + self.poll_interval
                 self._request("numerics", lambda i: w.ext_poll_request(i, i, w.NOM_MOC_VMO_METRIC_NU), now)
@@ -279,6 +299,7 @@ class IntelliVue(Codec):
     def feed(self, data: bytes, now: float) -> list[DeviceEvent]:
         self.stats.note_bytes(data)
         events: list[DeviceEvent] = []
+        damaged = self._deframer.damaged
         for user in self._deframer.feed(data):
             self._last_heard = now
             try:
@@ -286,6 +307,8 @@ class IntelliVue(Codec):
             except (w.Malformed, struct.error, IndexError, ValueError) as exc:
                 self.stats.frames_ok -= 1
                 self.stats.bad_frame(f"message structure broken: {exc}")
+        if self._deframer.damaged != damaged:
+            self._last_damaged = now
         return events
 
     def _message(self, user: bytes, now: float) -> list[DeviceEvent]:

@@ -110,6 +110,10 @@ class Deframer:
     tail between reads (as immutable bytes, so a frame is one slice and needs no second copy): decoding
     must stay far faster than the 115200 baud line even with waves streaming. Every frame is checked
     (escapes, header, length, FCS) before its user data is handed on.
+
+    `damaged` counts frames whose header and length are right but whose FCS is not: frames the peer sent
+    and the line damaged (random noise makes a Data Export header with a matching length about once in
+    2**32 tries). Their content is never used, but they show that the peer is talking.
     """
 
     MAX_FRAME = 16384
@@ -117,6 +121,7 @@ class Deframer:
     def __init__(self, stats) -> None:
         self.stats = stats
         self._tail = b""
+        self.damaged = 0
 
     def reset(self) -> None:
         self._tail = b""
@@ -175,6 +180,7 @@ class Deframer:
             self.stats.bad_frame("frame length field does not match its content")
             return None
         if not fcs_ok(body):
+            self.damaged += 1
             self.stats.bad_frame("frame check sequence (CRC-16/X-25) wrong")
             return None
         self.stats.frames_ok += 1

@@ -47,6 +47,8 @@ class Fidelity:
     driver: str
     readings: list[Reading] = field(default_factory=list)
     reported: list[Measurement] = field(default_factory=list)
+    #: how many times the host asked the device for a session (IntelliVue association requests)
+    associations: int = 0
 
     def _sent(self) -> dict[str, list[tuple[float, float]]]:
         out: dict[str, list[tuple[float, float]]] = {}
@@ -88,17 +90,20 @@ class NoisyLine:
     def __init__(self, seed: int, byte_error: float, bursts: float) -> None:
         self.rng, self.byte_error, self.bursts = random.Random(seed), byte_error, bursts
         self.next_burst = T0 + (self.rng.expovariate(bursts) if bursts else math.inf)
+        #: positions in the last message whose byte was altered
+        self.flipped: list[int] = []
 
     def __call__(self, message: bytes, now: float = 0.0) -> tuple[bytes, bool]:
-        """(what arrives, whether `message` itself arrived unaltered)."""
+        """(what arrives, whether `message` itself arrived unaltered); `flipped` says where it did not."""
         rng = self.rng
         out = bytearray(message)
-        intact = True
+        self.flipped = []
         if self.byte_error:
             for i in range(len(out)):
                 if rng.random() < self.byte_error:
                     out[i] ^= 1 << rng.randrange(8)
-                    intact = False
+                    self.flipped.append(i)
+        intact = not self.flipped
         if now >= self.next_burst:
             out[:0] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 13)))
             self.next_burst = now + rng.expovariate(self.bursts)
@@ -168,21 +173,34 @@ _MASIMO_FIELD = {"spo2": re.compile(rb"SPO2=(\d+)%"), "pr": re.compile(rb"BPM=(\
                  "pi": re.compile(rb"PI=(\d+\.\d+)%")}
 
 
-def _masimo(seconds: float, line: NoisyLine) -> Fidelity:
+def _masimo(seconds: float, line: NoisyLine, averaging_s: float | None = None,
+            every_line: str | None = None) -> Fidelity:
+    """A reading is carried by its `KEY=value` field and the spaces around it: intact when none of
+    those bytes was altered (the codec confirms field by field). `averaging_s` sets the simulated
+    device's averaging time (None: its default); `every_line` names a metric forced to a new value on
+    every line (the worst case for a reader that needs a value twice)."""
     from device_drivers.masimo_ascii import MasimoAscii
     from device_drivers.simulators.masimo import MasimoSimulator
-    sim = MasimoSimulator("normal", start=T0, seed=line.rng.randrange(1000))
+    sim = MasimoSimulator("normal", start=T0, seed=line.rng.randrange(1000), averaging_s=averaging_s)
     codec = MasimoAscii()
     result = Fidelity(codec.name)
     make = sim.line
     pending: list[bytes] = []
+    count = 0
 
     def one_line(now: float) -> bytes:
+        nonlocal count
+        if every_line:  # 70, 71, ... 79, 70, ...: never the same twice running
+            count += 1
+            sim.override[every_line] = {"spo2": 90.0, "pr": 70.0, "pi": 2.0}[every_line] \
+                + (count % 10) * (0.01 if every_line == "pi" else 1)
         clean = make(now)
-        noisy, intact = line(clean, now)
+        noisy, _ = line(clean, now)
         for metric, pattern in _MASIMO_FIELD.items():  # the simulator's own formatting, read back
             m = pattern.search(clean)
             if m and float(m.group(1)) != 0:
+                a, b = m.start() - 1, m.end() + (metric != "pr")  # BPM's pattern ends with its space
+                intact = not any(a <= i < b for i in line.flipped)
                 result.readings.append(Reading(now, metric, float(m.group(1)), intact))
         pending.append(noisy)
         return clean
@@ -200,11 +218,34 @@ def _masimo(seconds: float, line: NoisyLine) -> Fidelity:
     return result
 
 
+def per_metric(result: Fidelity) -> dict[str, tuple[int, int]]:
+    """metric -> (good readings reported, good readings), as `Fidelity.share` counts them."""
+    by_metric: dict[str, list[tuple[float, float]]] = {}
+    for m in result.reported:
+        by_metric.setdefault(m.metric, []).append((m.t, m.value))
+    out: dict[str, tuple[int, int]] = {}
+    for r in result.readings:
+        if r.intact:
+            hit, good = out.get(r.metric, (0, 0))
+            hit += any(r.t - 1e-9 <= t <= r.t + WINDOW and _same(v, r.value) for t, v in by_metric.get(r.metric, ()))
+            out[r.metric] = (hit, good + 1)
+    return out
+
+
+def measure_masimo(seconds: float, byte_error: float = 0.0, bursts: float = 0.0, seed: int = 1,
+                   averaging_s: float | None = None, every_line: str | None = None) -> Fidelity:
+    """`measure("masimo-ascii", ...)` with the simulated device's averaging time set, or one metric
+    changed on every line (see _masimo)."""
+    return _masimo(seconds, NoisyLine(seed, byte_error, bursts), averaging_s, every_line)
+
+
 # ---- devices that answer requests -----------------------------------------------------------------
 
 def _conversation(codec, sim, seconds: float, line: NoisyLine, step: float,
-                  truth: Callable[[bytes, bytes, float], list[tuple[str, float]]],
+                  truth: Callable[[bytes, bytes, float], list[tuple[str, float, tuple[int, int]]]],
                   script: Callable[[object, float], None] | None = None) -> Fidelity:
+    """`truth(request, reply, t)` gives the readings in the device's reply, each with the span of reply
+    bytes that carries it: a reading is intact when no byte of its span was altered."""
     result = Fidelity(codec.name)
     codec.connected(T0)
     t = T0
@@ -215,8 +256,9 @@ def _conversation(codec, sim, seconds: float, line: NoisyLine, step: float,
         out = codec.take_output()
         while out:
             clean = sim.receive(out, t)
-            noisy, intact = line(clean, t)
-            result.readings += [Reading(t, m, v, intact) for m, v in truth(out, clean, t)]
+            noisy, _ = line(clean, t)
+            result.readings += [Reading(t, m, v, not any(a <= i < b for i in line.flipped))
+                                for m, v, (a, b) in truth(out, clean, t)]
             result.reported += [e for e in codec.feed(noisy, t) if isinstance(e, Measurement)]
             out = codec.take_output()
         tick = sim.tick(t)
@@ -252,7 +294,8 @@ def _ne1000(safe: bool, seconds: float, line: NoisyLine) -> Fidelity:
             i = end
         return out
 
-    def truth(request: bytes, reply: bytes, t: float) -> list[tuple[str, float]]:
+    def truth(request: bytes, reply: bytes, t: float) -> list[tuple[str, float, tuple[int, int]]]:
+        """Readings of the reply; a reply to two requests counts as one span (both must be intact)."""
         readings: list[tuple[str, float]] = []
         for req, text in zip(split(request, False), split(reply, True)):
             if len(text) < 3 or req not in ("DIS", "RAT"):
@@ -268,7 +311,7 @@ def _ne1000(safe: bool, seconds: float, line: NoisyLine) -> Fidelity:
             else:
                 m = re.fullmatch(r"([\d.]+)MH", data)
                 readings += [("rate", float(m.group(1)) if status == "I" else 0.0)] if m else []
-        return readings
+        return [(metric, value, (0, len(reply))) for metric, value in readings]
 
     def script(pump, t: float) -> None:
         """A stopped pump with 0.000 mL for 20 s (the case #14 measured), then infusions at changing
@@ -283,29 +326,48 @@ def _ne1000(safe: bool, seconds: float, line: NoisyLine) -> Fidelity:
 
 
 def _intellivue(seconds: float, line: NoisyLine) -> Fidelity:
+    """The readings are the values the monitor put in its numerics replies (the vitals it computed for
+    that reply, not those its wave or alarm replies used), each carried by the bytes of its own reply
+    frame: a numerics frame that arrives intact is a good reading even when the alarms reply sent with
+    it was damaged."""
     from device_drivers.intellivue import IntelliVue
     from device_drivers.simulators.intellivue import IntelliVueSimulator
     sim = IntelliVueSimulator(start=T0)
-    calls: list[tuple[float, dict]] = []
-    vitals = sim.vitals
+    replies: list[tuple[bytes, dict | None]] = []  # what each host message was answered with, in order
+    numerics: list[dict] = []
+    vitals, numeric_objects, message = sim.vitals, sim._numeric_objects, sim._message
 
-    def recording(now: float) -> dict:
-        v = vitals(now)
-        calls.append((now, v))
-        return v
-    sim.vitals = recording  # type: ignore[method-assign]
+    def recording_numerics(now: float) -> list:
+        numerics.append(vitals(now))  # vitals() is a function of time: the values this reply carries
+        return numeric_objects(now)
 
-    def truth(request: bytes, reply: bytes, t: float) -> list[tuple[str, float]]:
-        out: list[tuple[str, float]] = []
-        for _, v in calls:
+    def recording_message(user: bytes, now: float) -> bytes:
+        numerics.clear()
+        out = message(user, now)
+        replies.append((out, numerics[-1] if numerics else None))
+        return out
+    sim._numeric_objects = recording_numerics  # type: ignore[method-assign]
+    sim._message = recording_message  # type: ignore[method-assign]
+
+    def truth(request: bytes, reply: bytes, t: float) -> list[tuple[str, float, tuple[int, int]]]:
+        out: list[tuple[str, float, tuple[int, int]]] = []
+        assert b"".join(r for r, _ in replies) == reply, "a reply the harness did not see being built"
+        at = 0
+        for data, v in replies:
+            span = (at, at + len(data))
+            at += len(data)
+            if v is None:
+                continue
             for metric in ("hr", "spo2", "pr", "rr", "etco2", "temp"):
                 if v.get(metric) is not None:
-                    out.append((metric, float(v[metric])))
+                    out.append((metric, float(v[metric]), span))
             if v.get("nibp"):
-                out += list(zip(("nibp_sys", "nibp_dia", "nibp_mean"), map(float, v["nibp"])))
-        calls.clear()
+                out += [(m, float(x), span) for m, x in zip(("nibp_sys", "nibp_dia", "nibp_mean"), v["nibp"])]
+        replies.clear()
         return out
-    return _conversation(IntelliVue(), sim, seconds, line, 0.05, truth)
+    result = _conversation(IntelliVue(), sim, seconds, line, 0.05, truth)
+    result.associations = sim.requests.count("associate")
+    return result
 
 
 DRIVERS: dict[str, Callable[[float, NoisyLine], Fidelity]] = {

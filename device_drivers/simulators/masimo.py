@@ -4,12 +4,27 @@ Scenarios: `normal` (SpO2 96–99, pulse ~72 with breathing variation), `desatur
 slow fall to ~84 % over a minute, a minute low, then recovery: what respiratory depression looks like),
 `noisy` (normal values with line noise, broken lines and garbage between them, as a bad cable gives),
 `dropout` (normal, then the sensor comes off for 20 s: dashes and the sensor-off exception).
+
+What the device prints is averaged, as on a real one: the scenario gives the patient's value each second,
+and each line carries the mean of the last `averaging_s` seconds, rounded to the precision the line
+prints (SpO2 and pulse rate whole numbers, PI two decimals). Source: Radical-7 / Rad-97 operator's
+manuals, "Additional Settings for SpO2": Averaging Time, "the length of time over which the system
+calculates the average of all data points", factory default 8 seconds, choices 2-4, 4-6, 8, 10, 12, 14
+or 16 s; "Additional Settings for PI": Averaging Time, default Long (Short or Long; the manual gives no
+seconds). The manuals give pulse rate no averaging setting of its own. So the default comes from
+resources/devices/masimo_ascii.toml ([simulator] averaging_s = 8) and this model applies it to all
+three values (an assumption for PR and PI). Averaging does not make PI steady: with two decimals, a PI
+that drifts by 0.05 per second still prints a new value nearly every line (see docs/benchmarks.md).
+`averaging_s=1` prints each second's value unaveraged (no real device setting: a worst case for a
+reader that needs a value twice). Sensor off (dashes) empties the average: it starts again when the
+sensor is back.
 """
 from __future__ import annotations
 
 import math
 import random
 import time
+from collections import deque
 
 from device_drivers.simulators.base import DeviceModel
 
@@ -21,8 +36,14 @@ class MasimoSimulator(DeviceModel):
     scenarios = ("normal", "desaturation", "noisy", "dropout")
 
     def __init__(self, scenario: str = "normal", start: float = 0.0, seed: int = 7,
-                 serial_number: str = "0000123456") -> None:
+                 serial_number: str = "0000123456", averaging_s: float | None = None) -> None:
         super().__init__(scenario, start)
+        if averaging_s is None:
+            import resources
+            averaging_s = resources.load("devices/masimo_ascii.toml").section("simulator").number("averaging_s")
+        self.averaging_s = float(averaging_s)
+        #: the patient's (SpO2, pulse, PI) of the last seconds, newest last: what the average is taken over
+        self._history: deque[tuple[float, float, float, float]] = deque()
         self.rng = random.Random(seed)
         self.serial_number = serial_number
         self.next_line = start
@@ -44,11 +65,22 @@ class MasimoSimulator(DeviceModel):
             if spo2 < 90:
                 alarm |= 0x0002 | 0x0010
         if self.scenario == "dropout" and 60 <= t < 80:
+            self._history.clear()
             return None, None, None, 0x0010, 0x000800 | 0x000020
+        spo2, pr, pi = self._averaged(now, spo2, pr, pi)
         spo2 = self.override.get("spo2", spo2)
         pr = self.override.get("pr", pr)
         pi = self.override.get("pi", pi)
         return spo2, pr, pi, alarm, exc
+
+    def _averaged(self, now: float, spo2: float, pr: float, pi: float) -> tuple[float, float, float]:
+        """The mean of this second's values and those of the last `averaging_s` seconds before it."""
+        history = self._history
+        history.append((now, spo2, pr, pi))
+        while history and history[0][0] <= now - self.averaging_s:
+            history.popleft()
+        n = len(history)
+        return (sum(h[1] for h in history) / n, sum(h[2] for h in history) / n, sum(h[3] for h in history) / n)
 
     def line(self, now: float) -> bytes:
         spo2, pr, pi, alarm, exc = self.values(now)

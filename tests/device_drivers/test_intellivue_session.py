@@ -7,7 +7,8 @@ from device_drivers.simulators.intellivue import IntelliVueSimulator
 from tests.device_drivers.golden import of_type, values
 
 
-def converse(codec, monitor, t0, t1, step=0.05):
+def converse(codec, monitor, t0, t1, step=0.05, line=lambda data: data):
+    """Run codec and monitor from t0 to t1; `line` is what the cable does to the monitor's bytes."""
     events, t = [], t0
     while t < t1:
         events += codec.poll(t)
@@ -16,13 +17,26 @@ def converse(codec, monitor, t0, t1, step=0.05):
             reply = monitor.receive(out, t)
             out = b""
             if reply:
-                events += codec.feed(reply, t)
+                events += codec.feed(line(reply), t)
                 out = codec.take_output()
         tick = monitor.tick(t)
         if tick:
-            events += codec.feed(tick, t)
+            events += codec.feed(line(tick), t)
         t += step
     return events
+
+
+def damaged(data: bytes) -> bytes:
+    """Every frame in `data` with one bit flipped in its content (header and length intact), as a noisy
+    cable delivers a long frame: its FCS no longer matches."""
+    frames = data.split(b"\xc1")
+    out = []
+    for frame in frames[:-1]:
+        i = len(frame) // 2 + 4
+        while frame[i] in (0x7C, 0x7D, 0xC0, 0xC1) or frame[i - 1] == 0x7D:  # keep escapes and frame bytes
+            i += 1
+        out.append(frame[:i] + bytes((frame[i] ^ 0x01,)) + frame[i + 1:])
+    return b"\xc1".join(out + frames[-1:])
 
 
 def start(scenario="normal"):
@@ -107,3 +121,36 @@ def test_a_silent_monitor_is_associated_again():
     codec.poll(1000.0 + 2 + codec.association_timeout + 0.5)
     assert codec.session == "associating"
     assert b"\x0d\xec" in codec.take_output()
+
+
+def test_a_monitor_whose_frames_arrive_damaged_keeps_its_association():
+    """#14: on a noisy line most long frames arrive with a wrong FCS; the monitor is still answering, so
+    the session is kept and the next intact frame is reported without a new association."""
+    codec, monitor = start()
+    converse(codec, monitor, 1000.0, 1002.0)
+    bad_before = codec.stats.frames_bad
+    events = converse(codec, monitor, 1002.0, 1002.0 + 2.5 * codec.association_timeout, line=damaged)
+    assert values(events) == {} and codec.stats.frames_bad > bad_before + 20
+    assert codec.session == "polling" and monitor.requests.count("associate") == 1
+    events = converse(codec, monitor, 1027.0, 1029.0)
+    assert values(events)["spo2"] == 97.0 and monitor.requests.count("associate") == 1
+
+
+def test_only_damaged_frames_for_too_long_restart_the_association():
+    codec, monitor = start()
+    converse(codec, monitor, 1000.0, 1002.0)
+    deadline = 1002.0 + codec.undecodable_timeout  # the last intact frame came just before 1002
+    converse(codec, monitor, 1002.0, deadline - 0.5, line=damaged)
+    assert monitor.requests.count("associate") == 1
+    converse(codec, monitor, deadline - 0.5, deadline + 0.5, line=damaged)
+    assert monitor.requests.count("associate") == 2
+
+
+def test_a_monitor_that_falls_silent_after_damaged_frames_is_associated_again():
+    codec, monitor = start()
+    converse(codec, monitor, 1000.0, 1002.0)
+    converse(codec, monitor, 1002.0, 1008.0, line=damaged)  # last intact frame at ~1002
+    codec.poll(1008.0 + codec.association_timeout - 0.5)
+    assert codec.session == "polling"  # damaged frames came until 1008: the monitor was answering
+    codec.poll(1008.0 + codec.association_timeout + 0.5)
+    assert codec.session == "associating" and "silent" in codec.stats.last_error

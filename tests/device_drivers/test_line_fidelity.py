@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from device_drivers.simulators.fidelity import DRIVERS, measure
+from device_drivers.simulators.fidelity import DRIVERS, measure, per_metric
 
 SECONDS = 120
 NOISY = dict(byte_error=0.01, bursts=0.1)  # 1 % of bytes with a flipped bit, a noise burst every ~10 s
@@ -24,21 +24,31 @@ def test_no_reported_value_differs_from_what_the_device_sent(driver, byte_error,
     assert result.false_values == []
 
 
-# Links where the protocol cannot tell a reading that changed every second from a corrupted one report
-# less (see the rules in masimo_ascii.py); IntelliVue loses its session on a line this noisy. Measured
-# shares are printed by `make bench`; these are expected failures until the rule or the session changes.
-BELOW = {"masimo-ascii": "ASCII 1 has no checksum: a value is reported only when two lines agree, and "
-                         "the simulator's pulse and PI change almost every second",
-         "intellivue": "on a 1 % byte-error line most IntelliVue frames (hundreds of bytes) are damaged "
-                       "and the session restarts; not part of the #14 driver fixes"}
-
-
 @pytest.mark.parametrize("line", ["clean", "noisy"])
-@pytest.mark.parametrize("driver", sorted(DRIVERS))
-def test_share_of_good_readings_reported(driver, line, request):
-    if driver in BELOW and not (driver == "intellivue" and line == "clean"):
-        request.applymarker(pytest.mark.xfail(reason=BELOW[driver], strict=True))
+@pytest.mark.parametrize("driver", sorted(set(DRIVERS) - {"masimo-ascii"}))
+def test_share_of_good_readings_reported(driver, line):
     result = measure(driver, SECONDS, **(NOISY if line == "noisy" else {}), seed=3)
     assert result.false_values == []
     assert result.good > 50
     assert result.share >= 0.9, f"{driver} on a {line} line reported {result.share:.1%} of good readings"
+
+
+# ASCII 1 has no checksum: a value is reported only when two lines carry the same text for it (see
+# masimo_ascii.py). The simulated Radical-7 averages over 8 s as the real one does by default, so SpO2
+# repeats; its pulse rate still changes every second or two and PI (two decimals) nearly every line.
+# Measured shares per metric are printed by `make bench BENCH=drivers` (docs/benchmarks.md).
+MASIMO_BELOW = {"pr": "pulse rate changes every second or two even averaged over 8 s: a value seen once "
+                      "is never reported",
+                "pi": "PI prints two decimals and changes on nearly every line, averaged or not"}
+
+
+@pytest.mark.parametrize("line", ["clean", "noisy"])
+@pytest.mark.parametrize("metric", ["spo2", "pr", "pi"])
+def test_masimo_share_of_good_readings_reported_per_metric(metric, line, request):
+    if metric in MASIMO_BELOW:
+        request.applymarker(pytest.mark.xfail(reason=MASIMO_BELOW[metric], strict=True))
+    result = measure("masimo-ascii", SECONDS, **(NOISY if line == "noisy" else {}), seed=3)
+    assert result.false_values == []
+    reported, good = per_metric(result)[metric]
+    assert good > 50
+    assert reported / good >= 0.9, f"masimo {metric} on a {line} line: {reported}/{good} good readings reported"

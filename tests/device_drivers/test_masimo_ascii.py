@@ -103,3 +103,70 @@ def test_values_come_only_from_intact_lines_when_the_cable_is_noisy():
     assert codec.stats.frames_bad > 10
     assert 0 < len(got) < len(sent)
     assert set(got) <= set(sent)
+
+
+def _values(events, metric=None):
+    return [(e.metric, e.value) for e in events if isinstance(e, Measurement) and metric in (None, e.metric)]
+
+
+def test_a_damaged_field_costs_only_that_field():
+    """#14: fields are confirmed one by one: a line with SpO2 damaged still confirms pulse rate and PI."""
+    codec = MasimoAscii()
+    codec.feed(line(spo2="097", bpm="070"), T0)
+    second = line(spo2="097", bpm="070").replace(b"SPO2=097%", b"SPO2=0\xb77%")  # a bit flipped into noise
+    events = codec.feed(second, T0 + 1)
+    assert _values(events) == [("pr", 70), ("pi", 2.0)]
+    assert codec.stats.frames_bad == 1
+    # the damaged SpO2 was no reading: the next line cannot confirm against it
+    assert _values(codec.feed(line(spo2="097", bpm="070"), T0 + 2), "spo2") == []
+    assert _values(codec.feed(line(spo2="097", bpm="070"), T0 + 3), "spo2") == [("spo2", 97)]
+
+
+def test_a_flipped_digit_in_one_line_is_never_reported():
+    codec = MasimoAscii()
+    events = []
+    for i, spo2 in enumerate(["097", "097", "096", "097", "097"]):  # 097 -> 096: the low bit of '7' flipped
+        events += codec.feed(line(spo2=spo2), T0 + i)
+    assert _values(events, "spo2") == [("spo2", 97), ("spo2", 97)]  # at T0+1 and T0+4, never 96
+
+
+def test_two_lines_run_together_give_no_value_and_confirm_nothing():
+    """A damaged line feed joins two lines: every field name comes twice, so neither copy counts."""
+    codec = MasimoAscii()
+    codec.feed(line(spo2="097"), T0)
+    joined = line(spo2="097").replace(b"\r\n", b"\r\x0b") + line(spo2="097")  # LF (0A) read as VT (0B)
+    assert _values(codec.feed(joined, T0 + 1)) == []
+    assert _values(codec.feed(line(spo2="097"), T0 + 2)) == []  # nothing to compare with: held
+    assert _values(codec.feed(line(spo2="097"), T0 + 3), "spo2") == [("spo2", 97)]
+
+
+def test_the_last_field_of_a_line_is_never_a_reading():
+    """A line cut short may end in a cut number (BPM=072 cut to BPM=07, a plausible pulse rate of 7); two
+    lines cut at the same place would confirm it, so the last field of a line never counts."""
+    codec = MasimoAscii()
+    cut = line(bpm="072")[:line(bpm="072").index(b"BPM=07") + 6] + b"\r\n"
+    events = codec.feed(cut, T0) + codec.feed(cut, T0 + 1)
+    assert _values(events) == [("spo2", 97)]
+
+
+def test_a_damaged_field_name_is_not_taken_for_another_field():
+    codec = MasimoAscii()
+    codec.feed(line(spo2="097"), T0)
+    renamed = line(spo2="097").replace(b"SPO2=", b"SPO3=")  # bit 0 of '2' flipped
+    events = codec.feed(renamed, T0 + 1)
+    assert _values(events, "spo2") == [] and _values(events, "pr") == [("pr", 70)]
+
+
+def test_noise_with_a_line_feed_between_two_lines_does_not_break_the_confirmation():
+    codec = MasimoAscii()
+    codec.feed(line(spo2="095"), T0)
+    events = codec.feed(b"\x8f\x12 g#\n" + line(spo2="095"), T0 + 1)
+    assert _values(events, "spo2") == [("spo2", 95)]
+    assert codec.stats.frames_bad == 1
+
+
+def test_lines_further_apart_than_the_gap_do_not_confirm_each_other():
+    codec = MasimoAscii()
+    codec.feed(line(spo2="095"), T0)
+    assert _values(codec.feed(line(spo2="095"), T0 + codec.confirm_gap + 0.5)) == []
+    assert _values(codec.feed(line(spo2="095"), T0 + codec.confirm_gap + 1.5), "spo2") == [("spo2", 95)]
