@@ -22,6 +22,8 @@ from console.ui import style
 
 MAX_ROWS = 2  # the most urgent two (see console.alarms.alarm.bar_view); the rest are counted below and
               # listed in the alarm history. More rows would squeeze the vitals on a 1080-line screen.
+SHORT_ROWS = 1  # on a short screen (768 lines) the most urgent one and the count line: the session's
+                # controls below must stay on screen during an infusion with alarms (MainWindow.SHORT_HEIGHT)
 ROW_HEIGHT = 70  # every row (and the quiet line) has room for an alarm's text (up to two lines) and its instruction
 MORE_HEIGHT = 22  # the "+ N more alarms" line
 DARK = "#1b2330"
@@ -84,6 +86,7 @@ class AlarmRow(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.state = QLabel()
+        self.state.setObjectName("alarmState")  # smaller type (see paint): its lines must fit the row's height
         self.state.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.stop_button = QPushButton("Pump is stopped")
         self.stop_button.setMinimumSize(170, 48)
@@ -121,7 +124,8 @@ class AlarmRow(QFrame):
             bits.append(f"audio paused {_age(alarm.audio_paused_until - now)}")
         if alarm.escalated:
             bits.append("ESCALATED")
-        self.state.setText("<br>".join(bits))
+        # two facts a line, so the longest state (age, cleared, ack, audio paused, escalated) is three lines
+        self.state.setText("<br>".join(" · ".join(bits[i:i + 2]) for i in range(0, len(bits), 2)))
         interlock = alarm.key == INTERLOCK_KEY
         self.stop_button.setVisible(interlock and "STOP THE PUMP" in alarm.instruction)
         self.resume_button.setVisible(interlock and "Pump stopped by" in alarm.instruction)
@@ -149,6 +153,7 @@ class AlarmRow(QFrame):
         background, text = colours
         self.setStyleSheet(f"QFrame#alarmRow {{ background: {background}; border-radius: 6px; }}"
                            f"QFrame#alarmRow QLabel {{ background: transparent; color: {text}; font-size: 18px; }}"
+                           f"QFrame#alarmRow QLabel#alarmState {{ font-size: 14px; }}"
                            f"QFrame#alarmRow QPushButton {{ color: {style.TEXT}; }}")
 
 
@@ -188,10 +193,7 @@ class AlarmBar(QWidget):
         self.rows_box.addWidget(self.more)
         self.rows_box.addStretch(1)
         self.more.setFixedHeight(MORE_HEIGHT)
-        # The bar keeps one height whatever it shows, like a monitor's alarm area: alarms that come and go
-        # never move the tiles and trend beneath (a moving screen misleads the eye, and a relayout costs
-        # the GUI thread the time in which the next alarm should be raised).
-        self.setFixedHeight(MAX_ROWS * ROW_HEIGHT + MAX_ROWS * self.rows_box.spacing() + MORE_HEIGHT)
+        self.set_short(False)
         self.ack_button = QPushButton("Acknowledge\nalarms")
         self.pause_button = QPushButton(f"Audio pause\n{_age(config.audio_pause_seconds)}")
         for b in (self.ack_button, self.pause_button):
@@ -209,9 +211,20 @@ class AlarmBar(QWidget):
         self.ages.start(1000)
         self.show_alarms([])
 
+    def set_short(self, short: bool) -> None:
+        """On a short screen one row (the most urgent alarm) and the count line, else MAX_ROWS rows.
+
+        The bar keeps one height whatever it shows, like a monitor's alarm area: alarms that come and go
+        never move the tiles and trend beneath (a moving screen misleads the eye, and a relayout costs the
+        GUI thread the time in which the next alarm should be raised); only the window's size changes it."""
+        self.row_count = SHORT_ROWS if short else MAX_ROWS
+        self.setFixedHeight(self.row_count * (ROW_HEIGHT + self.rows_box.spacing()) + MORE_HEIGHT)
+        if hasattr(self, "ages"):
+            self.refresh()
+
     def visible_alarms(self) -> list[Alarm]:
         """What fits in the rows, chosen by `bar_view` (the ordering is the alarm system's, not the widget's)."""
-        return bar_view(self.alarms, MAX_ROWS).shown
+        return bar_view(self.alarms, self.row_count).shown
 
     def show_alarms(self, alarms: list[Alarm]) -> None:
         self.alarms = list(alarms)
@@ -219,7 +232,7 @@ class AlarmBar(QWidget):
 
     def refresh(self) -> None:
         now = self.clock()
-        view = bar_view(self.alarms, MAX_ROWS)
+        view = bar_view(self.alarms, self.row_count)
         shown = view.shown
         for row, alarm in zip(self.rows, shown):
             row.lit = self.flasher.lit.get(alarm.priority, True)
