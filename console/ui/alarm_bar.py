@@ -24,8 +24,10 @@ MAX_ROWS = 2  # the most urgent two (see console.alarms.alarm.bar_view); the res
               # listed in the alarm history. More rows would squeeze the vitals on a 1080-line screen.
 SHORT_ROWS = 1  # on a short screen (768 lines) the most urgent one and the count line: the session's
                 # controls below must stay on screen during an infusion with alarms (MainWindow.SHORT_HEIGHT)
-ROW_HEIGHT = 70  # every row (and the quiet line) has room for an alarm's text (up to two lines) and its instruction
+ROW_HEIGHT = 76  # every row (and the quiet line): an alarm and its instruction, four lines at the smallest TEXT_SIZES
 MORE_HEIGHT = 22  # the "+ N more alarms" line
+TEXT_SIZES = ((18, 16), (16, 14), (15, 13), (14, 12))  # (alarm, what to do) px, largest first: see fit_text
+STATE_PX, STATE_LINES = 13, 3  # the row's state (age, cleared, ack, audio paused): small, one fact a line
 DARK = "#1b2330"
 TAGS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 
@@ -111,26 +113,48 @@ class AlarmRow(QFrame):
         self.alarm = alarm
         kind = {"technical": " · TECH", "device": " · DEVICE"}.get(alarm.kind, "")
         self.tag.setText(f"{TAGS[alarm.priority]}{kind}")
-        text = f"<b>{alarm.text}</b>"
-        if alarm.instruction:
-            text += f"<br>{alarm.instruction}"
-        self.text.setText(text)
-        bits = [f"{_age(now - alarm.started)}"]
+        self.words = (alarm.text, alarm.instruction)
+        self.fit_text()
+        first = _age(now - alarm.started) + (" · ESCALATED" if alarm.escalated else "")
+        bits = [first]
         if alarm.latched:
             bits.append(f"cleared {_clock(alarm.cleared_at or now)}")
         if alarm.acknowledged_by:
             bits.append(f"ack {alarm.acknowledged_by}")
         if alarm.audio_paused_until and alarm.audio_paused_until > now:
+            # the Audio pause button counts the bar's pause down too: this row's own only when there is room
             bits.append(f"audio paused {_age(alarm.audio_paused_until - now)}")
-        if alarm.escalated:
-            bits.append("ESCALATED")
-        # two facts a line, so the longest state (age, cleared, ack, audio paused, escalated) is three lines
-        self.state.setText("<br>".join(" · ".join(bits[i:i + 2]) for i in range(0, len(bits), 2)))
+        # one fact a line, three at most: narrow, so the alarm's own words keep the row's width
+        self.state.setText("<br>".join(bits[:STATE_LINES]))
         interlock = alarm.key == INTERLOCK_KEY
         self.stop_button.setVisible(interlock and "STOP THE PUMP" in alarm.instruction)
         self.resume_button.setVisible(interlock and "Pump stopped by" in alarm.instruction)
         self.ack_button.setVisible(alarm.acknowledged_by is None or alarm.latched)
         self.paint()
+
+    def fit_text(self) -> None:
+        """The alarm's words and what to do, in the largest of TEXT_SIZES whose lines fit the row's height
+        at the label's width (a long interlock alarm on a 1366 screen wraps to four lines at full size)."""
+        if self.alarm is None:
+            return
+        key = (self.words, self.text.width(), self.height())
+        if key == getattr(self, "_fitted", None):
+            return  # the ages tick every second; the words and the room rarely change
+        self._fitted = key
+        room = self.contentsRect().height() - self.layout().contentsMargins().top() \
+            - self.layout().contentsMargins().bottom()
+        alarm_text, instruction = self.words
+        for title_px, instruction_px in TEXT_SIZES:
+            text = f"<span style='font-size: {title_px}px'><b>{alarm_text}</b></span>"
+            if instruction:
+                text += f"<br><span style='font-size: {instruction_px}px'>{instruction}</span>"
+            self.text.setText(text)
+            if self.text.heightForWidth(max(1, self.text.width())) <= room:
+                break
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.fit_text()
 
     def set_lit(self, lit: bool) -> None:
         self.lit = lit
@@ -153,7 +177,7 @@ class AlarmRow(QFrame):
         background, text = colours
         self.setStyleSheet(f"QFrame#alarmRow {{ background: {background}; border-radius: 6px; }}"
                            f"QFrame#alarmRow QLabel {{ background: transparent; color: {text}; font-size: 18px; }}"
-                           f"QFrame#alarmRow QLabel#alarmState {{ font-size: 14px; }}"
+                           f"QFrame#alarmRow QLabel#alarmState {{ font-size: {STATE_PX}px; }}"
                            f"QFrame#alarmRow QPushButton {{ color: {style.TEXT}; }}")
 
 

@@ -128,3 +128,23 @@ def test_during_an_infusion_with_alarms_the_controls_are_on_screen_unscrolled(qt
                          (page.rate_reason, "the rate change's reason"), (change, "Change rate")):
         full = widget.rect().translated(widget.mapTo(window, widget.rect().topLeft()))
         assert whole(widget, window), f"{what} at {full.getCoords()} is cut to {on_screen(widget, window).getCoords()}"
+
+
+def test_a_rate_change_confirmation_goes_when_the_pump_then_differs(qtbot, infusing):
+    """The reported stale green line: "Rate changed: the console is setting the pump" still showed under a
+    red NEXT when the interlock had stopped the pump seconds later. Here the pump is set by hand to another
+    rate right after a real rate change (the simulated pump's own setting): the console reads it back, NEXT
+    turns red, and the green confirmation goes with it instead of staying its 20 s."""
+    console, ui = infusing
+    panel, desk = console.session_panel, console.session_panel.desk
+    ui.type("New rate (mg/kg/h)", "0.5")
+    ui.type("reason for the rate change (required)", "dizzy: slower")
+    ui.click("Change rate")
+    assert panel.message.text().startswith("Rate changed"), panel.message.text()
+    new_rate = round(72.5 * 0.5 + 1e-9, 1)
+    ui.wait(lambda: desk.latest.get("rate") and desk.latest["rate"][1] == new_rate, "the pump to read back", 15)
+    pump = next(s.model for s in console.simulators if s.model.driver == "ne1000")
+    pump.rate = 80.0  # someone turns the pump's rate up by hand
+    ui.wait(lambda: desk.next_step()[0] == "bad", "NEXT to say the pump differs from the order", 15)
+    ui.wait(lambda: "PUMP DIFFERS" in panel.next.text(), "the panel to refresh", 3)
+    assert panel.message.text() == "" and not panel.message.isVisible()

@@ -125,7 +125,7 @@ class SessionPanel(QWidget):
         row (NEXT and the tab say where the session is), NEXT and the status box in smaller type."""
         self.short = short
         self.layout().setContentsMargins(*((4, 2, 4, 2) if short else (8, 8, 8, 8)))
-        self.layout().setSpacing(4 if short else 6)
+        self.layout().setSpacing(3 if short else 6)
         self.steps_box.setVisible(not short)
         self.lock_button.setStyleSheet(PLAIN_BUTTON + (" min-height: 36px;" if short else ""))
         self.status.setStyleSheet(f"background: {style.PANEL}; padding: {4 if short else 8}px; "
@@ -151,6 +151,8 @@ class SessionPanel(QWidget):
         """A refusal stays until the next action; a confirmation fades after MESSAGE_S (it is history)."""
         text = text[:1].upper() + text[1:] if text else text
         self.message_expires = self.desk.clock() + MESSAGE_S if severity == "ok" else None
+        # what NEXT said when this was confirmed: a confirmation given beside a red NEXT stays its time
+        self.confirmed_under = self.desk.next_step()[0] if severity == "ok" else None
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {SEVERITY[severity]}; font-size: 18px; font-weight: bold;")
 
@@ -215,10 +217,20 @@ class SessionPanel(QWidget):
             self._announced = self.patient.text()
             self.patient_changed.emit(self._announced)
         severity, text = self.desk.next_step()
+        if getattr(self, "message_expires", None) is not None:
+            # a green confirmation ("Rate changed: the console is setting the pump") is history once something
+            # comes to stand in the way (the interlock holds the pump, the pump differs from the order): it
+            # must not read as the state of the pump beside a red NEXT. One given while NEXT was already red
+            # (the pump not yet read back) stays until NEXT has been clear and turns red again.
+            if severity == "bad" and self.confirmed_under != "bad":
+                self.message.clear()
+                self.message_expires = None
+            else:
+                self.confirmed_under = severity
         self.next.setText("NEXT: " + text)
         self.next.setStyleSheet(f"font-size: {19 if self.short else 22}px; font-weight: bold; "
                                 f"color: {SEVERITY[severity]}; border: 2px solid {SEVERITY[severity]}; "
-                                f"border-radius: 8px; padding: {4 if self.short else 8}px;")
+                                f"border-radius: 8px; padding: {2 if self.short else 8}px;")
         self.status.setText(self.status_text(now))
         self.status.setVisible(bool(self.status.text()) and user is not None)
 
