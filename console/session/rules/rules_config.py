@@ -12,8 +12,8 @@ from pathlib import Path
 import resources
 from resources import Doc, ResourceError
 
-PRIORITIES = ("high", "medium", "low")
-KINDS = ("physiological", "technical", "device")
+from console.alarms.alarm import KINDS  # the alarm system's names: the rules choose among them
+from console.alarms.alarm_config import PRIORITIES
 
 
 @dataclass(frozen=True)
