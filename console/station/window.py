@@ -25,7 +25,7 @@ PHASE_TEXT = {"none": "no session", "patient": "choosing patient", "checklist": 
               "double_check": "double check", "infusion": "INFUSION", "observation": "OBSERVATION",
               "discharge": "discharge", "closed": "session closed"}
 MUTED, OFFLINE_BG = "#8a8f98", "#3a3f47"
-SIDE_MIN, SIDE_MAX = 280, 520  # the alarm list beside the tiles
+SIDE_MIN, SIDE_MAX = 280, 440  # the alarm list beside the tiles (at 1920 three tile columns stay)
 
 
 def natural(name: str) -> list:
