@@ -141,6 +141,9 @@ def test_a_rate_change_confirmation_goes_when_the_pump_then_differs(qtbot, infus
     ui.type("reason for the rate change (required)", "dizzy: slower")
     ui.click("Change rate")
     assert panel.message.text().startswith("Rate changed"), panel.message.text()
+    page = panel.pages["infusion"]
+    # the preview was of the change still to come: once made, it is not shown with the old rate as "now"
+    assert page.rate_preview.text() == "" and not page.rate_preview.isVisible(), page.rate_preview.text()
     new_rate = round(72.5 * 0.5 + 1e-9, 1)
     ui.wait(lambda: desk.latest.get("rate") and desk.latest["rate"][1] == new_rate, "the pump to read back", 15)
     pump = next(s.model for s in console.simulators if s.model.driver == "ne1000")

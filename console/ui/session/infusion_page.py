@@ -179,3 +179,7 @@ class InfusionPage(Page):
                                          "Raise the rate with physician override")
         if st.started and not self.new_rate.text() and st.weight_kg:
             self.new_rate.setValue(round(st.rate_ml_per_h * st.concentration / st.weight_kg, 2), 2)
+        elif st.started:
+            # against the rate now running: once the change is made, its "will be set to … (now …)" and the
+            # green verdict go (they read as a change still to come, with the old rate as "now")
+            self._titration_preview()
