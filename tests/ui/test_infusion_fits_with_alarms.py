@@ -146,6 +146,10 @@ def test_a_rate_change_confirmation_goes_when_the_pump_then_differs(qtbot, infus
     assert page.rate_preview.text() == "" and not page.rate_preview.isVisible(), page.rate_preview.text()
     new_rate = round(72.5 * 0.5 + 1e-9, 1)
     ui.wait(lambda: desk.latest.get("rate") and desk.latest["rate"][1] == new_rate, "the pump to read back", 15)
+    # NEXT is green again once the pump matches (until it reads back, it says the pump differs: a confirmation
+    # given then stays); the panel shows that on its next refresh
+    ui.wait(lambda: panel.next.text().startswith("NEXT: Infusion running"), "NEXT to show the infusion running", 5)
+    assert panel.message.text().startswith("Rate changed")
     pump = next(s.model for s in console.simulators if s.model.driver == "ne1000")
     pump.rate = 80.0  # someone turns the pump's rate up by hand
     ui.wait(lambda: desk.next_step()[0] == "bad", "NEXT to say the pump differs from the order", 15)
