@@ -538,7 +538,7 @@ class IntelliVue(Codec):
                 count, length = r.u16(), r.u16()
                 entries = r.sub(length)
                 for _ in range(count):
-                    source, code, al_type, _state = entries.u16(), entries.u16(), entries.u16(), entries.u16()
+                    source, code, al_type, _ = entries.u16(), entries.u16(), entries.u16(), entries.u16()
                     entries.take(6)
                     info_id, info_len = entries.u16(), entries.u16()
                     info = entries.sub(info_len)

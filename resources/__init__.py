@@ -114,3 +114,43 @@ def load_path(path: Path) -> Doc:
     except OSError as exc:
         raise ResourceError(str(path), "", f"cannot be read ({exc.strerror or exc})") from None
     return parse(text, str(path))
+
+
+def clinic_file(data_dir: Path | str | None, name: str) -> Path | None:
+    """The clinic's own `name` in the data directory, or None when there is none."""
+    if data_dir is None:
+        return None
+    path = Path(data_dir) / name
+    return path if path.is_file() else None
+
+
+def merge_override(base: dict[str, Any], override: dict[str, Any], file: str, prefix: str = "") -> dict[str, Any]:
+    """A clinic file may change values but not invent settings: a typo must fail loudly, not be ignored."""
+    merged = dict(base)
+    for key, value in override.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if key == "source" and not prefix:
+            continue
+        if key not in base:
+            raise ResourceError(file, path, "is not a setting this program knows; check the spelling")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise ResourceError(file, path, "must be a table")
+            if key == "options":  # a clinic may add its own named gates, not only change ours
+                merged[key] = {**base[key], **value}
+            else:
+                merged[key] = merge_override(base[key], value, file, path)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_with_overrides(relpath: str, data_dir: Path | str | None) -> Doc:
+    """The shipped `resources/relpath` with the clinic's file of the same name in `data_dir` merged over it
+    (clinic.toml, session_rules.toml): values may change, names may not be invented; a misspelt key or a
+    TOML error names the clinic's file and the field (or line) and says what to do."""
+    doc = load(relpath)
+    path = clinic_file(data_dir, Path(relpath).name)
+    if path is None:
+        return doc
+    return Doc(merge_override(doc.data, load_path(path).data, str(path)), str(path))

@@ -153,8 +153,8 @@ def load_clinic_file(path: Path) -> AlarmConfig:
 def load_for(data_dir: Path | None) -> tuple[AlarmConfig, str]:
     """The configuration in force: the clinic's `alarms.toml` in the data directory if there is one,
     else the shipped defaults; with where it came from."""
-    if data_dir is not None and (Path(data_dir) / CLINIC_FILE).exists():
-        path = Path(data_dir) / CLINIC_FILE
+    path = resources.clinic_file(data_dir, CLINIC_FILE)
+    if path is not None:
         return load_clinic_file(path), str(path)
     return load_defaults(), f"resources/{DEFAULTS_FILE} (shipped defaults)"
 

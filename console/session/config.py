@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import resources
 from resources import Doc, ResourceError
@@ -239,27 +238,6 @@ def load_scales(doc: Doc) -> Scales:
                   side_effects=tuple(effects))
 
 
-def merge_override(base: dict[str, Any], override: dict[str, Any], file: str, prefix: str = "") -> dict[str, Any]:
-    """A clinic file may change values but not invent settings: a typo must fail loudly, not be ignored."""
-    merged = dict(base)
-    for key, value in override.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if key == "source" and not prefix:
-            continue
-        if key not in base:
-            raise ResourceError(file, path, "is not a setting this program knows; check the spelling")
-        if isinstance(base[key], dict):
-            if not isinstance(value, dict):
-                raise ResourceError(file, path, "must be a table")
-            if key == "options":  # a clinic may add its own named gates, not only change ours
-                merged[key] = {**base[key], **value}
-            else:
-                merged[key] = merge_override(base[key], value, file, path)
-        else:
-            merged[key] = value
-    return merged
-
-
 def load_clinic(doc: Doc) -> Clinic:
     w, npo, bp, st, pc, dc = (doc.section(k) for k in ("weight", "npo", "bp_gate", "staff", "pump_check",
                                                          "discharge"))
@@ -291,12 +269,7 @@ def load_clinic(doc: Doc) -> Clinic:
 
 def clinic_document(data_dir: Path | None = None) -> Doc:
     """resources/clinic.toml with `data_dir/clinic.toml`'s overrides (validated names) applied."""
-    clinic_doc = resources.load("clinic.toml")
-    if data_dir is not None and (Path(data_dir) / "clinic.toml").is_file():
-        path = Path(data_dir) / "clinic.toml"
-        override = resources.load_path(path)
-        clinic_doc = Doc(merge_override(clinic_doc.data, override.data, str(path)), str(path))
-    return clinic_doc
+    return resources.load_with_overrides("clinic.toml", data_dir)
 
 
 def load_config(data_dir: Path | None = None) -> Config:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import resources
 from resources import Doc, ResourceError
-from console.session.config import merge_override
 from console.station.topics import BED_NAME
 
 PATIENT_DISPLAYS = ("initials_mrn", "bed_only")
@@ -97,8 +96,4 @@ def parse_station(doc: Doc) -> BrokerSettings | None:
 
 def load_station(data_dir: Path | None) -> BrokerSettings | None:
     """This bed's broker, or None when clinic.toml names none (the bed then publishes nothing)."""
-    doc = resources.load("clinic.toml")
-    if data_dir is not None and (Path(data_dir) / "clinic.toml").is_file():
-        path = Path(data_dir) / "clinic.toml"
-        doc = Doc(merge_override(doc.data, resources.load_path(path).data, str(path)), str(path))
-    return parse_station(doc)
+    return parse_station(resources.load_with_overrides("clinic.toml", data_dir))

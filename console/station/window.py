@@ -9,6 +9,7 @@ from typing import Callable
 
 import paho.mqtt.client as mqtt
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
@@ -24,6 +25,7 @@ PHASE_TEXT = {"none": "no session", "patient": "choosing patient", "checklist": 
               "double_check": "double check", "infusion": "INFUSION", "observation": "OBSERVATION",
               "discharge": "discharge", "closed": "session closed"}
 MUTED, OFFLINE_BG = "#8a8f98", "#3a3f47"
+SIDE_MIN, SIDE_MAX = 280, 440  # the alarm list beside the tiles (at 1920 three tile columns stay)
 
 
 def natural(name: str) -> list:
@@ -86,15 +88,38 @@ class StationClient(QObject):
                                                        "station": self.station}), qos=1)
 
 
+def _text_width(text: str, pixels: int, bold: bool = False) -> int:
+    font = QFont()
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return QFontMetrics(font).horizontalAdvance(text)
+
+
+VALUE_PX, NAME_PX = 30, 13  # a tile's value and column-name type (the styles below use the same sizes)
+SPACING, MARGIN = 6, 10
+
+
+def tile_width() -> int:
+    """The width a tile needs for its widest values ("188/112", "150") and its column names in one row:
+    computed from the fonts, so the station never lays tiles narrower than what they show."""
+    columns = 0
+    for label, metrics, unit in TILE_VALUES:
+        widest = "888/888" if len(metrics) == 2 and label == "NIBP" else "888"
+        columns += max(_text_width(widest, VALUE_PX, bold=True) + 4, _text_width(label, NAME_PX) + 4,
+                       _text_width(unit, NAME_PX) + 4)
+    return columns + SPACING * (len(TILE_VALUES) - 1) + 2 * MARGIN + 8  # + the 4 px border each side
+
+
 class BedTile(QFrame):
-    MIN_WIDTH = 400
+    MIN_WIDTH = 320  # a floor; the real minimum is tile_width() for the fonts in use
+
     def __init__(self, name: str, colours: dict[str, tuple[str, str]]) -> None:
         super().__init__()
         self.colours = colours
         self.setObjectName("bedTile")
-        self.setMinimumSize(self.MIN_WIDTH, 180)
+        self.setMinimumSize(max(self.MIN_WIDTH, tile_width()), 180)
         box = QVBoxLayout(self)
-        box.setContentsMargins(10, 8, 10, 8)
+        box.setContentsMargins(MARGIN, 8, MARGIN, 8)
         box.setSpacing(4)
         head = QHBoxLayout()
         self.title = QLabel(f"<b>{name}</b>")
@@ -109,15 +134,20 @@ class BedTile(QFrame):
         self.phase.setStyleSheet("font-size: 15px;")
         box.addWidget(self.phase)
         grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
+        grid.setHorizontalSpacing(SPACING)
         grid.setVerticalSpacing(2)
         self.values: dict[str, QLabel] = {}
         for i, (label, _, unit) in enumerate(TILE_VALUES):
-            name_label = QLabel(f"{label} <span style='color:{MUTED}'>{unit}</span>")
-            name_label.setStyleSheet("font-size: 13px;")
+            # name over unit: the column is as wide as its value, not as "EtCO2 mmHg"
+            name_label = QLabel(f"{label}<br><span style='color:{MUTED}'>{unit}</span>")
+            name_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            name_label.setStyleSheet(f"font-size: {NAME_PX}px;")
             value = QLabel("—")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
             value.setMinimumHeight(40)
+            widest = "888/888" if label == "NIBP" else "888"
+            value.setMinimumWidth(_text_width(widest, VALUE_PX, bold=True) + 4)
+            grid.setColumnStretch(i, 2 if label == "NIBP" else 1)
             grid.addWidget(name_label, 0, i, alignment=Qt.AlignmentFlag.AlignCenter)
             grid.addWidget(value, 1, i)
             self.values[label] = value
@@ -159,7 +189,7 @@ class BedTile(QFrame):
             shown = [m for m in metrics if m in bed.values][:2] if label == "NIBP" else \
                 [m for m in metrics if m in bed.values][:1]
             if not shown:
-                self._set(widget, "—", f"font-size: 30px; color: {MUTED};")
+                self._set(widget, "—", f"font-size: {VALUE_PX}px; color: {MUTED};")
                 continue
             ages = [bed.value_age(m, now) or 0 for m in shown]
             stale = offline or max(ages) > stale_after
@@ -172,10 +202,10 @@ class BedTile(QFrame):
                           f"color: {MUTED}; background: transparent;")
             elif alarm:
                 bg, fg = self.colours[alarm]
-                self._set(widget, text, f"font-size: 30px; font-weight: bold; color: {fg}; background: {bg};"
+                self._set(widget, text, f"font-size: {VALUE_PX}px; font-weight: bold; color: {fg}; background: {bg};"
                                         " border-radius: 4px;")
             else:
-                self._set(widget, text, "font-size: 30px; font-weight: bold; color: #f0f0f0; background: transparent;")
+                self._set(widget, text, f"font-size: {VALUE_PX}px; font-weight: bold; color: #f0f0f0; background: transparent;")
         if offline:
             self._set(self.note, f"<b style='color:#f2c200'>OFFLINE</b> since "
                       f"{time.strftime('%H:%M:%S', time.localtime(bed.offline_since))} — {bed.offline_why}")
@@ -215,6 +245,7 @@ class StationWindow(QMainWindow):
         self.tiles_host.setStyleSheet("#tilesHost { background: #121417; }")
         self.grid = QGridLayout(self.tiles_host)
         self.grid.setSpacing(10)
+        self.grid.setContentsMargins(6, 6, 6, 6)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -226,6 +257,7 @@ class StationWindow(QMainWindow):
         side_box.setContentsMargins(0, 0, 0, 0)
         heading = QLabel("<b>Alarms, all beds</b> (highest priority first)")
         heading.setStyleSheet("font-size: 16px;")
+        heading.setWordWrap(True)  # a narrow side at 800x600
         side_box.addWidget(heading)
         self.alarm_list = QListWidget()
         self.alarm_list.setStyleSheet("QListWidget { background: #1b1e23; color: #f0f0f0; font-size: 16px; }"
@@ -234,7 +266,7 @@ class StationWindow(QMainWindow):
         self.alarm_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never hide text
         self.alarm_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         side_box.addWidget(self.alarm_list, 1)
-        self.ack_button = QPushButton("Acknowledge sound (alarm stays at the bed)")
+        self.ack_button = QPushButton("Acknowledge sound\n(alarm stays at the bed)")  # two lines: a narrow side
         self.ack_button.setMinimumHeight(48)
         self.ack_button.setStyleSheet("font-size: 15px;")
         self.ack_button.setToolTip("Pauses this alarm's sound at the bed, where the clinic allows it; the bed "
@@ -242,7 +274,7 @@ class StationWindow(QMainWindow):
         self.ack_button.clicked.connect(self.acknowledge_selected)
         side_box.addWidget(self.ack_button)
         split.addWidget(side)
-        side.setMinimumWidth(380)
+        side.setMinimumWidth(SIDE_MIN)
         side.setMaximumWidth(560)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
@@ -312,15 +344,21 @@ class StationWindow(QMainWindow):
             self._relayout()
         tile.show_bed(bed, self.clock(), self.timing.stale_after)
 
+    def side_width(self) -> int:
+        """The alarm list's share: 28 % of the window between SIDE_MIN and SIDE_MAX (at 800x600 the tiles
+        keep the room for a whole tile)."""
+        return max(SIDE_MIN, min(SIDE_MAX, int(self.width() * 0.28)))
+
     def _relayout(self) -> None:
-        width = self.width() - max(380, min(520, int(self.width() * 0.28))) - 40
-        columns = max(1, min(4, width // (BedTile.MIN_WIDTH + 10)))
+        width = self.width() - self.side_width() - 40  # margins, spacing, the scroll bar
+        tile = max(BedTile.MIN_WIDTH, tile_width())
+        columns = max(1, min(4, width // (tile + self.grid.spacing())))
         for i, name in enumerate(sorted(self.tiles, key=natural)):
             self.grid.addWidget(self.tiles[name], i // columns, i % columns)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
-        side = max(380, min(520, int(self.width() * 0.28)))
+        side = self.side_width()
         self.split.setSizes([self.width() - side, side])
         self._relayout()
 

@@ -22,8 +22,12 @@ from console.ui import style
 
 MAX_ROWS = 2  # the most urgent two (see console.alarms.alarm.bar_view); the rest are counted below and
               # listed in the alarm history. More rows would squeeze the vitals on a 1080-line screen.
-ROW_HEIGHT = 70  # every row (and the quiet line) has room for an alarm's text (up to two lines) and its instruction
+SHORT_ROWS = 1  # on a short screen (768 lines) the most urgent one and the count line: the session's
+                # controls below must stay on screen during an infusion with alarms (MainWindow.SHORT_HEIGHT)
+ROW_HEIGHT = 76  # every row (and the quiet line): an alarm and its instruction, four lines at the smallest TEXT_SIZES
 MORE_HEIGHT = 22  # the "+ N more alarms" line
+TEXT_SIZES = ((18, 16), (16, 14), (15, 13), (14, 12))  # (alarm, what to do) px, largest first: see fit_text
+STATE_PX, STATE_LINES = 13, 3  # the row's state (age, cleared, ack, audio paused): small, one fact a line
 DARK = "#1b2330"
 TAGS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 
@@ -84,6 +88,7 @@ class AlarmRow(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.state = QLabel()
+        self.state.setObjectName("alarmState")  # smaller type (see paint): its lines must fit the row's height
         self.state.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.stop_button = QPushButton("Pump is stopped")
         self.stop_button.setMinimumSize(170, 48)
@@ -108,25 +113,48 @@ class AlarmRow(QFrame):
         self.alarm = alarm
         kind = {"technical": " · TECH", "device": " · DEVICE"}.get(alarm.kind, "")
         self.tag.setText(f"{TAGS[alarm.priority]}{kind}")
-        text = f"<b>{alarm.text}</b>"
-        if alarm.instruction:
-            text += f"<br>{alarm.instruction}"
-        self.text.setText(text)
-        bits = [f"{_age(now - alarm.started)}"]
+        self.words = (alarm.text, alarm.instruction)
+        self.fit_text()
+        first = _age(now - alarm.started) + (" · ESCALATED" if alarm.escalated else "")
+        bits = [first]
         if alarm.latched:
             bits.append(f"cleared {_clock(alarm.cleared_at or now)}")
         if alarm.acknowledged_by:
             bits.append(f"ack {alarm.acknowledged_by}")
         if alarm.audio_paused_until and alarm.audio_paused_until > now:
+            # the Audio pause button counts the bar's pause down too: this row's own only when there is room
             bits.append(f"audio paused {_age(alarm.audio_paused_until - now)}")
-        if alarm.escalated:
-            bits.append("ESCALATED")
-        self.state.setText("<br>".join(bits))
+        # one fact a line, three at most: narrow, so the alarm's own words keep the row's width
+        self.state.setText("<br>".join(bits[:STATE_LINES]))
         interlock = alarm.key == INTERLOCK_KEY
         self.stop_button.setVisible(interlock and "STOP THE PUMP" in alarm.instruction)
         self.resume_button.setVisible(interlock and "Pump stopped by" in alarm.instruction)
         self.ack_button.setVisible(alarm.acknowledged_by is None or alarm.latched)
         self.paint()
+
+    def fit_text(self) -> None:
+        """The alarm's words and what to do, in the largest of TEXT_SIZES whose lines fit the row's height
+        at the label's width (a long interlock alarm on a 1366 screen wraps to four lines at full size)."""
+        if self.alarm is None:
+            return
+        key = (self.words, self.text.width(), self.height())
+        if key == getattr(self, "_fitted", None):
+            return  # the ages tick every second; the words and the room rarely change
+        self._fitted = key
+        room = self.contentsRect().height() - self.layout().contentsMargins().top() \
+            - self.layout().contentsMargins().bottom()
+        alarm_text, instruction = self.words
+        for title_px, instruction_px in TEXT_SIZES:
+            text = f"<span style='font-size: {title_px}px'><b>{alarm_text}</b></span>"
+            if instruction:
+                text += f"<br><span style='font-size: {instruction_px}px'>{instruction}</span>"
+            self.text.setText(text)
+            if self.text.heightForWidth(max(1, self.text.width())) <= room:
+                break
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.fit_text()
 
     def set_lit(self, lit: bool) -> None:
         self.lit = lit
@@ -149,6 +177,7 @@ class AlarmRow(QFrame):
         background, text = colours
         self.setStyleSheet(f"QFrame#alarmRow {{ background: {background}; border-radius: 6px; }}"
                            f"QFrame#alarmRow QLabel {{ background: transparent; color: {text}; font-size: 18px; }}"
+                           f"QFrame#alarmRow QLabel#alarmState {{ font-size: {STATE_PX}px; }}"
                            f"QFrame#alarmRow QPushButton {{ color: {style.TEXT}; }}")
 
 
@@ -188,10 +217,7 @@ class AlarmBar(QWidget):
         self.rows_box.addWidget(self.more)
         self.rows_box.addStretch(1)
         self.more.setFixedHeight(MORE_HEIGHT)
-        # The bar keeps one height whatever it shows, like a monitor's alarm area: alarms that come and go
-        # never move the tiles and trend beneath (a moving screen misleads the eye, and a relayout costs
-        # the GUI thread the time in which the next alarm should be raised).
-        self.setFixedHeight(MAX_ROWS * ROW_HEIGHT + MAX_ROWS * self.rows_box.spacing() + MORE_HEIGHT)
+        self.set_short(False)
         self.ack_button = QPushButton("Acknowledge\nalarms")
         self.pause_button = QPushButton(f"Audio pause\n{_age(config.audio_pause_seconds)}")
         for b in (self.ack_button, self.pause_button):
@@ -209,9 +235,20 @@ class AlarmBar(QWidget):
         self.ages.start(1000)
         self.show_alarms([])
 
+    def set_short(self, short: bool) -> None:
+        """On a short screen one row (the most urgent alarm) and the count line, else MAX_ROWS rows.
+
+        The bar keeps one height whatever it shows, like a monitor's alarm area: alarms that come and go
+        never move the tiles and trend beneath (a moving screen misleads the eye, and a relayout costs the
+        GUI thread the time in which the next alarm should be raised); only the window's size changes it."""
+        self.row_count = SHORT_ROWS if short else MAX_ROWS
+        self.setFixedHeight(self.row_count * (ROW_HEIGHT + self.rows_box.spacing()) + MORE_HEIGHT)
+        if hasattr(self, "ages"):
+            self.refresh()
+
     def visible_alarms(self) -> list[Alarm]:
         """What fits in the rows, chosen by `bar_view` (the ordering is the alarm system's, not the widget's)."""
-        return bar_view(self.alarms, MAX_ROWS).shown
+        return bar_view(self.alarms, self.row_count).shown
 
     def show_alarms(self, alarms: list[Alarm]) -> None:
         self.alarms = list(alarms)
@@ -219,7 +256,7 @@ class AlarmBar(QWidget):
 
     def refresh(self) -> None:
         now = self.clock()
-        view = bar_view(self.alarms, MAX_ROWS)
+        view = bar_view(self.alarms, self.row_count)
         shown = view.shown
         for row, alarm in zip(self.rows, shown):
             row.lit = self.flasher.lit.get(alarm.priority, True)

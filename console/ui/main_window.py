@@ -18,6 +18,9 @@ from device_drivers.events import LinkState, Measurement, Waveform
 TILE_COLUMNS = 5  # two rows for the eight usual tiles: the trend keeps its height under a full alarm bar
 TREND_MIN_HEIGHT = 100  # three plots, each still showing its curve, on a 1366x768 screen with a full alarm bar
 ROOMY_HEIGHT = 960  # from this window height on, larger tile type and taller waves (a 1080-line screen)
+SHORT_HEIGHT = 820  # below this window height (a 768-line screen) the alarm bar shows its most urgent row
+                    # and the count line, and the session panel's header compacts: during an infusion with
+                    # alarms, Pause, Stop and the rate change stay on screen without scrolling
 SIDE_MIN_WIDTH = 520  # the session panel's widest page (weight and date side by side) and its big buttons
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is
@@ -43,6 +46,7 @@ class MainWindow(QMainWindow):
         self.alarm_slot = QVBoxLayout()
         outer.addLayout(self.alarm_slot)
 
+        self.short_parts: list[QWidget] = []  # the alarm bar and side panels that compact on a short screen
         self.metric_source: dict[str, tuple[str, float]] = {}
         header = self.header = QHBoxLayout()
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
@@ -104,6 +108,11 @@ class MainWindow(QMainWindow):
             for tile in self.tiles.values():
                 tile.set_roomy(roomy)
             self.waves.set_roomy(roomy)
+        short = event.size().height() < SHORT_HEIGHT
+        if short != getattr(self, "short", None):
+            self.short = short
+            for part in self.short_parts:
+                part.set_short(short)
 
     def _relayout_tiles(self) -> None:
         """Tiles fill rows of TILE_COLUMNS in screen order; a group tile (NIBP sys/dia (mean)) takes two cells."""
@@ -127,12 +136,21 @@ class MainWindow(QMainWindow):
     # --- slots other parts plug into
     def set_alarm_bar(self, widget: QWidget) -> None:
         self.alarm_slot.addWidget(widget)
+        self._follow_height(widget)
+
+    def _follow_height(self, widget: QWidget) -> None:
+        """A part with `set_short(bool)` is told now and on every change whether the window is short."""
+        if hasattr(widget, "set_short"):
+            self.short_parts.append(widget)
+            if getattr(self, "short", None) is not None:
+                widget.set_short(self.short)
 
     def add_side_panel(self, widget: QWidget, title: str) -> None:
         """A tab beside the vitals. Panels scroll their own long pages (a second scroll area around them
         would give the nurse two scroll bars), so the window stays within a 1080-line screen."""
         self.side.addTab(widget, title)
         self.side.setVisible(True)
+        self._follow_height(widget)
 
     # --- data in (GUI thread)
     def on_measurement(self, m: Measurement) -> None:

@@ -207,24 +207,16 @@ class RecordsPanel(QWidget):
         source = None
         if hasattr(sessions, "source"):  # an answer from clinic_reads: say where it came from
             source, sessions = sessions, sessions.value
-        dialog = QDialog(self)
-        dialog.setWindowTitle(f"History — {session.name}")
-        dialog.setStyleSheet(style.STYLESHEET)
-        box = QVBoxLayout(dialog)
+        shown = []
         if source is not None:
             self.history_source = QLabel(source.source)
             self.history_source.setStyleSheet(f"color: {style.WARN if source.offline else style.OK}; "
                                               f"font-weight: bold;")
-            box.addWidget(self.history_source)
+            shown.append(self.history_source)
         view = HistoryView()
         view.show_history(f"{session.name} ({session.mrn})", sessions)
-        box.addWidget(view)
-        close = QPushButton("Close")
-        close.clicked.connect(dialog.accept)
-        box.addWidget(close)
-        dialog.resize(1000, 720)
-        self.history_dialog = dialog
-        dialog.show()
+        self.history_dialog = self._open_dialog(f"History — {session.name}", shown + [view], (1000, 720),
+                                                styled=True)
 
     def review_waves(self) -> None:
         """The selected session's stored waves with its trend and alarms (console/ui/wave_review.py)."""
@@ -232,17 +224,26 @@ class RecordsPanel(QWidget):
         session = self.selected()
         if session is None:
             return
-        dialog = QDialog(self)
-        dialog.setWindowTitle(f"Waves — {session.name} ({session.mrn})")
-        box = QVBoxLayout(dialog)
         self.wave_review = WaveReview(self.database, session.session_id)
-        box.addWidget(self.wave_review)
+        self.waves_dialog = self._open_dialog(f"Waves — {session.name} ({session.mrn})", [self.wave_review],
+                                              (1366, 768))
+
+    def _open_dialog(self, title: str, widgets: list[QWidget], size: tuple[int, int], *,
+                     styled: bool = False) -> QDialog:
+        """A non-modal window over the records: the widgets, one above the other, and a Close button."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle(title)
+        if styled:
+            dialog.setStyleSheet(style.STYLESHEET)
+        box = QVBoxLayout(dialog)
+        for widget in widgets:
+            box.addWidget(widget)
         close = QPushButton("Close")
         close.clicked.connect(dialog.accept)
         box.addWidget(close)
-        dialog.resize(1366, 768)
-        self.waves_dialog = dialog
+        dialog.resize(*size)
         dialog.show()
+        return dialog
 
     def shutdown(self) -> None:
         self.worker.shutdown(wait=True)

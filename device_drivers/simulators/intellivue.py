@@ -92,7 +92,7 @@ class IntelliVueSimulator(DeviceModel):
         body.u32()
         action, length = body.u16(), body.u16()
         req = body.sub(length)
-        poll_number, _partition, code, group = req.u16(), req.u16(), req.u16(), req.u16()
+        poll_number, _, code, group = req.u16(), req.u16(), req.u16(), req.u16()
         period = None
         if action == w.NOM_ACT_POLL_MDIB_DATA_EXT and req.left() >= 4:
             for aid, value in w.parse_attribute_list(req):

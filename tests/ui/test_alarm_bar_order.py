@@ -93,3 +93,40 @@ def test_the_rows_are_always_the_most_urgent(bar):
                     assert (f"({unacked} unacknowledged)" in bar.more.text()) == (unacked > 0)
                 else:
                     assert not bar.more.isVisible()
+
+
+def test_a_short_bar_shows_the_most_urgent_row_and_counts_the_rest(bar):
+    """On a 768-line screen (MainWindow.SHORT_HEIGHT) the bar keeps one row: the first of the same order,
+    and the count line names all the others."""
+    alarms = [alarm(1, "high", 0, acked=True), alarm(2, "medium", 5), alarm(3, "high", 60), alarm(4, "low", 30)]
+    tall = bar.height()
+    bar.set_short(True)
+    bar.show_alarms(display_order(alarms))
+    assert shown(bar) == [3] and bar.height() < tall
+    assert bar.more.isVisible() and bar.more.text().startswith("+ 3 more alarms (2 unacknowledged)")
+    bar.set_short(False)
+    assert shown(bar) == [3, 1] and bar.height() == tall
+
+
+@pytest.mark.parametrize("width", [1354, 1908], ids=["1366-window", "1920-window"])  # the window less its margins
+def test_the_interlock_row_with_its_longest_texts_is_not_cut(bar, width):
+    """The reported cut: the interlock's row (its signs, the pump-stopped instruction, the restart button)
+    and a state of four facts (age, cleared, acknowledged, audio paused, escalated) in the row's fixed height."""
+    from console.alarms.interlock import KEY
+    row_alarm = Alarm(id=7, key=KEY, kind="physiological", priority="high",
+                      text="Respiratory depression — SpO2: 84 %, Resp. rate: 5 /min, EtCO2: 62 mmHg",
+                      parameter="interlock", value=None, limit=None, started=NOW, announced=NOW,
+                      instruction="Pump stopped by the console at 15:40:12. Restart needs the PIN of a physician.",
+                      acknowledged_by="Nora Nurse (demo)", acknowledged_at=NOW + 2, latched=True,
+                      cleared_at=NOW + 50, audio_paused_until=NOW + 200, escalated=True)
+    for short in (True, False):
+        bar.set_short(short)
+        bar.resize(width, bar.height())
+        bar.show_alarms([row_alarm])
+        from PySide6.QtWidgets import QApplication
+        QApplication.processEvents()
+        row = bar.rows[0]
+        assert row.resume_button.isVisible()
+        for label in (row.text, row.state, row.tag):
+            need = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+            assert label.height() >= need, f"{label.text()!r}: {label.height()} px high, needs {need}"

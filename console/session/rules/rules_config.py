@@ -12,8 +12,8 @@ from pathlib import Path
 import resources
 from resources import Doc, ResourceError
 
-PRIORITIES = ("high", "medium", "low")
-KINDS = ("physiological", "technical", "device")
+from console.alarms.alarm import KINDS  # the alarm system's names: the rules choose among them
+from console.alarms.alarm_config import PRIORITIES
 
 
 @dataclass(frozen=True)
@@ -130,10 +130,6 @@ def rules_for(data_dir: Path | None) -> RulesConfig:
 
     Validated like clinic.toml: a clinic may change values but not invent settings, so a misspelt key fails
     loudly, naming the file and the field, instead of leaving the shipped number silently in force."""
-    path = Path(data_dir) / "session_rules.toml" if data_dir is not None else None
-    if path is None or not path.is_file():
+    if resources.clinic_file(data_dir, "session_rules.toml") is None:
         return default_rules()
-    from console.session.config import merge_override
-    base = resources.load("session_rules.toml")
-    merged = merge_override(base.data, resources.load_path(path).data, str(path))
-    return load_rules(Doc(merged, str(path)), _fresh())
+    return load_rules(resources.load_with_overrides("session_rules.toml", data_dir), _fresh())

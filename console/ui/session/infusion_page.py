@@ -11,7 +11,7 @@ from console.ui.ledger_box import LedgerBox
 from console.ui.number_edit import NumberEdit
 from console.ui.session_style import (GO_BUTTON, PLAIN_BUTTON, STOP_BUTTON)
 
-from console.ui.session.parts import (button, heading, line, scroll, Page)
+from console.ui.session.parts import (QuietLabel, button, heading, line, scroll, Page)
 from console.ui.session.override_box import OverrideBox
 from console.ui.session.assessment_box import AssessmentBox
 
@@ -23,6 +23,8 @@ class InfusionPage(Page):
         super().__init__(panel)
         inner = QWidget()
         lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 0, 6, 0)  # the page's own margins are enough (room for the scroll bar)
+        self.box.setContentsMargins(0, 4, 0, 0)
         self.start_box = QWidget()
         sb = QVBoxLayout(self.start_box)
         self.program = heading("")
@@ -40,6 +42,7 @@ class InfusionPage(Page):
         lay.addWidget(self.ledger)
         self.run_box = QWidget()
         rb = QVBoxLayout(self.run_box)
+        rb.setContentsMargins(0, 0, 0, 0)
         # each action asks its own reason, every time, and clears it once used (rules/action_reasons.py)
         self.pause_reason = line("reason for the pause")
         self.stop_reason = line("reason for stopping")
@@ -53,30 +56,40 @@ class InfusionPage(Page):
         controls.addWidget(self.stop_reason, 1, 0)
         controls.addWidget(stop, 1, 1)
         controls.setColumnStretch(0, 1)
+        controls.setVerticalSpacing(4)
         rb.addLayout(controls)
         self.run_override = OverrideBox(self, "Go on with physician override", self._run_override)
-        rb.addWidget(self.run_override)
         titrate = QFrame()
         titrate.setObjectName("tile")
         tl = QGridLayout(titrate)
+        tl.setContentsMargins(8, 4, 8, 4)
+        tl.setVerticalSpacing(4)
         self.new_rate = NumberEdit("mg/kg/h", "mg/kg/h")
         self.new_rate.textChanged.connect(self._titration_preview)
         self.new_rate.textChanged.connect(panel.clear_refusal)
         self.rate_reason = line("reason for the rate change (required)")
-        self.rate_preview = QLabel("")
+        self.rate_preview = QuietLabel()
         self.rate_preview.setWordWrap(True)
         self.soft_reason = line("reason for going past the soft limit")
         change = button("Change rate", PLAIN_BUTTON)
         change.clicked.connect(self._titrate)
-        tl.addWidget(QLabel("New rate (mg/kg/h)"), 0, 0)
-        tl.addWidget(self.new_rate, 0, 1)
-        tl.addWidget(self.rate_preview, 1, 0, 1, 2)
-        tl.addWidget(self.rate_reason, 2, 0, 1, 2)
+        # the rate and its reason side by side, the preview (only once a new rate is typed) above the button:
+        # on a 768-line screen with alarms the whole change fits beneath Pause and Stop
+        self.new_rate.setMaximumWidth(100)
+        tl.addWidget(QLabel("New rate (mg/kg/h)"), 0, 0, 1, 2)
+        tl.addWidget(self.new_rate, 1, 0)
+        tl.addWidget(self.rate_reason, 1, 1)
+        tl.addWidget(self.rate_preview, 2, 0, 1, 2)
         tl.addWidget(self.soft_reason, 3, 0, 1, 2)
         tl.addWidget(change, 4, 0, 1, 2)
+        tl.setColumnStretch(1, 1)
         self.assessment = AssessmentBox(self)
-        rb.addWidget(self.assessment)
+        # Pause, Stop and the rate change first: on a 768-line screen with alarms they are what fits
+        # unscrolled; the override (only with an alarm refusing a faster rate) and the assessment (NEXT
+        # says when it is due) follow
         rb.addWidget(titrate)
+        rb.addWidget(self.run_override)
+        rb.addWidget(self.assessment)
         lay.addWidget(self.run_box)
         lay.addStretch(1)
         self.box.addWidget(scroll(inner))
@@ -113,6 +126,12 @@ class InfusionPage(Page):
             change = s.preview_titration(self.new_rate.value())
         except SessionError as exc:
             self.rate_preview.setText(str(exc))
+            return
+        if s.state.started and change.rate_ml_per_h == s.state.rate_ml_per_h:
+            # the field is filled with the running rate at the start: no change yet, nothing to confirm (a
+            # green "will be set to … within the limits" read as a rate change that never happened)
+            self.rate_preview.setText("")
+            self.soft_reason.setVisible(False)
             return
         colour = {"ok": style.OK, "soft": style.WARN, "hard": style.BAD}[change.verdict.level]
         verb = "The pump will be set to" if self.desk.pump_programs_itself else "Set the pump to"
@@ -160,3 +179,7 @@ class InfusionPage(Page):
                                          "Raise the rate with physician override")
         if st.started and not self.new_rate.text() and st.weight_kg:
             self.new_rate.setValue(round(st.rate_ml_per_h * st.concentration / st.weight_kg, 2), 2)
+        elif st.started:
+            # against the rate now running: once the change is made, its "will be set to … (now …)" and the
+            # green verdict go (they read as a change still to come, with the old rate as "now")
+            self._titration_preview()

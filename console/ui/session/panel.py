@@ -24,7 +24,7 @@ from console.session.staff import StaffError
 from console.ui import style
 from console.ui.session_style import (ERROR_TEXT, PLAIN_BUTTON, SEVERITY)
 
-from console.ui.session.parts import (STEPS, REFRESH_MS, MESSAGE_S, button, scroll, Page)
+from console.ui.session.parts import (STEPS, REFRESH_MS, MESSAGE_S, QuietLabel, button, scroll, Page)
 from console.ui.session.lock_page import LockPage
 from console.ui.session.patient_page import FindPage
 from console.ui.session.weight_page import WeightPage
@@ -70,7 +70,10 @@ class SessionPanel(QWidget):
         top.addWidget(self.user_label, 1)
         top.addWidget(self.lock_button)
         outer.addLayout(top)
-        steps = QHBoxLayout()
+        self.short = False  # a short (768-line) screen: see set_short
+        self.steps_box = QWidget()
+        steps = QHBoxLayout(self.steps_box)
+        steps.setContentsMargins(0, 0, 0, 0)
         steps.setSpacing(2)
         self.step_labels = {}
         for phase, text in STEPS:
@@ -78,7 +81,7 @@ class SessionPanel(QWidget):
             label.setAlignment(Qt.AlignCenter)
             self.step_labels[phase] = label
             steps.addWidget(label)
-        outer.addLayout(steps)
+        outer.addWidget(self.steps_box)
         self.patient = QLabel("")
         self.patient.setWordWrap(True)
         self.patient.setStyleSheet("font-size: 18px; font-weight: bold;")
@@ -89,9 +92,8 @@ class SessionPanel(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.RichText)
-        self.status.setStyleSheet(f"background: {style.PANEL}; padding: 8px; font-size: 18px;")
         outer.addWidget(self.status)
-        self.message = QLabel("")
+        self.message = QuietLabel()  # the refusal or confirmation: no height while empty
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_TEXT)
         outer.addWidget(self.message)
@@ -108,6 +110,7 @@ class SessionPanel(QWidget):
             self.containers[name] = page if page.scrolls_itself else scroll(page)
             self.stack.addWidget(self.containers[name])
         outer.addWidget(self.stack, 1)
+        self.set_short(False)
         self._filter = _ActivityFilter(self)
         app = QApplication.instance()
         if app is not None:
@@ -115,6 +118,18 @@ class SessionPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
+        self.refresh()
+
+    def set_short(self, short: bool) -> None:
+        """On a short screen (MainWindow.SHORT_HEIGHT) the header gives its height to the page: no step
+        row (NEXT and the tab say where the session is), NEXT and the status box in smaller type."""
+        self.short = short
+        self.layout().setContentsMargins(*((4, 2, 4, 2) if short else (8, 8, 8, 8)))
+        self.layout().setSpacing(3 if short else 6)
+        self.steps_box.setVisible(not short)
+        self.lock_button.setStyleSheet(PLAIN_BUTTON + (" min-height: 36px;" if short else ""))
+        self.status.setStyleSheet(f"background: {style.PANEL}; padding: {4 if short else 8}px; "
+                                  f"font-size: {16 if short else 18}px;")
         self.refresh()
 
     # --- actions ---------------------------------------------------------------------------------------
@@ -136,6 +151,8 @@ class SessionPanel(QWidget):
         """A refusal stays until the next action; a confirmation fades after MESSAGE_S (it is history)."""
         text = text[:1].upper() + text[1:] if text else text
         self.message_expires = self.desk.clock() + MESSAGE_S if severity == "ok" else None
+        # what NEXT said when this was confirmed: a confirmation given beside a red NEXT stays its time
+        self.confirmed_under = self.desk.next_step()[0] if severity == "ok" else None
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {SEVERITY[severity]}; font-size: 18px; font-weight: bold;")
 
@@ -200,9 +217,20 @@ class SessionPanel(QWidget):
             self._announced = self.patient.text()
             self.patient_changed.emit(self._announced)
         severity, text = self.desk.next_step()
+        if getattr(self, "message_expires", None) is not None:
+            # a green confirmation ("Rate changed: the console is setting the pump") is history once something
+            # comes to stand in the way (the interlock holds the pump, the pump differs from the order): it
+            # must not read as the state of the pump beside a red NEXT. One given while NEXT was already red
+            # (the pump not yet read back) stays until NEXT has been clear and turns red again.
+            if severity == "bad" and self.confirmed_under != "bad":
+                self.message.clear()
+                self.message_expires = None
+            else:
+                self.confirmed_under = severity
         self.next.setText("NEXT: " + text)
-        self.next.setStyleSheet(f"font-size: 22px; font-weight: bold; color: {SEVERITY[severity]}; "
-                                f"border: 2px solid {SEVERITY[severity]}; border-radius: 8px; padding: 8px;")
+        self.next.setStyleSheet(f"font-size: {19 if self.short else 22}px; font-weight: bold; "
+                                f"color: {SEVERITY[severity]}; border: 2px solid {SEVERITY[severity]}; "
+                                f"border-radius: 8px; padding: {2 if self.short else 8}px;")
         self.status.setText(self.status_text(now))
         self.status.setVisible(bool(self.status.text()) and user is not None)
 

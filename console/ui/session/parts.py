@@ -36,6 +36,21 @@ def heading(text: str) -> QLabel:
     return label
 
 
+class QuietLabel(QLabel):
+    """A label hidden while it has no text, so an empty message or preview takes no height on the page."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setVisible(bool(text))
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        super().setText(text)
+        self.setVisible(bool(text))
+
+    def clear(self) -> None:
+        self.setText("")
+
+
 def field(widget: QWidget) -> QWidget:
     widget.setStyleSheet(FIELD)
     if isinstance(widget, QComboBox):  # long choice texts must not widen the narrow side panel
