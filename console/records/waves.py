@@ -1,8 +1,8 @@
 """Waveforms (pleth, ECG, …) on disk in compressed blocks, written off the GUI thread.
 
 Why blocks: a row per sample would be ~200 million rows and ~100 MB+ per 4-hour session; a block of a few
-seconds (resources/records.toml [waves] block_s) quantised to int16, stored as first differences (low
-bytes, then high bytes) and zlib-compressed is a few MB. Why this quantisation: each block finds the lattice the driver's values sit on
+seconds (resources/records.toml [waves] block_s) quantised to int16, stored as the samples or their first
+or second differences, whichever packs smallest (low bytes, then high bytes), zlib-compressed, is a few MB. Why this quantisation: each block finds the lattice the driver's values sit on
 (`offset + scale * q`, e.g. the Nonin's raw 16-bit counts or IntelliVue's raw sample × ScaleRangeSpec16)
 and stores it exactly; values that sit on no lattice of ≤ 65536 steps are spread over the int16 range, an
 error of at most (max - min) / 131070 of that block.
@@ -32,7 +32,9 @@ import numpy as np
 
 from console.records.database import Database
 
-CODEC = "i16-delta-shuffle-zlib"
+#: the block format written now; `codec` is stored with every block, so older formats stay readable
+CODEC = "i16-pred-shuffle-zlib"
+CODEC_V1 = "i16-delta-shuffle-zlib"
 _Q_MIN = -32768
 
 
@@ -54,35 +56,67 @@ def _lattice_step(v: np.ndarray, lo: float, hi: float) -> float:
     return 0.0
 
 
-def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, bytes]:
-    """(scale, offset, data) with `values ≈ offset + scale * int16`, exact when the values sit on a lattice."""
+def _shuffle(r: np.ndarray) -> bytes:
+    # low bytes, then high bytes: the high bytes of small residuals are nearly all 0x00/0xFF and zlib, which
+    # matches bytes, packs them far better apart (measured 6-25 % smaller for ECG than interleaved)
+    return r.astype("<i2").view(np.uint8).reshape(-1, 2).T.tobytes()
+
+
+def _unshuffle(raw: bytes) -> np.ndarray:
+    planes = np.frombuffer(raw, dtype=np.uint8).reshape(2, -1)
+    return np.ascontiguousarray(planes.T).view("<i2").ravel()
+
+
+def _quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
     v = np.asarray(values, dtype=np.float64)
     lo, hi = float(v.min()), float(v.max())
-    scale = 0.0
     if hi > lo:
         step = _lattice_step(v, lo, hi)
-        if step:
-            scale = step
-            q = np.rint((v - lo) / step)
-        else:
-            scale = (hi - lo) / 65535.0
-            q = np.rint((v - lo) / scale)
+        scale = step if step else (hi - lo) / 65535.0
+        q = np.rint((v - lo) / scale)
     else:
         q = np.zeros(len(v))
         scale = 1.0
-    q16 = (q + _Q_MIN).astype(np.int16)
-    offset = lo - _Q_MIN * scale
-    deltas = np.diff(q16, prepend=np.int16(0)).astype("<i2")  # int16 wraps; cumsum in int16 undoes it exactly
-    # low bytes, then high bytes: the high bytes of small deltas are nearly all 0x00/0xFF and zlib, which
-    # matches bytes, packs them far better apart (measured 6-25 % smaller for ECG than interleaved)
-    shuffled = deltas.view(np.uint8).reshape(-1, 2).T.tobytes()
-    return scale, offset, zlib.compress(shuffled, level)
+    return scale, lo - _Q_MIN * scale, (q + _Q_MIN).astype(np.int16)
 
 
-def decode_block(scale: float, offset: float, data: bytes) -> np.ndarray:
-    planes = np.frombuffer(zlib.decompress(data), dtype=np.uint8).reshape(2, -1)
-    deltas = np.ascontiguousarray(planes.T).view("<i2").ravel()
-    q = np.cumsum(deltas, dtype=np.int16)
+#: residual orders tried per block: 0 the quantised samples, 1 first differences, 2 second differences
+PREDICTORS = (0, 1, 2)
+
+
+def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, bytes]:
+    """(scale, offset, data) with `values ≈ offset + scale * int16`, exact when the values sit on a lattice.
+
+    `data` (codec CODEC) is one byte naming the predictor, then the zlib-compressed residuals. Each block
+    keeps whichever predictor compresses it smallest: differences win on smooth waves (the simulator's:
+    second differences, ~5 % smaller than first), the samples themselves on noisy ones (differencing
+    doubles the noise's variance: 4 counts of noise on 12-bit ECG measured 28 % smaller undifferenced).
+    Trying all three costs ~1 s of CPU per hour of ECG + pleth (docs/benchmarks.md)."""
+    scale, offset, q16 = _quantise(values)
+    best = b""
+    residual = q16
+    for order in range(max(PREDICTORS) + 1):
+        if order:
+            residual = np.diff(residual, prepend=np.int16(0)).astype(np.int16)  # wraps; cumsum undoes it
+        if order in PREDICTORS:
+            data = bytes((order,)) + zlib.compress(_shuffle(residual), level)
+            if not best or len(data) < len(best):
+                best = data
+    return scale, offset, best
+
+
+def decode_block(scale: float, offset: float, data: bytes, codec: str = CODEC) -> np.ndarray:
+    if codec == CODEC:
+        order, residual = data[0], _unshuffle(zlib.decompress(data[1:]))
+        if order > max(PREDICTORS):
+            raise ValueError(f"wave block with unknown predictor {order}")
+    elif codec == CODEC_V1:  # the first format (schema 6 as released): first differences, no predictor byte
+        order, residual = 1, _unshuffle(zlib.decompress(data))
+    else:
+        raise ValueError(f"wave block stored with unknown codec {codec!r}")
+    q = residual
+    for _ in range(order):
+        q = np.cumsum(q, dtype=np.int16)
     return offset + scale * q.astype(np.float64)
 
 
@@ -334,9 +368,7 @@ def read_wave(database: Database, wave: str, since: float, until: float,
         rows = database.conn.execute(sql, params).fetchall()
     ts, vs = [], []
     for t0, rate, scale, offset, codec, data in rows:
-        if codec != CODEC:
-            raise ValueError(f"wave block stored with unknown codec {codec!r}")
-        v = decode_block(scale, offset, data)
+        v = decode_block(scale, offset, data, codec)
         t = t0 + np.arange(len(v)) / rate
         keep = (t >= since) & (t <= until)
         if keep.any():
