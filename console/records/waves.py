@@ -20,16 +20,14 @@ to `gap_s` before the previous one ends; both keep every sample (nothing is trim
 """
 from __future__ import annotations
 
-import queue
 import sqlite3
-import threading
-import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from console.records.background_writer import BackgroundWriter
 from console.records.database import Database
 
 #: the block format written now; `codec` is stored with every block, so older formats stay readable
@@ -134,73 +132,30 @@ class _Block:
         return self.t0 + len(self.samples) / self.rate_hz
 
 
-class _Flush:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.ok = True
-
-
-_STOP = object()
 #: Closed blocks held in memory while the disk refuses writes (~1 h of 3 waves in 2-s blocks).
 MAX_PENDING_BLOCKS = 6000
 
 
-class WaveRecorder:
+class WaveRecorder(BackgroundWriter):
     """Thread-owned, batched writer of `Waveform` events into `wave_blocks`. `submit` never blocks."""
+
+    thread_name = "wave-recorder"
 
     def __init__(self, database: Database, *, block_s: float | None = None, level: int | None = None,
                  flush_s: float | None = None, gap_s: float | None = None,
                  on_error: Callable[[str], None] | None = None) -> None:
         from console.records.records_config import records_config
         cfg = records_config()
-        self.database = database
         self.block_s = block_s if block_s is not None else cfg.wave_block_s
         self.level = level if level is not None else cfg.wave_zlib_level
         self.flush_s = flush_s if flush_s is not None else cfg.wave_flush_s
         self.gap_s = gap_s if gap_s is not None else cfg.wave_gap_s
-        self.on_error = on_error
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        super().__init__(database, interval=self.flush_s, on_error=on_error)
         self._open: dict[tuple[str, str], _Block] = {}
         self._closed: list[_Block] = []
         self._ends: dict[tuple[str, str], tuple[float, float]] = {}  # where each stream's samples end
         self._source_ids: dict[str, int] = {}
         self.blocks_written = 0
-        self.failures = 0
-
-    def start(self) -> "WaveRecorder":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="wave-recorder", daemon=True)
-            self._thread.start()
-        return self
-
-    def submit(self, event) -> None:
-        """Queue one Waveform; returns at once, from any thread (the link threads call it)."""
-        if self._thread is None:
-            self.start()
-        self._queue.put(event)
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        if self._thread is None or not self._thread.is_alive():
-            return self._queue.empty()
-        marker = _Flush()
-        self._queue.put(marker)
-        return marker.done.wait(timeout) and marker.ok
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is None:
-            return
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
-        self._thread = None
-
-    def _report(self, message: str) -> None:
-        self.failures += 1
-        if self.on_error is not None:
-            try:
-                self.on_error(message)
-            except Exception:
-                pass
 
     # -- on the recorder thread ------------------------------------------------------------------------
     def add(self, event) -> None:
@@ -236,42 +191,21 @@ class WaveRecorder:
     def _close(self, key) -> None:
         self._closed.append(self._open.pop(key))
 
-    def _run(self) -> None:
-        conn = self.database.connect()
-        waiting: list[_Flush] = []
-        deadline = time.monotonic() + self.flush_s
-        stopping = False
+    def _take(self, event) -> None:
         try:
-            while not stopping:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    item = None
-                if item is _STOP:
-                    stopping = True
-                elif isinstance(item, _Flush):
-                    waiting.append(item)
-                elif item is not None:
-                    try:
-                        self.add(item)
-                    except (TypeError, ValueError, AttributeError) as exc:
-                        self._report(f"wave recording: unusable wave event skipped ({exc})")
-                now = time.monotonic()
-                if not (stopping or waiting or now >= deadline):
-                    continue
-                ok = self._write(conn)
-                if not ok and len(self._closed) > MAX_PENDING_BLOCKS:
-                    dropped = len(self._closed) - MAX_PENDING_BLOCKS
-                    self._closed = self._closed[dropped:]
-                    self._report(f"wave recording: {dropped} oldest wave blocks discarded after repeated "
-                                 f"write failures; check the disk")
-                for marker in waiting:
-                    marker.ok = ok
-                    marker.done.set()
-                waiting = []
-                deadline = now + self.flush_s
-        finally:
-            conn.close()
+            self.add(event)
+        except (TypeError, ValueError, AttributeError) as exc:
+            self._report(f"wave recording: unusable wave event skipped ({exc})")
+
+    def _write_held(self, conn: sqlite3.Connection) -> bool:
+        return self._write(conn)
+
+    def _shed(self) -> None:
+        if len(self._closed) > MAX_PENDING_BLOCKS:
+            dropped = len(self._closed) - MAX_PENDING_BLOCKS
+            self._closed = self._closed[dropped:]
+            self._report(f"wave recording: {dropped} oldest wave blocks discarded after repeated "
+                         f"write failures; check the disk")
 
     def _write(self, conn: sqlite3.Connection) -> bool:
         todo = self._closed + [b for b in self._open.values() if b.dirty and b.samples]
