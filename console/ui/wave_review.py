@@ -69,7 +69,8 @@ class WaveReview(QWidget):
 
         self.trend = pg.PlotWidget(background=style.BACKGROUND, axisItems={"bottom": _ClockAxis("bottom")})
         self.trend.setMouseEnabled(x=False, y=False)
-        self.trend.addLegend(offset=(-10, 5), brush=pg.mkBrush(style.PANEL))  # right: the first alarm's text is on the left
+        # the legend on the right: the first alarm's text is on the left, where the review opens
+        self.trend.addLegend(offset=(-10, 5), brush=pg.mkBrush(style.PANEL))
         self.trend.setMaximumHeight(200)
         lows, highs = [], []
         for metric, label, color in (("hr", "HR bpm", "#ef4444"), ("spo2", "SpO2 %", "#38bdf8")):
