@@ -57,7 +57,7 @@ class WaveReview(QWidget):
         who = " · ".join(x for x in (record.patient.get("name", ""), record.patient.get("mrn", "")) if x)
         when = datetime.fromtimestamp(self.t0).strftime("%Y-%m-%d %H:%M")
         self.title = QLabel(f"{who or 'Session ' + session_id} · {when} · {len(self.waves)} stored waves · "
-                            f"{len(self.alarms)} alarms")
+                            f"{len(self.alarms)} alarm{'' if len(self.alarms) == 1 else 's'}")
         self.title.setStyleSheet("font-size: 18px; font-weight: bold;")
         head.addWidget(self.title, 1)
         self.prev_button, self.next_button = QPushButton("◀ Previous alarm"), QPushButton("Next alarm ▶")
