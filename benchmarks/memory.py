@@ -6,7 +6,8 @@ on their own threads writing a real SQLite file) with no serial links: this loop
 posts decoded events into the DeviceHub at their real rates in simulated time. Per simulated second:
 monitor HR, SpO2, RR, EtCO2, temperature and the oximeter's SpO2/PR/PI; NIBP every 5 min (the alarm
 engine's NIBP cycle); ECG 500 Hz and pleth 125 Hz in 1.024-s packets (four IntelliVue packets), noisy 12-bit
-lattice values. A desaturation every 3 h raises and clears a high-priority SpO2 alarm. The session core is
+lattice values. A desaturation every 3 h raises a high-priority SpO2 alarm, which latches; the nurse
+acknowledges it 20 s after the desaturation ends (until 2026-12-02 16:25 nobody did: one alarm all 72 h). The session core is
 in a 72-h continuous infusion: an assessment every 15 min, a pump reading every minute.
 
 Simulated time: `time.time` is replaced by the simulated clock for the run (the window's refresh, the trend
@@ -156,6 +157,8 @@ def main() -> None:
                     if s % 60 == 0:
                         desk.session.pump_reading(now=now, rate_ml_per_h=desk.session.state.rate_ml_per_h,
                                                   by=nurse)
+                    if s % 10800 == 2000:  # the nurse acknowledges the latched desaturation alarm after it
+                        console.alarms.controller.acknowledge_all()
                     if s % 900 == 0:
                         desk.session.assess(nrs=4, sedation_score=0, by=nurse, now=now)
                     if s % 30 == 0:
