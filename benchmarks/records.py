@@ -9,6 +9,9 @@ open + quick integrity check + migration check + loading the patient list, timed
 state. Vitals for every session would make a multi-GB file, so by default vitals are written for
 `VITALS_SESSIONS` of them at 1 Hz and the quick-check time is also reported per GB, to extrapolate to a
 full year (run with BENCH_FULL_YEAR=1 to build it all).
+Every session of the year has its waves (ECG 500 Hz, pleth 125 Hz, oximeter pleth 75 Hz, real encoded blocks):
+~10 million blocks, a ~9 GB file that takes ~20 min to build on 2 shared cores (BENCH_YEAR_DIR=DIR keeps it for
+the next run). Then `./bedside run` on it is timed to the main window's first paint, warm and (as root) cold.
 Generating the synthetic year uses synchronous=OFF for speed; the timed steps use the normal settings.
 """
 from __future__ import annotations
