@@ -1,8 +1,12 @@
-"""Take the README's screenshots of the real windows: `DISPLAY=:99 scripts/with-venv python scripts/screenshots.py docs/`.
+"""Take the README's screenshots of the real windows: `DISPLAY=:99 scripts/with-venv python scripts/screenshots.py docs/`
+(optional: seconds into the infusion for the main window, default 75; seconds after that for the wave review,
+default 45).
 
 Runs the demo bed (simulated monitor, oximeter and pump on ptys), logs a demo nurse in, takes a demo
 patient through checklist, order and double check, starts the infusion, waits for the simulated
-desaturation, and saves what the nurse then sees; then the device set-up screen.
+desaturation, and saves what the nurse then sees; then the device set-up screen; then, once the
+desaturation is over, the Records tab's wave review of this same session (its stored waves under its
+trend and alarms) at the screen's full size.
 """
 from __future__ import annotations
 
@@ -51,9 +55,21 @@ def main(out: Path) -> None:
         from console.ui.device_setup import DeviceSetupDialog
         dialog = DeviceSetupDialog(console.data_dir, parent=window)
         dialog.show()
-        QTimer.singleShot(1500, lambda: (shoot("device-setup.png", dialog), dialog.close(), app.quit()))
+        QTimer.singleShot(1500, lambda: (shoot("device-setup.png", dialog), dialog.close()))
+        QTimer.singleShot(review_after_ms, wave_review)
 
-    QTimer.singleShot(int(float(sys.argv[2]) * 1000) if len(sys.argv) > 2 else 75000, infusion)
+    def wave_review() -> None:
+        console.recorder.flush()
+        console.wave_recorder.flush()
+        panel = console.records_panel
+        panel.refresh()
+        panel.review_waves()  # the newest session, selected first: this one
+        panel.waves_dialog.setGeometry(app.primaryScreen().availableGeometry())
+        QTimer.singleShot(1500, lambda: (shoot("wave-review.png", panel.waves_dialog), app.quit()))
+
+    infusion_ms = int(float(sys.argv[2]) * 1000) if len(sys.argv) > 2 else 75000
+    review_after_ms = int(float(sys.argv[3]) * 1000) if len(sys.argv) > 3 else 45000
+    QTimer.singleShot(infusion_ms, infusion)
     app.exec()
     console.stop()
 

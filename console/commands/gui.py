@@ -15,6 +15,10 @@ NAME = None
 CRASH_DRILL = "BEDSIDE_CONSOLE_CRASH_DRILL"
 #: set by the console when it restarts itself after a crash: the report of the crash it restarts from
 RESTARTED_FROM = "BEDSIDE_CONSOLE_RESTARTED_FROM"
+#: set (to anything) to measure start-up: at the first paint of the main window the console prints
+#: `first-frame MONOTONIC CPU` (time.monotonic(), comparable across processes on Linux, and the process's
+#: CPU seconds so far) and quits
+FIRST_FRAME = "BEDSIDE_CONSOLE_FIRST_FRAME"
 log = logging.getLogger("console")
 
 
@@ -103,6 +107,8 @@ def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
         log.warning("restarted after a crash (report %s)", os.environ[RESTARTED_FROM])
     window = console.window
     window.setGeometry(app.primaryScreen().availableGeometry())  # the console owns the bedside screen
+    if os.environ.get(FIRST_FRAME):
+        _quit_at_first_frame(app, window)
     window.show()
     restart = _install_crash_notice(guard, console, app)
     _schedule_crash_drill()
@@ -170,6 +176,33 @@ def _install_crash_notice(guard, console, app) -> dict:
     relay.crashed.connect(show)
     guard.on_crash = relay.crashed.emit
     return restart
+
+
+def _quit_at_first_frame(app, window) -> None:
+    """The start-up benchmark's end point: the first paint of anything in the main window, then (after the
+    event loop has finished that frame) the time is printed and the console quits."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    class _FirstPaint(QObject):
+        seen = False
+
+        def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+            if (not self.seen and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
+                    and obj.window() is window):
+                self.seen = True
+                QTimer.singleShot(0, self.done)
+            return False
+
+        def done(self) -> None:
+            print(f"first-frame {time.monotonic():.6f} {time.process_time():.3f}", flush=True)
+            app.removeEventFilter(self)
+            app.quit()
+
+    window._first_paint = _FirstPaint(window)
+    app.installEventFilter(window._first_paint)
 
 
 def _schedule_crash_drill() -> None:

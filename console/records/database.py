@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-import sqlite_utils
 
 from console.errors import UserError
 from console.records.migrations import latest_version, migrate
@@ -103,8 +102,17 @@ class Database:
         self.path = path
         self.conn = conn
         self.readonly = readonly
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
         self.lock = threading.RLock()
+
+    @property
+    def db(self):
+        """A sqlite_utils view of the connection (table_names ...), made on first use: its import is not
+        paid at start-up."""
+        if self._db is None:
+            import sqlite_utils
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     @property
     def schema_version(self) -> int:

@@ -26,14 +26,14 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
-
-import psycopg
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from console.errors import UserError
 from console.records.audit import GENESIS_HASH, event_hash
 from console.records.database import Database
-from console.records.server_schema import migrate_server
+
+if TYPE_CHECKING:  # psycopg is imported where a server is used: not for the console's first frame without one
+    import psycopg
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 OFFLINE_NOTE = "offline: this chair's records only"
@@ -71,6 +71,7 @@ class ServerSettings:
             parts["passfile"] = self.passfile
         if self.sslrootcert:
             parts["sslrootcert"] = self.sslrootcert
+        import psycopg
         return psycopg.conninfo.make_conninfo(**parts)
 
 
@@ -298,6 +299,9 @@ class Replicator:
     def _server(self) -> psycopg.Connection:
         if self._pg is None or self._pg.closed or self._pg.broken:
             self._close_pg()
+            import psycopg
+
+            from console.records.server_schema import migrate_server
             conn = psycopg.connect(self.settings.conninfo())
             try:
                 conn.execute("SET statement_timeout = '60s'")
@@ -507,6 +511,7 @@ def verify_server_chains(conninfo: str, *, expect: dict[str, int] | None = None)
     it has lost rows.
     """
     reports = []
+    import psycopg
     with psycopg.connect(conninfo) as conn:
         consoles = [r[0] for r in conn.execute("SELECT console_id FROM consoles ORDER BY num").fetchall()]
         for cid in consoles:

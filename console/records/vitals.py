@@ -1,21 +1,20 @@
 """Numerics on disk at their device rate, written off the GUI thread in batches.
 
-The recorder owns a thread and its own connection: `submit` only puts the sample on a queue, so a slow
-disk never stalls the screen or the alarms. Batches commit at least every `interval` seconds (0.5 s by
-default), which bounds what a crash can lose (design.md, "Records"). A write that fails keeps its rows
-for the next attempt and is reported through `on_error`; it is never silently dropped.
+The recorder owns a thread and its own connection (the loop is records/background_writer.py's, shared with
+the wave recorder): `submit` only puts the sample on a queue, so a slow disk never stalls the screen or the
+alarms. Batches commit at least every `interval` seconds (0.5 s by default), which bounds what a crash can
+lose (design.md, "Records"). A write that fails keeps its rows for the next attempt and is reported through
+`on_error`; it is never silently dropped.
 """
 from __future__ import annotations
 
 import math
-import queue
 import sqlite3
-import threading
-import time
 from typing import Callable, Protocol
 
 import numpy as np
 
+from console.records.background_writer import BackgroundWriter
 from console.records.database import Database
 
 #: Rows kept in memory while the disk refuses writes (about an hour of 6 metrics at 1 Hz per device pair).
@@ -30,105 +29,40 @@ class MeasurementLike(Protocol):
     unit: str
 
 
-class _Flush:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.ok = True
-
-
-_STOP = object()
-
-
-class VitalsRecorder:
+class VitalsRecorder(BackgroundWriter):
     """Batched, thread-owned writer of `Measurement`s into the `vitals` table."""
+
+    thread_name = "vitals-recorder"
 
     def __init__(self, database: Database, *, interval: float = 0.5,
                  on_error: Callable[[str], None] | None = None) -> None:
-        self.database = database
-        self.interval = interval
-        self.on_error = on_error
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        super().__init__(database, interval=interval, on_error=on_error)
+        self._pending: list = []
         self._metric_ids: dict[str, int] = {}
         self._source_ids: dict[str, int] = {}
         self.rows_written = 0
-        self.failures = 0
         self.batches = 0
 
-    def start(self) -> "VitalsRecorder":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="vitals-recorder", daemon=True)
-            self._thread.start()
-        return self
+    # -- on the recorder thread (the loop is BackgroundWriter's) -------------------------------------------
+    def _take(self, measurement) -> None:
+        self._pending.append(measurement)
 
-    def submit(self, measurement: MeasurementLike) -> None:
-        """Queue one sample; returns at once, from any thread. Starts the thread on first use."""
-        if self._thread is None:
-            self.start()
-        self._queue.put(measurement)
+    def _write_held(self, conn: sqlite3.Connection) -> bool:
+        ok = self._write(conn, self._pending)
+        if ok:
+            self._pending = []
+        return ok
 
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Block until everything submitted so far is committed; False if the write failed or timed out."""
-        if self._thread is None or not self._thread.is_alive():
-            return self._queue.empty()
-        marker = _Flush()
-        self._queue.put(marker)
-        return marker.done.wait(timeout) and marker.ok
+    def _shed(self) -> None:
+        if len(self._pending) > MAX_PENDING_ROWS:
+            dropped = len(self._pending) - MAX_PENDING_ROWS
+            self._pending = self._pending[dropped:]
+            self._report(f"vitals recording: {dropped} oldest samples discarded after repeated "
+                         f"write failures; check the disk")
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Write what is queued, then end the thread and close its connection."""
-        if self._thread is None:
-            return
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
-        self._thread = None
-
-    def _report(self, message: str) -> None:
-        self.failures += 1
-        if self.on_error is not None:
-            try:
-                self.on_error(message)
-            except Exception:  # the error channel must not kill the recorder
-                pass
-
-    def _run(self) -> None:
-        conn = self.database.connect()
-        pending: list = []
-        waiting: list[_Flush] = []
-        deadline = time.monotonic() + self.interval
-        stopping = False
-        try:
-            while not stopping:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    item = None
-                if item is _STOP:
-                    stopping = True
-                elif isinstance(item, _Flush):
-                    waiting.append(item)
-                elif item is not None:
-                    pending.append(item)
-                now = time.monotonic()
-                if not (stopping or waiting or now >= deadline):
-                    continue
-                ok = self._write(conn, pending)
-                if ok:
-                    pending = []
-                elif len(pending) > MAX_PENDING_ROWS:
-                    dropped = len(pending) - MAX_PENDING_ROWS
-                    pending = pending[dropped:]
-                    self._report(f"vitals recording: {dropped} oldest samples discarded after repeated "
-                                 f"write failures; check the disk")
-                for marker in waiting:
-                    marker.ok = ok
-                    marker.done.set()
-                waiting = []
-                deadline = now + self.interval
-            if pending:
-                self._report(f"vitals recording stopped with {len(pending)} samples not written")
-        finally:
-            conn.close()
+    def _stopped(self) -> None:
+        if self._pending:
+            self._report(f"vitals recording stopped with {len(self._pending)} samples not written")
 
     def _numbers(self, samples: list) -> list[tuple[float, str, str, str, float]]:
         """(t, metric, unit, device, value) of the samples that carry a finite number. A NaN is a device's

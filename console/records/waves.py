@@ -1,8 +1,8 @@
 """Waveforms (pleth, ECG, …) on disk in compressed blocks, written off the GUI thread.
 
 Why blocks: a row per sample would be ~200 million rows and ~100 MB+ per 4-hour session; a block of a few
-seconds (resources/records.toml [waves] block_s) quantised to int16, stored as first differences (low
-bytes, then high bytes) and zlib-compressed is a few MB. Why this quantisation: each block finds the lattice the driver's values sit on
+seconds (resources/records.toml [waves] block_s) quantised to int16, stored as the samples or their first
+or second differences, whichever packs smallest (low bytes, then high bytes), zlib-compressed, is a few MB. Why this quantisation: each block finds the lattice the driver's values sit on
 (`offset + scale * q`, e.g. the Nonin's raw 16-bit counts or IntelliVue's raw sample × ScaleRangeSpec16)
 and stores it exactly; values that sit on no lattice of ≤ 65536 steps are spread over the int16 range, an
 error of at most (max - min) / 131070 of that block.
@@ -20,19 +20,19 @@ to `gap_s` before the previous one ends; both keep every sample (nothing is trim
 """
 from __future__ import annotations
 
-import queue
 import sqlite3
-import threading
-import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from console.records.background_writer import BackgroundWriter
 from console.records.database import Database
 
-CODEC = "i16-delta-shuffle-zlib"
+#: the block format written now; `codec` is stored with every block, so older formats stay readable
+CODEC = "i16-pred-shuffle-zlib"
+CODEC_V1 = "i16-delta-shuffle-zlib"
 _Q_MIN = -32768
 
 
@@ -54,35 +54,67 @@ def _lattice_step(v: np.ndarray, lo: float, hi: float) -> float:
     return 0.0
 
 
-def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, bytes]:
-    """(scale, offset, data) with `values ≈ offset + scale * int16`, exact when the values sit on a lattice."""
+def _shuffle(r: np.ndarray) -> bytes:
+    # low bytes, then high bytes: the high bytes of small residuals are nearly all 0x00/0xFF and zlib, which
+    # matches bytes, packs them far better apart (measured 6-25 % smaller for ECG than interleaved)
+    return r.astype("<i2").view(np.uint8).reshape(-1, 2).T.tobytes()
+
+
+def _unshuffle(raw: bytes) -> np.ndarray:
+    planes = np.frombuffer(raw, dtype=np.uint8).reshape(2, -1)
+    return np.ascontiguousarray(planes.T).view("<i2").ravel()
+
+
+def _quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
     v = np.asarray(values, dtype=np.float64)
     lo, hi = float(v.min()), float(v.max())
-    scale = 0.0
     if hi > lo:
         step = _lattice_step(v, lo, hi)
-        if step:
-            scale = step
-            q = np.rint((v - lo) / step)
-        else:
-            scale = (hi - lo) / 65535.0
-            q = np.rint((v - lo) / scale)
+        scale = step if step else (hi - lo) / 65535.0
+        q = np.rint((v - lo) / scale)
     else:
         q = np.zeros(len(v))
         scale = 1.0
-    q16 = (q + _Q_MIN).astype(np.int16)
-    offset = lo - _Q_MIN * scale
-    deltas = np.diff(q16, prepend=np.int16(0)).astype("<i2")  # int16 wraps; cumsum in int16 undoes it exactly
-    # low bytes, then high bytes: the high bytes of small deltas are nearly all 0x00/0xFF and zlib, which
-    # matches bytes, packs them far better apart (measured 6-25 % smaller for ECG than interleaved)
-    shuffled = deltas.view(np.uint8).reshape(-1, 2).T.tobytes()
-    return scale, offset, zlib.compress(shuffled, level)
+    return scale, lo - _Q_MIN * scale, (q + _Q_MIN).astype(np.int16)
 
 
-def decode_block(scale: float, offset: float, data: bytes) -> np.ndarray:
-    planes = np.frombuffer(zlib.decompress(data), dtype=np.uint8).reshape(2, -1)
-    deltas = np.ascontiguousarray(planes.T).view("<i2").ravel()
-    q = np.cumsum(deltas, dtype=np.int16)
+#: residual orders tried per block: 0 the quantised samples, 1 first differences, 2 second differences
+PREDICTORS = (0, 1, 2)
+
+
+def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, bytes]:
+    """(scale, offset, data) with `values ≈ offset + scale * int16`, exact when the values sit on a lattice.
+
+    `data` (codec CODEC) is one byte naming the predictor, then the zlib-compressed residuals. Each block
+    keeps whichever predictor compresses it smallest: differences win on smooth waves (the simulator's:
+    second differences, ~5 % smaller than first), the samples themselves on noisy ones (differencing
+    doubles the noise's variance: 4 counts of noise on 12-bit ECG measured 28 % smaller undifferenced).
+    Trying all three costs ~1 s of CPU per hour of ECG + pleth (docs/benchmarks.md)."""
+    scale, offset, q16 = _quantise(values)
+    best = b""
+    residual = q16
+    for order in range(max(PREDICTORS) + 1):
+        if order:
+            residual = np.diff(residual, prepend=np.int16(0)).astype(np.int16)  # wraps; cumsum undoes it
+        if order in PREDICTORS:
+            data = bytes((order,)) + zlib.compress(_shuffle(residual), level)
+            if not best or len(data) < len(best):
+                best = data
+    return scale, offset, best
+
+
+def decode_block(scale: float, offset: float, data: bytes, codec: str = CODEC) -> np.ndarray:
+    if codec == CODEC:
+        order, residual = data[0], _unshuffle(zlib.decompress(data[1:]))
+        if order > max(PREDICTORS):
+            raise ValueError(f"wave block with unknown predictor {order}")
+    elif codec == CODEC_V1:  # the first format (schema 6 as released): first differences, no predictor byte
+        order, residual = 1, _unshuffle(zlib.decompress(data))
+    else:
+        raise ValueError(f"wave block stored with unknown codec {codec!r}")
+    q = residual
+    for _ in range(order):
+        q = np.cumsum(q, dtype=np.int16)
     return offset + scale * q.astype(np.float64)
 
 
@@ -100,73 +132,30 @@ class _Block:
         return self.t0 + len(self.samples) / self.rate_hz
 
 
-class _Flush:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.ok = True
-
-
-_STOP = object()
 #: Closed blocks held in memory while the disk refuses writes (~1 h of 3 waves in 2-s blocks).
 MAX_PENDING_BLOCKS = 6000
 
 
-class WaveRecorder:
+class WaveRecorder(BackgroundWriter):
     """Thread-owned, batched writer of `Waveform` events into `wave_blocks`. `submit` never blocks."""
+
+    thread_name = "wave-recorder"
 
     def __init__(self, database: Database, *, block_s: float | None = None, level: int | None = None,
                  flush_s: float | None = None, gap_s: float | None = None,
                  on_error: Callable[[str], None] | None = None) -> None:
         from console.records.records_config import records_config
         cfg = records_config()
-        self.database = database
         self.block_s = block_s if block_s is not None else cfg.wave_block_s
         self.level = level if level is not None else cfg.wave_zlib_level
         self.flush_s = flush_s if flush_s is not None else cfg.wave_flush_s
         self.gap_s = gap_s if gap_s is not None else cfg.wave_gap_s
-        self.on_error = on_error
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        super().__init__(database, interval=self.flush_s, on_error=on_error)
         self._open: dict[tuple[str, str], _Block] = {}
         self._closed: list[_Block] = []
         self._ends: dict[tuple[str, str], tuple[float, float]] = {}  # where each stream's samples end
         self._source_ids: dict[str, int] = {}
         self.blocks_written = 0
-        self.failures = 0
-
-    def start(self) -> "WaveRecorder":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="wave-recorder", daemon=True)
-            self._thread.start()
-        return self
-
-    def submit(self, event) -> None:
-        """Queue one Waveform; returns at once, from any thread (the link threads call it)."""
-        if self._thread is None:
-            self.start()
-        self._queue.put(event)
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        if self._thread is None or not self._thread.is_alive():
-            return self._queue.empty()
-        marker = _Flush()
-        self._queue.put(marker)
-        return marker.done.wait(timeout) and marker.ok
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is None:
-            return
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
-        self._thread = None
-
-    def _report(self, message: str) -> None:
-        self.failures += 1
-        if self.on_error is not None:
-            try:
-                self.on_error(message)
-            except Exception:
-                pass
 
     # -- on the recorder thread ------------------------------------------------------------------------
     def add(self, event) -> None:
@@ -202,42 +191,21 @@ class WaveRecorder:
     def _close(self, key) -> None:
         self._closed.append(self._open.pop(key))
 
-    def _run(self) -> None:
-        conn = self.database.connect()
-        waiting: list[_Flush] = []
-        deadline = time.monotonic() + self.flush_s
-        stopping = False
+    def _take(self, event) -> None:
         try:
-            while not stopping:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    item = None
-                if item is _STOP:
-                    stopping = True
-                elif isinstance(item, _Flush):
-                    waiting.append(item)
-                elif item is not None:
-                    try:
-                        self.add(item)
-                    except (TypeError, ValueError, AttributeError) as exc:
-                        self._report(f"wave recording: unusable wave event skipped ({exc})")
-                now = time.monotonic()
-                if not (stopping or waiting or now >= deadline):
-                    continue
-                ok = self._write(conn)
-                if not ok and len(self._closed) > MAX_PENDING_BLOCKS:
-                    dropped = len(self._closed) - MAX_PENDING_BLOCKS
-                    self._closed = self._closed[dropped:]
-                    self._report(f"wave recording: {dropped} oldest wave blocks discarded after repeated "
-                                 f"write failures; check the disk")
-                for marker in waiting:
-                    marker.ok = ok
-                    marker.done.set()
-                waiting = []
-                deadline = now + self.flush_s
-        finally:
-            conn.close()
+            self.add(event)
+        except (TypeError, ValueError, AttributeError) as exc:
+            self._report(f"wave recording: unusable wave event skipped ({exc})")
+
+    def _write_held(self, conn: sqlite3.Connection) -> bool:
+        return self._write(conn)
+
+    def _shed(self) -> None:
+        if len(self._closed) > MAX_PENDING_BLOCKS:
+            dropped = len(self._closed) - MAX_PENDING_BLOCKS
+            self._closed = self._closed[dropped:]
+            self._report(f"wave recording: {dropped} oldest wave blocks discarded after repeated "
+                         f"write failures; check the disk")
 
     def _write(self, conn: sqlite3.Connection) -> bool:
         todo = self._closed + [b for b in self._open.values() if b.dirty and b.samples]
@@ -334,9 +302,7 @@ def read_wave(database: Database, wave: str, since: float, until: float,
         rows = database.conn.execute(sql, params).fetchall()
     ts, vs = [], []
     for t0, rate, scale, offset, codec, data in rows:
-        if codec != CODEC:
-            raise ValueError(f"wave block stored with unknown codec {codec!r}")
-        v = decode_block(scale, offset, data)
+        v = decode_block(scale, offset, data, codec)
         t = t0 + np.arange(len(v)) / rate
         keep = (t >= since) & (t <= until)
         if keep.any():

@@ -8,12 +8,14 @@ thread through a queued signal.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.station.publisher import StationPublisher
 from console.station.settings import BrokerSettings, load_station, load_timing
+
+if TYPE_CHECKING:  # paho is imported when a broker is configured, not for every start-up
+    from console.station.publisher import StationPublisher
 
 LINK_STATES = ("connected", "connecting", "silent", "reconnecting", "closed")
 
@@ -70,6 +72,7 @@ def install_station(console, *, session_body: Callable[[float], dict] | None = N
         raise UserError(str(exc)) from None
     desk = getattr(getattr(console, "session_panel", None), "desk", None)
     session_body = session_body or desk_session(desk, settings.patient_display)
+    from console.station.publisher import StationPublisher
     relay = _Relay()
     publisher = StationPublisher(settings, load_timing(), on_state=relay.state.emit, on_ack=relay.ack.emit)
     alarms = console.alarms

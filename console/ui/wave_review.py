@@ -25,6 +25,16 @@ WAVE_COLORS = {"ecg": "#22c55e", "pleth": "#38bdf8"}
 START_SPAN_S = 10.0
 
 
+def primary_source(database: Database, metric: str, since: float, until: float) -> str | None:
+    """The device that sent the most samples of `metric` in [since, until]."""
+    with database.lock:
+        row = database.conn.execute(
+            "SELECT s.name FROM vitals v JOIN metrics m ON m.id = v.metric_id JOIN sources s ON s.id = v.source_id "
+            "WHERE m.name = ? AND v.t >= ? AND v.t <= ? GROUP BY s.name ORDER BY COUNT(*) DESC LIMIT 1",
+            (metric, since, until)).fetchone()
+    return row[0] if row else None
+
+
 class _ClockAxis(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph name)
         fmt = "%H:%M:%S" if spacing < 60 else "%H:%M"
@@ -44,7 +54,10 @@ class WaveReview(QWidget):
         self.alarms = sorted(record.alarms, key=lambda a: a.started)
         layout = QVBoxLayout(self)
         head = QHBoxLayout()
-        self.title = QLabel(f"Session {session_id} · {len(self.waves)} stored waves · {len(self.alarms)} alarms")
+        who = " · ".join(x for x in (record.patient.get("name", ""), record.patient.get("mrn", "")) if x)
+        when = datetime.fromtimestamp(self.t0).strftime("%Y-%m-%d %H:%M")
+        self.title = QLabel(f"{who or 'Session ' + session_id} · {when} · {len(self.waves)} stored waves · "
+                            f"{len(self.alarms)} alarm{'' if len(self.alarms) == 1 else 's'}")
         self.title.setStyleSheet("font-size: 18px; font-weight: bold;")
         head.addWidget(self.title, 1)
         self.prev_button, self.next_button = QPushButton("◀ Previous alarm"), QPushButton("Next alarm ▶")
@@ -56,17 +69,28 @@ class WaveReview(QWidget):
 
         self.trend = pg.PlotWidget(background=style.BACKGROUND, axisItems={"bottom": _ClockAxis("bottom")})
         self.trend.setMouseEnabled(x=False, y=False)
-        self.trend.addLegend(offset=(10, 5), brush=pg.mkBrush(style.PANEL))
+        # the legend on the right: the first alarm's text is on the left, where the review opens
+        self.trend.addLegend(offset=(-10, 5), brush=pg.mkBrush(style.PANEL))
         self.trend.setMaximumHeight(200)
+        lows, highs = [], []
         for metric, label, color in (("hr", "HR bpm", "#ef4444"), ("spo2", "SpO2 %", "#38bdf8")):
-            t, v = read_vitals(database, metric, since=self.t0, until=self.t1)
+            # one device per line (a monitor and an oximeter both send SpO2: mixed, they draw a zigzag)
+            source = primary_source(database, metric, self.t0, self.t1)
+            t, v = read_vitals(database, metric, since=self.t0, until=self.t1, device=source)
             if t.size:
-                self.trend.plot(t, v, pen=pg.mkPen(color, width=1.5), name=label)
+                self.trend.plot(t, v, pen=pg.mkPen(color, width=1.5), name=f"{label} ({source})")
+                lows.append(float(v.min()))
+                highs.append(float(v.max()))
+        if lows:  # a flat line is not drawn on the plot's edge, under the legend
+            span = max(highs) - min(lows)
+            self.trend.setYRange(min(lows) - 0.1 * span - 2, max(highs) + 0.35 * span + 5, padding=0)
+        shown = 0
         for a in self.alarms:
             color = style.BAD if a.priority == "high" else style.WARN
-            line = pg.InfiniteLine(a.started, angle=90, pen=pg.mkPen(color, width=2),
-                                   label=a.text if a.priority == "high" else None,
-                                   labelOpts={"position": 0.9, "color": color})
+            text = a.text if a.priority == "high" else None
+            line = pg.InfiniteLine(a.started, angle=90, pen=pg.mkPen(color, width=2), label=text,
+                                   labelOpts={"position": (0.92, 0.78, 0.64)[shown % 3], "color": color})
+            shown += text is not None  # alarms close together: their texts on three heights, not on one another
             self.trend.addItem(line)
         self.trend.setXRange(self.t0, self.t1, padding=0.01)
         start = self.alarms[0].started - 6 if self.alarms else self.t0

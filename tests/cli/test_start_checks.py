@@ -43,3 +43,19 @@ def test_options_of_the_default_command_work_without_naming_it(cli, tmp_path):
     result = cli("--seconds", "1", "--data-dir", str(tmp_path), env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert "starting the demo" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_start_up_probe_reports_the_first_frame_and_quits(cli, tmp_path):
+    """BEDSIDE_CONSOLE_FIRST_FRAME (the start-up benchmark's end point): the real console, on a bed with a
+    manual pump, prints the monotonic time and CPU seconds of the main window's first paint and exits."""
+    import time
+    assert cli("--data-dir", str(tmp_path), "devices", "set", "pump", "--driver", "manual").returncode == 0
+    started = time.monotonic()
+    result = cli("run", "--data-dir", str(tmp_path), timeout=180,
+                 env={"QT_QPA_PLATFORM": "offscreen", "BEDSIDE_CONSOLE_FIRST_FRAME": "1"})
+    ended = time.monotonic()
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line.split() for line in result.stdout.splitlines() if line.startswith("first-frame ")]
+    assert len(lines) == 1
+    at, cpu = float(lines[0][1]), float(lines[0][2])
+    assert started < at < ended and cpu > 0
