@@ -41,6 +41,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def thread_seconds(pid: int) -> dict[int, tuple[str, float]]:
+    """Each thread's (name, utime + stime) in seconds. Python threads are all named "python" by the OS; the
+    main (GUI) thread's id is the process id."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        out[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / TICK)
+    return out
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -143,7 +158,8 @@ def profile(pid: int, out: Path, seconds: int = 30) -> None:
     subprocess.run([spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "100",
                     "--format", "speedscope", "--output", str(out / "cpu.speedscope.json")],
                    capture_output=True, text=True)
-    subprocess.run([spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "100",
+    native = ["--native"] if os.environ.get("CPU_PROFILE_NATIVE") == "1" else []
+    subprocess.run([spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "100", *native,
                     "--format", "raw", "--output", str(out / "cpu.collapsed.txt")],
                    capture_output=True, text=True)
     top = summarise((out / "cpu.collapsed.txt").read_text(), seconds * 100)
@@ -153,13 +169,18 @@ def profile(pid: int, out: Path, seconds: int = 30) -> None:
 
 
 def summarise(collapsed: str, samples: int, n: int = 25) -> str:
-    """py-spy's collapsed stacks as two tables: own time and cumulative time per function, as % of one core
-    (samples / (seconds x rate); py-spy without --idle counts only threads that run)."""
+    """py-spy's collapsed stacks of the GUI thread as two tables: own time and cumulative time per function,
+    as % of one core (samples / (seconds x rate)). The own time of run_event_loop is Qt's C++ (painting,
+    layout, X) and its idle polling; CPU_PROFILE_NATIVE=1 splits it by C++ function."""
     own: dict[str, int] = {}
     total: dict[str, int] = {}
+    threads = 0
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack:
+            continue
+        if "Thread._bootstrap" in stack:  # link and recorder threads: mostly blocked in select() or
+            threads += int(count)          # queue.get(), which py-spy counts as running (see /proc figures)
             continue
         frames = [f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0].split("/")[-1] + ")" if " (" in f else f
                   for f in stack.split(";")]
@@ -167,7 +188,8 @@ def summarise(collapsed: str, samples: int, n: int = 25) -> str:
         own[frames[-1]] = own.get(frames[-1], 0) + c
         for f in set(frames):
             total[f] = total.get(f, 0) + c
-    lines = [f"all sampled: {100 * sum(own.values()) / samples:.1f} %", "own %   function"]
+    lines = [f"GUI thread sampled: {100 * sum(own.values()) / samples:.1f} % (other threads, waits included: "
+             f"{100 * threads / samples:.1f} %)", "own %   function (GUI thread)"]
     lines += [f"{100 * c / samples:5.2f}  {f}" for f, c in sorted(own.items(), key=lambda kv: -kv[1])[:n]]
     lines += ["cumul % function"]
     lines += [f"{100 * c / samples:5.2f}  {f}" for f, c in sorted(total.items(), key=lambda kv: -kv[1])[:n]]
@@ -193,14 +215,19 @@ def run(seconds: float, warmup: float, infusion: bool) -> dict:
         if console.poll() is not None:
             raise SystemExit(f"cpu benchmark: the console stopped during warm-up: {console.stderr.read()[-2000:]}")
         before = {name: cpu_seconds(p.pid) for name, (_, p, _) in sims.items()}
+        th0 = thread_seconds(console.pid)
         c0, t0 = cpu_seconds(console.pid), time.monotonic()
         time.sleep(seconds)
         c1, t1 = cpu_seconds(console.pid), time.monotonic()
+        th1 = thread_seconds(console.pid)
         wall = t1 - t0
         result = {
             "display": xdesc, "wall": wall, "console_pct": 100 * (c1 - c0) / wall, "rss": rss_mb(console.pid),
             "sims": {name: (sims[name][0], 100 * (cpu_seconds(p.pid) - before[name]) / wall)
                      for name, (_, p, _) in sims.items()},
+            "gui_pct": 100 * (th1[console.pid][1] - th0.get(console.pid, ("", 0.0))[1]) / (t1 - t0),
+            "threads": sorted(((100 * (sec - th0.get(tid, (name, 0.0))[1]) / (t1 - t0), name, tid)
+                               for tid, (name, sec) in th1.items() if tid != console.pid), reverse=True),
             "session": session, "pid": console.pid, "data_dir": data_dir,
         }
         shot = os.environ.get("CPU_SCREENSHOT")
@@ -238,5 +265,8 @@ def main() -> None:
           f"{'infusion running' if r['session'] else 'no session'}; {warmup:.0f} s warm-up")
     print(f"console process: {r['console_pct']:.1f} % of one core over {r['wall']:.0f} s "
           f"(utime+stime, all threads), RSS {r['rss']:.0f} MB")
+    others = r["threads"]
+    print(f"  GUI (main) thread {r['gui_pct']:.1f} %, other threads {sum(p for p, _, _ in others):.1f} % "
+          f"(busiest: {', '.join(f'{n} {p:.1f} %' for p, n, _ in others[:4])})")
     for name, (driver, pct) in r["sims"].items():
         print(f"  simulator {driver:<13} {pct:5.1f} % of one core (separate process)")

@@ -110,8 +110,8 @@ class WaveStrip(pg.GraphicsLayoutWidget):
                 continue
             wave.fresh = False
             samples = wave.samples
-            low, high = float(np.nanmin(samples)), float(np.nanmax(samples))
-            finite = bool(np.isfinite(low) and np.isfinite(high) and np.isfinite(samples).all())
+            finite = bool(np.isfinite(samples).all())
+            low, high = (float(samples.min()), float(samples.max())) if finite else (None, None)
             curve.setData(wave.x(), samples, skipFiniteCheck=finite)
             if finite and self._ranges[key] != (low, high):
                 self._ranges[key] = (low, high)
