@@ -8,13 +8,17 @@ The timer draws a wave only when new samples came since its last frame: the newe
 the right edge, so the picture changes only when a block arrives (an IntelliVue sends a block every
 256 ms, a Nonin a frame every 13 ms); redrawing an unchanged picture 25 times a second was most of the
 console's CPU (docs/benchmarks.md, "Console CPU"). The vertical range is set from the data (no pyqtgraph
-auto-range, which walks every item's bounds each frame), and only when it changes.
+auto-range, which walks every item's bounds each frame), and only when it changes. A wave with more
+samples than its plot has pixels (ECG: 3000 samples on ~1200 px) is drawn from each pixel column's lowest
+and highest sample (pyqtgraph's "peak" downsampling: no QRS spike is lost), which halves the wide-pen
+line segments Qt has to stroke. The titles are drawn once into a cached pixmap.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QGraphicsItem
 
 from console.metric_catalog import Catalog
 from console.ui import style
@@ -90,6 +94,7 @@ class WaveStrip(pg.GraphicsLayoutWidget):
         plot.hideButtons()
         plot.setXRange(-WINDOW_S, 0, padding=0)
         title = pg.TextItem(f"{label} · {device}", color=style.MUTED, anchor=(0, 0))
+        title.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # text laid out once, not every frame
         plot.addItem(title)
         plot.disableAutoRange()
         self._ranges = getattr(self, "_ranges", {})
@@ -112,10 +117,14 @@ class WaveStrip(pg.GraphicsLayoutWidget):
             samples = wave.samples
             finite = bool(np.isfinite(samples).all())
             low, high = (float(samples.min()), float(samples.max())) if finite else (None, None)
+            plot, title = self._titles[key]
+            ds = int(2 * len(samples) / max(1.0, plot.vb.width()))  # peak keeps 2 points per bin
+            ds = ds if ds >= 3 else 1
+            if curve.opts["downsample"] != ds:
+                curve.setDownsampling(ds=ds, method="peak")
             curve.setData(wave.x(), samples, skipFiniteCheck=finite)
             if finite and self._ranges[key] != (low, high):
                 self._ranges[key] = (low, high)
-                plot, title = self._titles[key]
                 span = high - low or 1
                 plot.setYRange(low, high + 0.05 * span, padding=0.05)
                 title.setPos(-WINDOW_S, high + 0.05 * span)
