@@ -118,9 +118,7 @@ class SessionPanel(QWidget):
             self.stack.addWidget(self.containers[name])
         outer.addWidget(self.stack, 1)
         self._filter = _ActivityFilter(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._filter)
+        self._watching = False  # the filter is installed only while someone is logged in (refresh())
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
@@ -157,6 +155,21 @@ class SessionPanel(QWidget):
     def touch(self) -> None:
         self.last_activity = self.desk.clock()
 
+    def _watch_activity(self, on: bool) -> None:
+        """Watch the nurse's touches and keys (for the idle lock) only while someone is logged in. An
+        application-wide event filter sees every event of every widget (each paint, timer and queued device
+        signal) and each one is a call into Python: with nobody logged in it was ~15 % of the GUI thread's
+        time for nothing (docs/benchmarks.md, "Console CPU"). A login counts as activity."""
+        app = QApplication.instance()
+        if on == self._watching or app is None:
+            return
+        if on:
+            app.installEventFilter(self._filter)
+            self.touch()
+        else:
+            app.removeEventFilter(self._filter)
+        self._watching = on
+
     def lock(self) -> None:
         self.desk.lock()
         self.message.clear()
@@ -172,6 +185,7 @@ class SessionPanel(QWidget):
         return s.state.phase
 
     def refresh(self) -> None:
+        self._watch_activity(self.desk.user is not None)  # a new login is activity, before the idle check
         now = self.desk.clock()
         if getattr(self, "message_expires", None) is not None and now > self.message_expires:
             self.message.clear()
@@ -184,6 +198,7 @@ class SessionPanel(QWidget):
             self.stack.setCurrentWidget(self.containers[name])
         page.refresh()
         user = self.desk.user
+        self._watch_activity(user is not None)
         self.user_label.setText(f"Logged in: {user.name} ({user.role})" if user else "Locked")
         self.lock_button.setVisible(user is not None)
         s = self.desk.session
