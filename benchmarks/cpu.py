@@ -13,7 +13,8 @@ patient, checklist, order, double check, draw, start), so the console opens on a
 after a restart, with its infusion clock, pump follower and alarm engine in the infusion's state.
 
 Settings (environment): CPU_SECONDS (measuring window, default 60), CPU_WARMUP (default 20),
-CPU_INFUSION=0 (no session), CPU_PROFILE=DIR (after measuring, 30 s of `py-spy record` and a `py-spy top`
+CPU_INFUSION=0 (no session), CPU_CONSOLE_ROOT=DIR (measure the console of another source tree,
+for a before/after pair under the same load), CPU_PROFILE=DIR (after measuring, 30 s of `py-spy record` and a `py-spy top`
 snapshot into DIR; py-spy is a dev tool, not a dependency), CPU_SCREENSHOT=PNG (the whole X screen, grabbed
 at the end of the measuring window).
 """
@@ -29,6 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the source tree of the measured console (CPU_CONSOLE_ROOT: another checkout, for a before/after pair
+#: measured under the same load, e.g. `git archive COMMIT | tar -x -C DIR`); simulators always run from ROOT
+CONSOLE_ROOT = Path(os.environ.get("CPU_CONSOLE_ROOT", ROOT))
 PY = sys.executable
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -164,14 +168,16 @@ def profile(pid: int, out: Path, seconds: int = 30) -> None:
                    capture_output=True, text=True)
     top = summarise((out / "cpu.collapsed.txt").read_text(), seconds * 100)
     (out / "cpu.top.txt").write_text(top)
-    print(f"  py-spy profiles in {out}; where the time went (% of one core, {seconds} s at 100 Hz):")
+    print(f"  py-spy profiles in {out}; where the GUI thread's time went ({seconds} s at 100 Hz):")
     print("\n".join("  " + line for line in top.splitlines()[:25]))
 
 
 def summarise(collapsed: str, samples: int, n: int = 25) -> str:
-    """py-spy's collapsed stacks of the GUI thread as two tables: own time and cumulative time per function,
-    as % of one core (samples / (seconds x rate)). The own time of run_event_loop is Qt's C++ (painting,
-    layout, X) and its idle polling; CPU_PROFILE_NATIVE=1 splits it by C++ function."""
+    """py-spy's collapsed stacks of the GUI thread as two tables, own and cumulative time per function, each
+    as a share of the GUI thread's samples. (py-spy counted waiting threads as running on this busy 2-core
+    machine: its totals were several times /proc's CPU time, so only shares are printed, never % of a core.)
+    The own time of run_event_loop is Qt's C++ (painting, layout, X) and its idle polling;
+    CPU_PROFILE_NATIVE=1 splits it by C++ function."""
     own: dict[str, int] = {}
     total: dict[str, int] = {}
     threads = 0
@@ -188,11 +194,13 @@ def summarise(collapsed: str, samples: int, n: int = 25) -> str:
         own[frames[-1]] = own.get(frames[-1], 0) + c
         for f in set(frames):
             total[f] = total.get(f, 0) + c
-    lines = [f"GUI thread sampled: {100 * sum(own.values()) / samples:.1f} % (other threads, waits included: "
-             f"{100 * threads / samples:.1f} %)", "own %   function (GUI thread)"]
-    lines += [f"{100 * c / samples:5.2f}  {f}" for f, c in sorted(own.items(), key=lambda kv: -kv[1])[:n]]
+    gui = sum(own.values()) or 1
+    lines = [f"GUI thread: {gui} samples in {samples / 100:.0f} s; other threads: {threads} samples",
+             "own %   function (share of the GUI thread's samples)"]
+    lines += [f"{100 * c / gui:5.1f}  {f}" for f, c in sorted(own.items(), key=lambda kv: -kv[1])[:n]]
     lines += ["cumul % function"]
-    lines += [f"{100 * c / samples:5.2f}  {f}" for f, c in sorted(total.items(), key=lambda kv: -kv[1])[:n]]
+    lines += [f"{100 * c / gui:5.1f}  {f}" for f, c in sorted(total.items(), key=lambda kv: -kv[1])[:n]
+              if not f.startswith(("_run_", "<module>", "main (", "run (", "run_gui"))]
     return "\n".join(lines) + "\n"
 
 
@@ -208,7 +216,7 @@ def run(seconds: float, warmup: float, infusion: bool) -> dict:
             cli("devices", "set", role, "--driver", driver, "--port", port, "--data-dir", str(data_dir))
         session = start_infusion(data_dir) if infusion else None
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-        console = subprocess.Popen([PY, "-m", "console", "run", "--data-dir", str(data_dir)], cwd=ROOT, env=env,
+        console = subprocess.Popen([PY, "-m", "console", "run", "--data-dir", str(data_dir)], cwd=CONSOLE_ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         procs.append(console)
         time.sleep(warmup)
@@ -260,7 +268,7 @@ def main() -> None:
     r = run(seconds, warmup, infusion)
     print(f"Python {sys.version.split()[0]}, PySide6 {pyside}, Qt {qVersion()}, pyqtgraph {pyqtgraph.__version__}; "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-    print(f"X: {r['display']}")
+    print(f"X: {r['display']}; console from {CONSOLE_ROOT}")
     print(f"steady state: {' + '.join(f'{d} ({n})' for n, (d, _) in r['sims'].items())}, "
           f"{'infusion running' if r['session'] else 'no session'}; {warmup:.0f} s warm-up")
     print(f"console process: {r['console_pct']:.1f} % of one core over {r['wall']:.0f} s "

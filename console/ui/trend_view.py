@@ -105,6 +105,7 @@ class TrendView(pg.GraphicsLayoutWidget):
                 plot.setXLink(self.plots[0])
             self.plots.append(plot)
         self.redraws = 0
+        self._drawn: dict[str, int] = {}  # metric -> its buffer's sample count when last drawn
 
     def add(self, metric: str, t: float, value: float) -> None:
         buffer = self.buffers.get(metric)
@@ -115,7 +116,12 @@ class TrendView(pg.GraphicsLayoutWidget):
         now = time.time() if now is None else now
         since = now - self.window_s
         for metric, curve in self.curves.items():
-            t, v = self.buffers[metric].view(since)
+            buffer = self.buffers[metric]
+            if self._drawn.get(metric) == buffer.appended:
+                continue  # no new sample (NIBP every few minutes, a device not connected): only the time
+                          # axis moves; the older points slide out of the clipped view by themselves
+            self._drawn[metric] = buffer.appended
+            t, v = buffer.view(since)
             curve.setData(t, v)
         self.plots[0].setXRange(since, now, padding=0)
         self.redraws += 1
