@@ -14,8 +14,9 @@ after a restart, with its infusion clock, pump follower and alarm engine in the 
 
 Settings (environment): CPU_SECONDS (measuring window, default 60), CPU_WARMUP (default 20),
 CPU_INFUSION=0 (no session), CPU_CONSOLE_ROOT=DIR (measure the console of another source tree,
-for a before/after pair under the same load), CPU_PROFILE=DIR (after measuring, 30 s of `py-spy record` and a `py-spy top`
-snapshot into DIR; py-spy is a dev tool, not a dependency), CPU_SCREENSHOT=PNG (the whole X screen, grabbed
+for a before/after pair under the same load), CPU_PROFILE=DIR (after measuring, two 30 s `py-spy record` runs into DIR: a
+speedscope file and raw collapsed stacks, summarised in cpu.top.txt and printed; CPU_PROFILE_NATIVE=1 adds
+--native to the second; py-spy is a dev tool, not a dependency), CPU_SCREENSHOT=PNG (the whole X screen, grabbed
 at the end of the measuring window).
 """
 from __future__ import annotations
