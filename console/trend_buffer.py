@@ -21,6 +21,11 @@ class RingBuffer:
         self._end += 1
         self.count = min(self.count + 1, self.capacity)
 
+    @property
+    def appended(self) -> int:
+        """How many samples were ever appended: a plot redraws a metric only when this has changed."""
+        return self._end
+
     def view(self, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         stop = (self._end - 1) % self.capacity + self.capacity + 1 if self.count else 0
         start = stop - self.count

@@ -192,7 +192,8 @@ class MainWindow(QMainWindow):
         now = time.time()
         self.clock.setText(time.strftime("%H:%M:%S", time.localtime(now)))
         for tile in self.tiles.values():
-            tile.refresh(now)
+            if tile.needs_refresh(now):
+                tile.refresh(now)
         self._refreshes += 1
         if self._refreshes % TREND_EVERY == 1:
             self.trend.redraw(now)

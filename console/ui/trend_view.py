@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QGraphicsItem
 
 from console.metric_catalog import Catalog
 from console.trend_buffer import RingBuffer
@@ -31,6 +32,19 @@ class SparseAxis(pg.AxisItem):
     the next plot's labels)."""
 
     GAP = 1.3  # text heights from one label to the next (a little air between them)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The axis and its grid lines are drawn once into a pixmap and copied on each redraw of the plot:
+        # replaying the axis (text shaping of every label, the grid across the plot) on every 1 Hz redraw
+        # was the costliest part of the trend (docs/benchmarks.md, "Console CPU").
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+    def setRange(self, mn: float, mx: float) -> None:  # noqa: N802 (pyqtgraph name)
+        """The value range is fixed, but the linked view passes it again on every change of the time
+        range; redrawing the axis then is wasted work (and would throw the cached picture away)."""
+        if [mn, mx] != list(getattr(self, "range", ())):
+            super().setRange(mn, mx)
 
     def text_height(self) -> float:
         return float(QFontMetrics(self.style.get("tickFont") or self.font()).height())
@@ -79,6 +93,9 @@ class TrendView(pg.GraphicsLayoutWidget):
             lows = [catalog.metrics[m].plot[0] for m in metrics if m in catalog.metrics]
             highs = [catalog.metrics[m].plot[1] for m in metrics if m in catalog.metrics]
             plot.setYRange(min(lows), max(highs), padding=0.02)
+            plot.disableAutoRange()  # both ranges are set here and in redraw(): no bounds walk per frame
+            for side in ("left", "bottom", "right", "top"):
+                plot.getAxis(side).enableAutoSIPrefix(False)  # no units to prefix; saves a label re-layout
             for m in metrics:
                 info = catalog.metrics[m]
                 self.buffers[m] = RingBuffer(capacity)
@@ -88,6 +105,7 @@ class TrendView(pg.GraphicsLayoutWidget):
                 plot.setXLink(self.plots[0])
             self.plots.append(plot)
         self.redraws = 0
+        self._drawn: dict[str, int] = {}  # metric -> its buffer's sample count when last drawn
 
     def add(self, metric: str, t: float, value: float) -> None:
         buffer = self.buffers.get(metric)
@@ -98,7 +116,12 @@ class TrendView(pg.GraphicsLayoutWidget):
         now = time.time() if now is None else now
         since = now - self.window_s
         for metric, curve in self.curves.items():
-            t, v = self.buffers[metric].view(since)
+            buffer = self.buffers[metric]
+            if self._drawn.get(metric) == buffer.appended:
+                continue  # no new sample (NIBP every few minutes, a device not connected): only the time
+                          # axis moves; the older points slide out of the clipped view by themselves
+            self._drawn[metric] = buffer.appended
+            t, v = buffer.view(since)
             curve.setData(t, v)
         self.plots[0].setXRange(since, now, padding=0)
         self.redraws += 1

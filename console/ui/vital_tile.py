@@ -78,6 +78,7 @@ class VitalTile(QFrame):
         box.addWidget(self.value, 1)
         box.addLayout(foot)
         self.state = "empty"
+        self.dirty = False  # a value came since the last refresh()
         self.sizes = COMPACT
         self._paint_value("--", style.STALE)
 
@@ -94,6 +95,18 @@ class VitalTile(QFrame):
 
     def set_value(self, metric: str, value: float, t: float) -> None:
         self.values[metric] = (t, value)
+        self.dirty = True
+
+    def needs_refresh(self, now: float) -> bool:
+        """Whether refresh() would show anything new: a new value, a fresh value turning stale, or a stale
+        or expired tile whose age text ticks. A fresh tile between values shows the same text, so the 5 Hz
+        window refresh skips it (it was most of that refresh's cost, docs/benchmarks.md "Console CPU")."""
+        if self.dirty or self.state in ("stale", "expired"):
+            return True
+        if self.state != "fresh":
+            return False
+        t = max(t for t, _ in self.values.values())
+        return now - t >= self.infos[0].fresh_s
 
     def set_limits(self, text: str) -> None:
         """Alarm limits shown next to the value (the alarm engine sets them)."""
@@ -114,6 +127,7 @@ class VitalTile(QFrame):
 
     def refresh(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
+        self.dirty = False
         if not self.values:
             return
         first = self.infos[0]

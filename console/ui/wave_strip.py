@@ -3,12 +3,22 @@
 A wave appears the first time a device sends it. Each wave keeps a numpy buffer of its last WINDOW_S
 seconds; the plot has no axes (a wave's shape is what the nurse reads, not its units), which also keeps
 its redraw cheap on the GUI thread, where alarms are raised.
+
+The timer draws a wave only when new samples came since its last frame: the newest sample is always at
+the right edge, so the picture changes only when a block arrives (an IntelliVue sends a block every
+256 ms, a Nonin a frame every 13 ms); redrawing an unchanged picture 25 times a second was most of the
+console's CPU (docs/benchmarks.md, "Console CPU"). The vertical range is set from the data (no pyqtgraph
+auto-range, which walks every item's bounds each frame), and only when it changes. A wave with more
+samples than its plot has pixels (ECG: 3000 samples on ~1200 px) is drawn from each pixel column's lowest
+and highest sample (pyqtgraph's "peak" downsampling: no QRS spike is lost), which halves the wide-pen
+line segments Qt has to stroke. The titles are drawn once into a cached pixmap.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QGraphicsItem
 
 from console.metric_catalog import Catalog
 from console.ui import style
@@ -26,10 +36,21 @@ class _Wave:
     def __init__(self, rate_hz: float) -> None:
         self.rate_hz = rate_hz
         self.samples = np.empty(0)
+        self.fresh = False  # new samples since the last frame
+        self.finite = True  # every sample in the window is a number (pyqtgraph may skip its own check)
+        self._x = np.empty(0)
 
     def extend(self, samples: tuple[float, ...]) -> None:
         keep = int(WINDOW_S * self.rate_hz)
         self.samples = np.concatenate((self.samples, np.asarray(samples, dtype=float)))[-keep:]
+        self.fresh = True
+
+    def x(self) -> np.ndarray:
+        """Seconds before now of each sample, newest at 0 (the same array while the length stays)."""
+        n = len(self.samples)
+        if len(self._x) != n:
+            self._x = (np.arange(n) - n) / self.rate_hz
+        return self._x
 
 
 class WaveStrip(pg.GraphicsLayoutWidget):
@@ -73,8 +94,11 @@ class WaveStrip(pg.GraphicsLayoutWidget):
         plot.hideButtons()
         plot.setXRange(-WINDOW_S, 0, padding=0)
         title = pg.TextItem(f"{label} · {device}", color=style.MUTED, anchor=(0, 0))
+        title.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # text laid out once, not every frame
         plot.addItem(title)
-        plot.enableAutoRange(axis="y")
+        plot.disableAutoRange()
+        self._ranges = getattr(self, "_ranges", {})
+        self._ranges[key] = None
         self.curves[key] = plot.plot(pen=pg.mkPen(colour, width=2))
         self._titles = getattr(self, "_titles", {})
         self._titles[key] = (plot, title)
@@ -84,14 +108,26 @@ class WaveStrip(pg.GraphicsLayoutWidget):
             self.timer.start(REDRAW_MS)
 
     def redraw(self) -> None:
+        drawn = False
         for key, curve in self.curves.items():
             wave = self.waves[key]
-            n = len(wave.samples)
-            if not n:
+            if not wave.fresh or not len(wave.samples):
                 continue
-            x = (np.arange(n) - n) / wave.rate_hz  # seconds before now, newest at 0
-            curve.setData(x, wave.samples)
+            wave.fresh = False
+            samples = wave.samples
+            finite = bool(np.isfinite(samples).all())
+            low, high = (float(samples.min()), float(samples.max())) if finite else (None, None)
             plot, title = self._titles[key]
-            low, high = float(wave.samples.min()), float(wave.samples.max())
-            title.setPos(-WINDOW_S, high + 0.05 * (high - low or 1))
-        self.redraws += 1
+            ds = int(2 * len(samples) / max(1.0, plot.vb.width()))  # peak keeps 2 points per bin
+            ds = ds if ds >= 3 else 1
+            if curve.opts["downsample"] != ds:
+                curve.setDownsampling(ds=ds, method="peak")
+            curve.setData(wave.x(), samples, skipFiniteCheck=finite)
+            if finite and self._ranges[key] != (low, high):
+                self._ranges[key] = (low, high)
+                span = high - low or 1
+                plot.setYRange(low, high + 0.05 * span, padding=0.05)
+                title.setPos(-WINDOW_S, high + 0.05 * span)
+            drawn = True
+        if drawn:
+            self.redraws += 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTime, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from console.records.audit import AuditLog, verify_chain
 from console.records.database import open_database
@@ -342,3 +342,21 @@ def test_first_run_the_administrator_creates_the_accounts_on_the_panel(qtbot, tm
         desk.start_session(desk.create_patient("M-9", "Not For Admin", "1990-01-01", ""))
     panel.timer.stop()
     database.close()
+
+
+def test_only_a_logged_in_nurses_keys_and_taps_keep_the_screen_unlocked(qtbot, bench):
+    """The idle lock's activity watch: a key press in any field while logged in holds the lock off; with
+    nobody logged in nothing is watched (an application-wide filter costs a call into Python per event)."""
+    panel, desk, clock, _, _ = bench
+    idle = desk.config.clinic.idle_lock_minutes * 60
+    assert not panel._watching
+    log_in(qtbot, panel, "nina")
+    assert panel._watching
+    clock.t += idle - 5
+    qtbot.keyClick(panel.pages["find"].findChildren(QLineEdit)[0], Qt.Key_A)  # typing is activity
+    clock.t += 10  # past the idle time since the login, not since the key
+    panel.refresh()
+    assert desk.user is not None and panel.current_page_name() != "lock"
+    clock.t += idle + 1  # nothing touched since
+    panel.refresh()
+    assert desk.user is None and panel.current_page_name() == "lock" and not panel._watching

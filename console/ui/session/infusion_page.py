@@ -9,6 +9,7 @@ from console.session.errors import SessionError
 from console.ui import style
 from console.ui.ledger_box import LedgerBox
 from console.ui.number_edit import NumberEdit
+from console.ui.restyle import set_style
 from console.ui.session_style import (GO_BUTTON, PLAIN_BUTTON, STOP_BUTTON)
 
 from console.ui.session.parts import (QuietLabel, button, heading, line, scroll, Page)
@@ -164,14 +165,12 @@ class InfusionPage(Page):
             self.program.setText(f"Start sets the connected pump to {what}" if self.desk.pump_programs_itself
                                  else f"Program the pump: {what}")
         self.pause.setText("Resume" if st.paused else "Pause")
-        self.pause.setStyleSheet(GO_BUTTON if st.paused else PLAIN_BUTTON)
         s, now = self.desk.session, self.desk.clock()
         gate = s.alarm_gate_verdict("start", now)
         held = s.interlock_verdict("resume" if st.started else "start", now)  # no override: a physician releases it
         self.start_override.show_verdicts([] if st.started or not held.ok else [gate])
-        self.start_button.setStyleSheet(GO_BUTTON if gate.ok and held.ok else PLAIN_BUTTON)  # comfort: the core decides
-        if st.paused and not held.ok:
-            self.pause.setStyleSheet(PLAIN_BUTTON)
+        set_style(self.start_button, GO_BUTTON if gate.ok and held.ok else PLAIN_BUTTON)  # comfort: the core decides
+        set_style(self.pause, GO_BUTTON if st.paused and held.ok else PLAIN_BUTTON)
         if st.started:
             self.run_override.show_verdicts([] if not held.ok else
                                             [s.alarm_gate_verdict("resume" if st.paused else "raise", now)])

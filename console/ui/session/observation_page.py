@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QFrame, QLabel, QVBoxLayout, QWidget)
 from console.session.desk import duration_text
 from console.ui import style
 from console.ui.pin_dialog import SecondPersonBox
+from console.ui.restyle import set_style
 from console.ui.session_style import GO_BUTTON
 
 from console.ui.session.parts import (button, line, scroll, Page)
@@ -60,5 +61,5 @@ class ObservationPage(Page):
         self.physician.set_staff(self.desk.staff.members())
         left = self.desk.session.state.observation_remaining_seconds(self.desk.clock()) or 0
         self.countdown.setText(f"Observation: {duration_text(left)} left" if left > 0 else "Observation complete")
-        self.countdown.setStyleSheet(f"font-size: 40px; font-weight: bold; color: {style.TEXT if left else style.OK};")
+        set_style(self.countdown, f"font-size: 40px; font-weight: bold; color: {style.TEXT if left else style.OK};")
         self.early.setVisible(left > 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QTouchEvent
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout,
                                QWidget)
 
@@ -22,6 +23,7 @@ from console.session.dose import DoseError, fmt
 from console.session.errors import SessionError
 from console.session.staff import StaffError
 from console.ui import style
+from console.ui.restyle import set_style
 from console.ui.session_style import (ERROR_TEXT, PLAIN_BUTTON, SEVERITY)
 
 from console.ui.session.parts import (STEPS, REFRESH_MS, MESSAGE_S, QuietLabel, button, scroll, Page)
@@ -38,13 +40,20 @@ from console.ui.session.closed_page import ClosedPage
 
 
 # --- the panel ------------------------------------------------------------------------------------------
+_INPUT = (QMouseEvent, QKeyEvent, QTouchEvent)
+
+
 class _ActivityFilter(QObject):
     def __init__(self, panel: "SessionPanel") -> None:
         super().__init__(panel)
         self.panel = panel
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
-        if event.type() in (QEvent.MouseButtonPress, QEvent.KeyPress, QEvent.TouchBegin):
+        # Every event of the application passes here (paints, timers, queued device signals): the
+        # isinstance test is cheap, while event.type() builds a Python enum each call (measured: ~3 % of
+        # a core in the console's steady state, docs/benchmarks.md "Console CPU").
+        if isinstance(event, _INPUT) and event.type() in (QEvent.MouseButtonPress, QEvent.KeyPress,
+                                                            QEvent.TouchBegin):
             self.panel.touch()
         return False
 
@@ -112,9 +121,7 @@ class SessionPanel(QWidget):
         outer.addWidget(self.stack, 1)
         self.set_short(False)
         self._filter = _ActivityFilter(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._filter)
+        self._watching = False  # the filter is installed only while someone is logged in (refresh())
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
@@ -165,6 +172,21 @@ class SessionPanel(QWidget):
     def touch(self) -> None:
         self.last_activity = self.desk.clock()
 
+    def _watch_activity(self, on: bool) -> None:
+        """Watch the nurse's touches and keys (for the idle lock) only while someone is logged in. An
+        application-wide event filter sees every event of every widget (each paint, timer and queued device
+        signal) and each one is a call into Python: with nobody logged in it was ~15 % of the GUI thread's
+        time for nothing (docs/benchmarks.md, "Console CPU"). A login counts as activity."""
+        app = QApplication.instance()
+        if on == self._watching or app is None:
+            return
+        if on:
+            app.installEventFilter(self._filter)
+            self.touch()
+        else:
+            app.removeEventFilter(self._filter)
+        self._watching = on
+
     def lock(self) -> None:
         self.desk.lock()
         self.message.clear()
@@ -180,6 +202,7 @@ class SessionPanel(QWidget):
         return s.state.phase
 
     def refresh(self) -> None:
+        self._watch_activity(self.desk.user is not None)  # a new login is activity, before the idle check
         now = self.desk.clock()
         if getattr(self, "message_expires", None) is not None and now > self.message_expires:
             self.message.clear()
@@ -192,6 +215,7 @@ class SessionPanel(QWidget):
             self.stack.setCurrentWidget(self.containers[name])
         page.refresh()
         user = self.desk.user
+        self._watch_activity(user is not None)
         self.user_label.setText(f"Logged in: {user.name} ({user.role})" if user else "Locked")
         self.lock_button.setVisible(user is not None)
         s = self.desk.session
@@ -204,7 +228,7 @@ class SessionPanel(QWidget):
                 css = f"color: {style.OK};"
             else:
                 css = f"color: {style.MUTED};"
-            label.setStyleSheet(css + " font-size: 13px; padding: 4px 1px; border-radius: 4px;")
+            set_style(label, css + " font-size: 13px; padding: 4px 1px; border-radius: 4px;")
         if s is None or user is None:
             self.patient.setText("")
         else:
@@ -228,9 +252,9 @@ class SessionPanel(QWidget):
             else:
                 self.confirmed_under = severity
         self.next.setText("NEXT: " + text)
-        self.next.setStyleSheet(f"font-size: {19 if self.short else 22}px; font-weight: bold; "
-                                f"color: {SEVERITY[severity]}; border: 2px solid {SEVERITY[severity]}; "
-                                f"border-radius: 8px; padding: {2 if self.short else 8}px;")
+        set_style(self.next, f"font-size: {19 if self.short else 22}px; font-weight: bold; "
+                             f"color: {SEVERITY[severity]}; border: 2px solid {SEVERITY[severity]}; "
+                             f"border-radius: 8px; padding: {2 if self.short else 8}px;")
         self.status.setText(self.status_text(now))
         self.status.setVisible(bool(self.status.text()) and user is not None)
 
