@@ -185,7 +185,7 @@ class Ui:
             for i in range(bar.count()):
                 if matches(bar.tabText(i), title):
                     self.qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(i).center())
-                    self.qtbot.waitUntil(lambda: tabs.currentIndex() == i, timeout=2000)
+                    self.qtbot.waitUntil(lambda: tabs.currentIndex() == i, timeout=10_000)
                     return
         raise NotOnScreen(f"no tab {title!r}")
 
@@ -212,7 +212,7 @@ class Ui:
             want = (max(w, minimum.width()), max(h, minimum.height()))
             if (self.window.width(), self.window.height()) != want:
                 self.window.resize(*want)
-                self.qtbot.waitUntil(lambda: (self.window.width(), self.window.height()) == want, timeout=2000)
+                self.qtbot.waitUntil(lambda: (self.window.width(), self.window.height()) == want, timeout=10_000)
                 QApplication.processEvents()
             self._save(self.window, f"{name}{suffix}.png", QRect(0, 0, w, h))
             with open(self.screens / "index.txt", "a") as index:  # what each picture is, for the reader

@@ -8,7 +8,8 @@ a low respiratory rate (the interlock stops the pump; only a physician's PIN res
 exported PDF. Screenshots of every page go to --screens DIR / $BEDSIDE_SCREENS (default tmp_path/screens).
 
 Devices and alarms run in real time; the session's clock (console.app.build_console(session_clock=...))
-is advanced over the 30 min observation instead of waiting for it.
+is advanced over the 30 min observation instead of waiting for it. Waits are bounds, not expected times:
+the test must pass on a busy 2-core machine (load 10+), where a 1 s GUI timer may fire seconds late.
 
 Each unsafe attempt is one `try_...` step. The steps marked AFTER MERGE are refused only once the core
 fixes on the `order` and `discharge` branches are merged; they are all called now (and the AFTER FIX one,
@@ -411,7 +412,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     bed.models["monitor"].override = {"spo2": 84.0, "rr": 5.0}
     ui.wait(lambda: bed.interlock_row() is not None, "the respiratory interlock to trip", 40)
     # the session page follows the core's verdict at once: the pump is held, not "running" in green
-    ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 2)
+    ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 10)
     assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()
     ui.shot("08_interlock_tripped", all_sizes=True)
     ui.wait(lambda: bed.pump_rate() == 0, "the pump to read back stopped", 15)
@@ -429,7 +430,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     # the physician comes while the patient is still depressed: refused
     ui.click("Restart (PIN)…", within=bed.interlock_row())  # the bar may have re-ordered its rows since
     dialog = bed.console.alarms.resume_dialog
-    ui.wait(dialog.isVisible, "the restart dialog", 3)
+    ui.wait(dialog.isVisible, "the restart dialog", 10)
     try_restart_by_nurse_or_wrong_pin_or_too_early(bed, dialog)
     try_resume_while_interlock_holds(bed, rate)
     ui.type("Username", DOCTOR_USER, within=dialog)
@@ -441,12 +442,14 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     # oxygen on, patient roused: the signs go
     bed.models["oximeter"].override = {}
     bed.models["monitor"].override = {}
+    # The interlock's row keeps its place on the bar while it holds the pump: the SpO2 and resp. rate
+    # alarms that cleared with the signs stay latched at HIGH above its held MEDIUM (alarm.bar_view).
     ui.wait(lambda: "held stopped" in bed.interlock_row().text.text(), "the alarm to say the signs have gone", 20)
     ui.shot("10b_signs_gone_pump_held")
     ui.type("PIN", DOCTOR_PIN, within=dialog)
     ui.click("Allow restart", within=dialog)
     assert not bed.engine.pump_held, dialog.error.text()
-    ui.wait(lambda: not dialog.isVisible(), "the dialog to close", 3)
+    ui.wait(lambda: not dialog.isVisible(), "the dialog to close", 10)
     resumed = bed.console.audit.events(kinds=["interlock_resume"])[-1]
     assert resumed.actor == DOCTOR and "RR 12" in resumed.payload["reason"]
     # the nurse resumes the infusion once no high alarm is active (the alarm gate): the console sets the pump again
@@ -465,7 +468,7 @@ def try_resume_while_interlock_holds(bed: Bed, rate: float) -> None:
     bed.ui.click("Resume")
     refused(bed, "interlock holds the pump", "physician must release it", page="infusion")
     assert bed.desk.session.state.paused and bed.pump_rate() == 0
-    bed.ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 3)
+    bed.ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 10)
     assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()
     bed.ui.shot("09b_resume_refused_interlock_holds", all_sizes=True)
 
@@ -501,11 +504,11 @@ def observe(bed: Bed) -> None:
     """Thirty minutes on the session's clock; the screen locks when nobody touches it, so log in again."""
     ui = bed.ui
     bed.clock.advance(31 * 60)
-    ui.wait(lambda: bed.page() == "lock", "the idle lock", 3)
+    ui.wait(lambda: bed.page() == "lock", "the idle lock", 10)
     ui.shot("12_idle_locked_after_observation")
     log_in(bed, NURSE, NURSE_PIN)
     assert bed.page() == "observation", bed.message()
-    ui.wait(lambda: "Observation complete" in bed.panel.pages["observation"].countdown.text(), "observation done", 3)
+    ui.wait(lambda: "Observation complete" in bed.panel.pages["observation"].countdown.text(), "observation done", 10)
     assert "OVERDUE" in bed.panel.next.text()  # 31 min without an assessment
     ui.shot("13_observation_complete_assessment_overdue", all_sizes=True)
     record_assessment(bed, 3, "awake, oriented, RR 14")
@@ -580,7 +583,7 @@ def export_pdf(bed: Bed, out: Path) -> Path:
     panel = bed.console.records_panel
     panel.ask_save_path = lambda fmt, suggested: out / suggested.name  # stands in for the file dialog
     ui.tab("Records")
-    ui.wait(lambda: panel.sessions.count() >= 1, "the signed-off session in the list", 3)
+    ui.wait(lambda: panel.sessions.count() >= 1, "the signed-off session in the list", 10)
     assert PATIENT in panel.sessions.item(0).text()
     ui.click("PDF report")
     ui.wait(lambda: panel.status.text().startswith("Saved"), "the PDF to be written", 20)
