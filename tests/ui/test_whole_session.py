@@ -445,7 +445,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     # The interlock's row keeps its place on the bar while it holds the pump: the SpO2 and resp. rate
     # alarms that cleared with the signs stay latched at HIGH above its held MEDIUM (alarm.bar_view).
     ui.wait(lambda: "held stopped" in bed.interlock_row().text.text(), "the alarm to say the signs have gone", 20)
-    ui.shot("10b_signs_gone_pump_held")
+    ui.shot("10b_signs_gone_pump_held", all_sizes=True)
     ui.type("PIN", DOCTOR_PIN, within=dialog)
     ui.click("Allow restart", within=dialog)
     assert not bed.engine.pump_held, dialog.error.text()
