@@ -25,6 +25,7 @@ from PySide6.QtCore import QDateTime, QRect, Qt
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QBoxLayout, QComboBox,
                                QDateTimeEdit, QDialog, QFormLayout, QFrame, QGridLayout, QLabel, QLayout,
                                QLineEdit, QScrollArea, QTabWidget, QWidget)
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 INPUTS = (QLineEdit, QAbstractSpinBox, QComboBox)
 
@@ -190,10 +191,12 @@ class Ui:
         raise NotOnScreen(f"no tab {title!r}")
 
     def wait(self, condition: Callable[[], object], what: str, timeout_s: float = 10) -> None:
-        """Wait (the event loop runs) until `condition()` is true; fails naming `what`."""
+        """Wait (the event loop runs) until `condition()` is true; fails naming `what`. Only a timeout is
+        reported as one: an error raised by `condition` itself (a row that is not on the screen, say) goes
+        up as it is, at once, instead of reading as "waited N s"."""
         try:
             self.qtbot.waitUntil(lambda: bool(condition()), timeout=int(timeout_s * 1000))
-        except Exception as exc:  # pytest-qt's TimeoutError: say what was awaited
+        except QtTimeoutError as exc:
             raise AssertionError(f"waited {timeout_s:g} s for: {what}") from exc
 
     # ---- looking ----------------------------------------------------------------------------------------
