@@ -137,7 +137,7 @@ class BarView:
         return f"+ {self.hidden} more alarm{plural}{unacked} — see the alarm history"
 
 
-def bar_view(alarms: list[Alarm], rows: int) -> BarView:
+def bar_view(alarms: list[Alarm], rows: int, keep: tuple[str, ...] = ()) -> BarView:
     """The most urgent `rows` alarms, in urgency order.
 
     A technical alarm (a lost sensor, a dead link) keeps the last row when it would be pushed off by limit
@@ -145,14 +145,24 @@ def bar_view(alarms: list[Alarm], rows: int) -> BarView:
     an alarm more urgent than it (a higher priority, or the same priority still unacknowledged while the
     technical one is acknowledged). The issue this answers: a new unacknowledged HIGH alarm was counted
     under "+2 more" while the rows showed an acknowledged HIGH and an acknowledged MEDIUM technical alarm.
+
+    An alarm whose key is in `keep` keeps a row for as long as its condition is active, whatever else is
+    on the bar. The bar keeps the respiratory interlock's: once the signs have gone it drops to its held
+    priority (MEDIUM) while the pump stays stopped, and the SpO2 and resp. rate alarms that cleared with
+    the signs stay latched at HIGH until acknowledged; with two rows they pushed the interlock's row, the
+    one that says the pump is held and carries its restart button, under "+1 more".
     """
     ordered = bar_order(alarms)
-    shown = ordered[:rows]
-    technical = [a for a in ordered[rows:] if a.kind == "technical"]
-    if (rows > 0 and len(shown) == rows and technical
+    kept = [a for a in ordered if a.key in keep and a.condition_active][:rows]
+    others = [a for a in ordered if a.id not in {k.id for k in kept}]
+    free = rows - len(kept)
+    shown = others[:free]
+    technical = [a for a in others[free:] if a.kind == "technical"]
+    if (free > 0 and len(shown) == free and technical
             and not any(a.kind == "technical" for a in shown)
             and urgency(technical[0])[:2] <= urgency(shown[-1])[:2]):
         shown = shown[:-1] + [technical[0]]
+    shown = sorted(shown + kept, key=urgency)
     ids = {a.id for a in shown}
     rest = [a for a in ordered if a.id not in ids]
     return BarView(shown, len(rest), sum(1 for a in rest if a.acknowledged_by is None))

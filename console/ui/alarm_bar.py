@@ -3,7 +3,8 @@
 IEC 60601-1-8 visual signals: high priority red flashing at 1.4-2.8 Hz, medium yellow at 0.4-0.8 Hz,
 low cyan steady (rates and colours from resources/alarm_defaults.toml). Which alarms get the rows is
 decided in console/alarms/alarm.py (`bar_view`): priority, then unacknowledged before acknowledged, then
-newest; a technical alarm keeps the last row only when it displaces nothing more urgent. The count line
+newest; a technical alarm keeps the last row only when it displaces nothing more urgent; the respiratory
+interlock's alarm keeps a row while it holds the pump, whatever its priority. The count line
 says how many more there are and how many of them are unacknowledged. The two big buttons are the
 nurse's: acknowledge and audio pause; the interlock's row carries its own "pump stopped" confirmation.
 """
@@ -248,7 +249,7 @@ class AlarmBar(QWidget):
 
     def visible_alarms(self) -> list[Alarm]:
         """What fits in the rows, chosen by `bar_view` (the ordering is the alarm system's, not the widget's)."""
-        return bar_view(self.alarms, self.row_count).shown
+        return bar_view(self.alarms, self.row_count, keep=(INTERLOCK_KEY,)).shown
 
     def show_alarms(self, alarms: list[Alarm]) -> None:
         self.alarms = list(alarms)
@@ -256,7 +257,7 @@ class AlarmBar(QWidget):
 
     def refresh(self) -> None:
         now = self.clock()
-        view = bar_view(self.alarms, self.row_count)
+        view = bar_view(self.alarms, self.row_count, keep=(INTERLOCK_KEY,))
         shown = view.shown
         for row, alarm in zip(self.rows, shown):
             row.lit = self.flasher.lit.get(alarm.priority, True)

@@ -25,6 +25,7 @@ from PySide6.QtCore import QDateTime, QRect, Qt
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QBoxLayout, QComboBox,
                                QDateTimeEdit, QDialog, QFormLayout, QFrame, QGridLayout, QLabel, QLayout,
                                QLineEdit, QScrollArea, QTabWidget, QWidget)
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 INPUTS = (QLineEdit, QAbstractSpinBox, QComboBox)
 
@@ -185,15 +186,17 @@ class Ui:
             for i in range(bar.count()):
                 if matches(bar.tabText(i), title):
                     self.qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(i).center())
-                    self.qtbot.waitUntil(lambda: tabs.currentIndex() == i, timeout=2000)
+                    self.qtbot.waitUntil(lambda: tabs.currentIndex() == i, timeout=10_000)
                     return
         raise NotOnScreen(f"no tab {title!r}")
 
     def wait(self, condition: Callable[[], object], what: str, timeout_s: float = 10) -> None:
-        """Wait (the event loop runs) until `condition()` is true; fails naming `what`."""
+        """Wait (the event loop runs) until `condition()` is true; fails naming `what`. Only a timeout is
+        reported as one: an error raised by `condition` itself (a row that is not on the screen, say) goes
+        up as it is, at once, instead of reading as "waited N s"."""
         try:
             self.qtbot.waitUntil(lambda: bool(condition()), timeout=int(timeout_s * 1000))
-        except Exception as exc:  # pytest-qt's TimeoutError: say what was awaited
+        except QtTimeoutError as exc:
             raise AssertionError(f"waited {timeout_s:g} s for: {what}") from exc
 
     # ---- looking ----------------------------------------------------------------------------------------
@@ -212,7 +215,7 @@ class Ui:
             want = (max(w, minimum.width()), max(h, minimum.height()))
             if (self.window.width(), self.window.height()) != want:
                 self.window.resize(*want)
-                self.qtbot.waitUntil(lambda: (self.window.width(), self.window.height()) == want, timeout=2000)
+                self.qtbot.waitUntil(lambda: (self.window.width(), self.window.height()) == want, timeout=10_000)
                 QApplication.processEvents()
             self._save(self.window, f"{name}{suffix}.png", QRect(0, 0, w, h))
             with open(self.screens / "index.txt", "a") as index:  # what each picture is, for the reader

@@ -12,10 +12,10 @@ is advanced over the 30 min observation instead of waiting for it. The alarm set
 but for the SpO2 delay and the interlock's sign time, ALARM_DELAY_S instead of 10 s (quick_alarms.py): the
 patient desaturates three times. The real delays are proved in test_spo2_alarm_delay_end_to_end.py and
 tests/alarms/. The RR delay stays the shipped 15 s, so the RR alarm still comes well after the interlock.
+Waits are bounds, not expected times: the test must pass on a busy 2-core machine (load 10+), where a
+1 s GUI timer may fire seconds late.
 
-Each unsafe attempt is one `try_...` step. The steps marked AFTER MERGE are refused only once the core
-fixes on the `order` and `discharge` branches are merged; they are all called now (and the AFTER FIX one,
-try_resume_while_interlock_holds, since the core's interlock_hold rule).
+Each unsafe attempt is one `try_...` step, refused by a rule in console/session/rules/.
 """
 from __future__ import annotations
 
@@ -187,7 +187,7 @@ def try_weight_outside_clinic_range(bed: Bed) -> None:
 
 
 def try_weight_700(bed: Bed) -> None:
-    """AFTER MERGE (order): 700 typed into the weight must be refused, not read as something else."""
+    """700 typed into the weight must be refused, not read as something else."""
     w = bed.ui.type("Weight", "700")
     bed.ui.click("Use this weight")
     refused(bed, "700", page="patient")
@@ -207,7 +207,7 @@ def try_checklist_incomplete(bed: Bed) -> None:
 
 
 def try_undo_hard_stop_without_reason(bed: Bed) -> None:
-    """AFTER MERGE (discharge): a hard-stop answer ("No" to identity) is not silently taken back by
+    """a hard-stop answer ("No" to identity) is not silently taken back by
     tapping "Yes": undoing it needs a reason."""
     ui = bed.ui
     row = ui.section(bed.desk.config.checklist_item("identity").text)  # the row's own question
@@ -299,7 +299,7 @@ def try_double_check_wrong_rate(bed: Bed, rate: float) -> None:
 
 
 def try_start_with_nothing_drawn(bed: Bed) -> None:
-    """AFTER MERGE (order): Start is refused until the vial or bag is recorded in the ledger."""
+    """Start is refused until the vial or bag is recorded in the ledger."""
     bed.ui.click("Start infusion")
     refused(bed, "drawn", page="infusion")
     assert not bed.desk.session.state.started
@@ -335,7 +335,7 @@ def record_draw(bed: Bed) -> None:
 
 
 def try_start_during_high_spo2_alarm(bed: Bed) -> None:
-    """AFTER MERGE (order): with a HIGH SpO2 alarm active, Start is refused."""
+    """with a HIGH SpO2 alarm active, Start is refused."""
     bed.models["oximeter"].override = {"spo2": 84.0}
     bed.models["monitor"].override = {"spo2": 84.0}
     bed.ui.wait(lambda: any(r.alarm.key == "limit:spo2:low" and r.alarm.priority == "high"
@@ -418,7 +418,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     bed.models["monitor"].override = {"spo2": 84.0, "rr": 5.0}
     ui.wait(lambda: bed.interlock_row() is not None, "the respiratory interlock to trip", 40)
     # the session page follows the core's verdict at once: the pump is held, not "running" in green
-    ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 2)
+    ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 10)
     assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()
     ui.shot("08_interlock_tripped", all_sizes=True)
     ui.wait(lambda: bed.pump_rate() == 0, "the pump to read back stopped", 15)
@@ -436,7 +436,7 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     # the physician comes while the patient is still depressed: refused
     ui.click("Restart (PIN)…", within=bed.interlock_row())  # the bar may have re-ordered its rows since
     dialog = bed.console.alarms.resume_dialog
-    ui.wait(dialog.isVisible, "the restart dialog", 3)
+    ui.wait(dialog.isVisible, "the restart dialog", 10)
     try_restart_by_nurse_or_wrong_pin_or_too_early(bed, dialog)
     try_resume_while_interlock_holds(bed, rate)
     ui.type("Username", DOCTOR_USER, within=dialog)
@@ -448,13 +448,14 @@ def desaturate_and_interlock(bed: Bed, rate: float) -> None:
     # oxygen on, patient roused: the signs go
     bed.models["oximeter"].override = {}
     bed.models["monitor"].override = {}
-    ui.wait(lambda: (row := bed.interlock_row()) is not None and "held stopped" in row.text.text(),
-            "the alarm to say the signs have gone", 20)  # (the bar may re-order its rows meanwhile)
-    ui.shot("10b_signs_gone_pump_held")
+    # The interlock's row keeps its place on the bar while it holds the pump: the SpO2 and resp. rate
+    # alarms that cleared with the signs stay latched at HIGH above its held MEDIUM (alarm.bar_view).
+    ui.wait(lambda: "held stopped" in bed.interlock_row().text.text(), "the alarm to say the signs have gone", 20)
+    ui.shot("10b_signs_gone_pump_held", all_sizes=True)
     ui.type("PIN", DOCTOR_PIN, within=dialog)
     ui.click("Allow restart", within=dialog)
     assert not bed.engine.pump_held, dialog.error.text()
-    ui.wait(lambda: not dialog.isVisible(), "the dialog to close", 3)
+    ui.wait(lambda: not dialog.isVisible(), "the dialog to close", 10)
     resumed = bed.console.audit.events(kinds=["interlock_resume"])[-1]
     assert resumed.actor == DOCTOR and "RR 12" in resumed.payload["reason"]
     # the nurse resumes the infusion once no high alarm is active (the alarm gate): the console sets the pump again
@@ -473,13 +474,13 @@ def try_resume_while_interlock_holds(bed: Bed, rate: float) -> None:
     bed.ui.click("Resume")
     refused(bed, "interlock holds the pump", "physician must release it", page="infusion")
     assert bed.desk.session.state.paused and bed.pump_rate() == 0
-    bed.ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 3)
+    bed.ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 10)
     assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()
     bed.ui.shot("09b_resume_refused_interlock_holds", all_sizes=True)
 
 
 def try_stop_with_the_titration_reason(bed: Bed) -> None:
-    """AFTER MERGE (order/discharge, shared reason field): the reason typed for a rate change is not left
+    """the reason typed for a rate change is not left
     in the field that Pause and Stop take their reason from. Each action has its own box now, and the rate
     change's is cleared once used; stop_infusion reads the stop's recorded reason back from the audit log."""
     ui = bed.ui
@@ -509,11 +510,11 @@ def observe(bed: Bed) -> None:
     """Thirty minutes on the session's clock; the screen locks when nobody touches it, so log in again."""
     ui = bed.ui
     bed.clock.advance(31 * 60)
-    ui.wait(lambda: bed.page() == "lock", "the idle lock", 3)
+    ui.wait(lambda: bed.page() == "lock", "the idle lock", 10)
     ui.shot("12_idle_locked_after_observation")
     log_in(bed, NURSE, NURSE_PIN)
     assert bed.page() == "observation", bed.message()
-    ui.wait(lambda: "Observation complete" in bed.panel.pages["observation"].countdown.text(), "observation done", 3)
+    ui.wait(lambda: "Observation complete" in bed.panel.pages["observation"].countdown.text(), "observation done", 10)
     assert "OVERDUE" in bed.panel.next.text()  # 31 min without an assessment
     ui.shot("13_observation_complete_assessment_overdue", all_sizes=True)
     record_assessment(bed, 3, "awake, oriented, RR 14")
@@ -527,7 +528,7 @@ def try_sign_off_too_early(bed: Bed) -> None:
 
 
 def try_sign_off_with_high_alarm(bed: Bed) -> None:
-    """AFTER MERGE (discharge): sign-off is refused while a HIGH alarm is active."""
+    """sign-off is refused while a HIGH alarm is active."""
     bed.models["oximeter"].override = {"spo2": 84.0}
     bed.ui.wait(lambda: any(r.alarm.priority == "high" for r in bed.alarm_rows()), "a HIGH alarm", 30)
     bed.ui.click("Sign off and close the session")
@@ -588,7 +589,7 @@ def export_pdf(bed: Bed, out: Path) -> Path:
     panel = bed.console.records_panel
     panel.ask_save_path = lambda fmt, suggested: out / suggested.name  # stands in for the file dialog
     ui.tab("Records")
-    ui.wait(lambda: panel.sessions.count() >= 1, "the signed-off session in the list", 3)
+    ui.wait(lambda: panel.sessions.count() >= 1, "the signed-off session in the list", 10)
     assert PATIENT in panel.sessions.item(0).text()
     ui.click("PDF report")
     ui.wait(lambda: panel.status.text().startswith("Saved"), "the PDF to be written", 20)
