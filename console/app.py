@@ -264,7 +264,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
         window = MainWindow(catalog, demo=demo)
         console.window = window
         if temp_dir is None and demo:
-            window.demo_banner.setText(f"SIMULATED DEVICES — NOT A PATIENT — records kept in {path}")
+            window.demo_banner.set_parts(where=f"records kept in {path}")
         for spec in devices:
             title = f"{spec.role.capitalize()} · {spec.driver}"
             window.devices.add_device(spec.role, title)
@@ -277,7 +277,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
                                     clock=session_clock)
         if demo and panel.desk.staff.needs_first_admin():
             logins = seed_demo_staff(panel.desk.staff)
-            window.demo_banner.setText(window.demo_banner.text() + f" — demo logins: {logins}")
+            window.demo_banner.set_parts(warning=f"{window.demo_banner.warning} — demo logins: {logins}")
             panel.refresh()
         window.add_side_panel(panel, "Session")
         # the window's header shows the same patient line, whichever tab is open; twice would take the

@@ -141,3 +141,24 @@ def test_what_the_nurse_reads_is_whole_on_screen(qtbot, bed, size):
     for widget in (bed.alarms.bar, bed.session_panel.next, window.trend):
         box = widget.rect().translated(widget.mapTo(window, widget.rect().topLeft()))
         assert widget.isVisible() and inside.contains(box), f"{type(widget).__name__} at {box} not inside {inside}"
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1366x768", "1920x1080"])
+def test_the_demo_banner_keeps_its_lines_whatever_the_records_path(qtbot, bed, size):
+    """A long data directory wrapped the banner to three lines at 1366 px (a pytest worker's deeper temp
+    path was enough): the session page lost the height its Change rate button needed. On a tall window
+    line 1 is the warning with the logins, line 2 the records' place; on a 768-line screen one line with
+    both; the path is shortened in the middle; the tooltip has it all."""
+    window, banner = bed.window, bed.window.demo_banner
+    deep = "/srv/clinic-share/" + "/".join(["a-very-long-folder-name-on-the-clinic-share"] * 6) + "/data"
+    banner.set_parts(where=f"records kept in {deep}")
+    settle(qtbot, window, size)
+    lines = banner.text().split("\n")
+    assert len(lines) == (1 if size == SMALL else 2), lines  # one line on a 768-line screen
+    assert lines[0].startswith("SIMULATED DEVICES — NOT A PATIENT") and "nurse 2468" in lines[0]
+    assert "records kept in /" in lines[-1] and lines[-1].endswith("/data") and "…" in lines[-1]
+    assert deep in banner.toolTip()
+    metrics, room = banner.fontMetrics(), banner.contentsRect().width()
+    assert all(metrics.horizontalAdvance(line) <= room for line in lines), (lines, room)
+    assert banner.height() <= 2 * metrics.lineSpacing() + 16, banner.height()
+    assert fits(window.minimumSizeHint(), size), window.minimumSizeHint()
