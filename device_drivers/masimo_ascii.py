@@ -18,9 +18,13 @@ EXC bits are not used. Values are judged field by field (#14). Choices where the
   never lost and a changed one comes a second late (never with the earlier line's time: that line may
   have been damaged into the next line's value). Why: only repetition catches every single-bit error; a
   tolerance would pass exactly the small errors (±1, ±2, ±4, ±8) a flipped low bit makes. A value that
-  changes every second and never repeats is not reported: pulse rate and PI change more often than
-  SpO2 (PI prints two decimals), so fewer of their readings are reported (docs/benchmarks.md gives the
-  shares; the rule's cost is shown there for a value that changes on every line: none reported).
+  changes every second and never repeats is not reported: pulse rate changes more often than SpO2, so
+  fewer of its readings are reported (docs/benchmarks.md gives the shares; the rule's cost is shown
+  there for a value that changes on every line: none reported). PI prints two decimals whose hundredths
+  change on nearly every line (so it was seldom confirmed and the console's PI went stale for 30 s at a
+  time): it is confirmed at the one decimal the console shows, the text cut after it
+  (resources/devices/masimo_ascii.toml [consistency.confirm_decimals]); the unconfirmed hundredths digit
+  is dropped, never rounded in.
 - Why field by field and not line by line: on a noisy line (1 % of bytes damaged) four lines in five of
   ~150 bytes carry some damage, and a whole-line rule reported almost nothing. What field by field
   cannot catch is the same as what the whole-line rule could not: the same bit of the same digit
@@ -100,7 +104,12 @@ class MasimoAscii(Codec):
         self._discarding = False
         self._alarm_word: int | None = None
         self._exc_word: int | None = None
-        self.confirm_gap = float(table.section("consistency").number("confirm_gap_s"))
+        consistency = table.section("consistency")
+        self.confirm_gap = float(consistency.number("confirm_gap_s"))
+        #: metric -> decimals it is confirmed (and reported) at, where fewer than the line prints
+        decimals = consistency.section("confirm_decimals")
+        named = set(decimals.keys())
+        self._confirm_decimals = {m: int(decimals.number(m)) for m in _REPORTED if m in named}
         #: the previous line's readable reported fields, metric -> (value text, value), and its arrival time
         self._prev: dict[str, tuple[bytes, float]] = {}
         self._prev_at = 0.0
@@ -196,7 +205,7 @@ class MasimoAscii(Codec):
             if isinstance(value, str):  # counted by _parse
                 continue
             if value is not None:
-                current[metric] = (raw, value)
+                current[metric] = self._at_confirmed_precision(metric, raw, value)
         if not current and isinstance(parsed, str) and not self._looks_like_a_line(tokens, fields):
             return []  # noise with a line feed in it: not one of the device's lines, the previous one stands
         prev, prev_at = self._prev, self._prev_at
@@ -212,6 +221,22 @@ class MasimoAscii(Codec):
                 continue
             events.append(Measurement(now, self.device, metric, value, self._units[metric]))
         return events
+
+    def _at_confirmed_precision(self, metric: str, raw: bytes, value: float) -> tuple[bytes, float]:
+        """(the text two lines must share, the value reported). PI prints two decimals and its hundredths
+        change on nearly every line; it is confirmed at the decimals the console shows (resources:
+        [consistency.confirm_decimals]): the text cut after them ("01.54%" -> "01.5"), reported as that
+        number. Only digits that two lines agree on are reported; an unconfirmed digit is dropped, never
+        rounded in (rounding would let an unchecked hundredths digit change the tenths)."""
+        decimals = self._confirm_decimals.get(metric)
+        if decimals is None:
+            return raw, value
+        text = raw.rstrip(b"%")
+        point = text.find(b".")
+        if point < 0:
+            return text, value
+        cut = text[: point + 1 + decimals] if decimals else text[:point]
+        return cut, float(cut)
 
     @staticmethod
     def _looks_like_a_line(tokens: list[bytes], fields: dict[bytes, bytes]) -> bool:

@@ -173,6 +173,16 @@ _MASIMO_FIELD = {"spo2": re.compile(rb"SPO2=(\d+)%"), "pr": re.compile(rb"BPM=(\
                  "pi": re.compile(rb"PI=(\d+\.\d+)%")}
 
 
+def _confirmed_precision(codec, metric: str, text: bytes) -> float:
+    """What the device sent, at the decimals the codec confirms it at (PI: the text cut after 1 decimal,
+    resources/devices/masimo_ascii.toml [consistency.confirm_decimals]); the other metrics as printed."""
+    decimals = codec._confirm_decimals.get(metric)
+    if decimals is not None and b"." in text:
+        point = text.index(b".")
+        text = text[: point + 1 + decimals] if decimals else text[:point]
+    return float(text)
+
+
 def _masimo(seconds: float, line: NoisyLine, averaging_s: float | None = None,
             every_line: str | None = None) -> Fidelity:
     """A reading is carried by its `KEY=value` field and the spaces around it: intact when none of
@@ -193,7 +203,7 @@ def _masimo(seconds: float, line: NoisyLine, averaging_s: float | None = None,
         if every_line:  # 70, 71, ... 79, 70, ...: never the same twice running
             count += 1
             sim.override[every_line] = {"spo2": 90.0, "pr": 70.0, "pi": 2.0}[every_line] \
-                + (count % 10) * (0.01 if every_line == "pi" else 1)
+                + (count % 10) * (0.1 if every_line == "pi" else 1)  # PI: new at the decimal it is confirmed at
         clean = make(now)
         noisy, _ = line(clean, now)
         for metric, pattern in _MASIMO_FIELD.items():  # the simulator's own formatting, read back
@@ -201,7 +211,7 @@ def _masimo(seconds: float, line: NoisyLine, averaging_s: float | None = None,
             if m and float(m.group(1)) != 0:
                 a, b = m.start() - 1, m.end() + (metric != "pr")  # BPM's pattern ends with its space
                 intact = not any(a <= i < b for i in line.flipped)
-                result.readings.append(Reading(now, metric, float(m.group(1)), intact))
+                result.readings.append(Reading(now, metric, _confirmed_precision(codec, metric, m.group(1)), intact))
         pending.append(noisy)
         return clean
     sim.line = one_line  # type: ignore[method-assign]

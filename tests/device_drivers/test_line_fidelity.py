@@ -38,8 +38,8 @@ def test_share_of_good_readings_reported(driver, line):
 # repeats; its pulse rate still changes every second or two and PI (two decimals) nearly every line.
 # Measured shares per metric are printed by `make bench BENCH=drivers` (docs/benchmarks.md).
 MASIMO_BELOW = {"pr": "pulse rate changes every second or two even averaged over 8 s: a value seen once "
-                      "is never reported",
-                "pi": "PI prints two decimals and changes on nearly every line, averaged or not"}
+                      "is never reported"}
+# PI is confirmed at the 1 decimal the console shows (resources/devices/masimo_ascii.toml): it meets the goal.
 
 
 @pytest.mark.parametrize("line", ["clean", "noisy"])

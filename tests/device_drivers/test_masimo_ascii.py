@@ -54,8 +54,8 @@ def test_golden_line(case):
     assert status == case.get("status", [])
 
 
-def line(spo2="097", bpm="070", alarm="0000", exc="000000") -> bytes:
-    return (f"12/01/05 11:56:29 SN=0123456789 SPO2={spo2}% BPM={bpm} PI=02.00% SPCO=--.-% SPMET=--.-% "
+def line(spo2="097", bpm="070", alarm="0000", exc="000000", pi="02.00") -> bytes:
+    return (f"12/01/05 11:56:29 SN=0123456789 SPO2={spo2}% BPM={bpm} PI={pi}% SPCO=--.-% SPMET=--.-% "
             f"DESAT=-- PIDELTA=+-- PVI=--- ALARM={alarm} EXC={exc}\r\n").encode()
 
 
@@ -120,6 +120,17 @@ def test_a_damaged_field_costs_only_that_field():
     # the damaged SpO2 was no reading: the next line cannot confirm against it
     assert _values(codec.feed(line(spo2="097", bpm="070"), T0 + 2), "spo2") == []
     assert _values(codec.feed(line(spo2="097", bpm="070"), T0 + 3), "spo2") == [("spo2", 97)]
+
+
+def test_pi_is_confirmed_at_the_decimal_the_console_shows():
+    """PI prints two decimals whose hundredths change on nearly every line: two lines must agree on the text
+    up to the one decimal the console shows, and that cut text is the value (never rounded: 01.59 and 01.56
+    give 1.5, not 1.6). A tenths digit that differs (a flipped bit, or a real change) confirms nothing."""
+    codec = MasimoAscii()
+    events = []
+    for i, pi in enumerate(["01.54", "01.52", "01.59", "01.56", "01.66", "00.35", "00.38"]):
+        events += codec.feed(line(pi=pi), T0 + i)
+    assert _values(events, "pi") == [("pi", 1.5), ("pi", 1.5), ("pi", 1.5), ("pi", 0.3)]
 
 
 def test_a_flipped_digit_in_one_line_is_never_reported():
