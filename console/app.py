@@ -247,7 +247,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
     catalog = load_catalog()
     console = Console(path, database, audit, recorder, hub, catalog, demo, simulators or [], None, temp_dir)
     console.storage_problems = problems
-    database.check_in_background(problems.report)
+    from console.records.records_config import records_config
+    # the whole file's check waits until the window is up (records.toml [integrity])
+    database.check_in_background(problems.report, delay_s=records_config().background_check_delay_s)
     hub.add_thread_sink(lambda e: recorder.submit(e) if hasattr(e, "metric") else None)
     # waves go to disk from the link threads too, never through the GUI queue (≤ 1 s at risk, like vitals)
     console.wave_recorder = WaveRecorder(database, on_error=problems.report)
