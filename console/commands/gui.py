@@ -197,7 +197,7 @@ def _quit_at_first_frame(app, window) -> None:
                 if not self.seen:
                     self.seen = True
                     QTimer.singleShot(0, self.done)
-                elif self.waiting_for_plots and obj is window.trend:
+                elif self.waiting_for_plots and window.trend in (obj, obj.parent()):  # the plot or its viewport
                     self.waiting_for_plots = False
                     QTimer.singleShot(0, lambda: self.stamp("plots-ready", quit_after=True))
             return False

@@ -30,6 +30,7 @@ SIDE_MIN_WIDTH = 520  # the session panel's widest page (weight and date side by
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is
                   # the costliest thing on the GUI thread, where alarms are raised
+PLOTS_AT_THE_LATEST_MS = 5000  # deferred plots are built by then even if the window has not painted
 PENDING_WAVE_EVENTS = 400  # wave blocks kept for the strip until it exists (a few seconds of every wave)
 
 
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         self.refresh()
         if defer_plots:
             self._after_first_paint = _AfterFirstPaint(self.clock, self.build_plots)
+            QTimer.singleShot(PLOTS_AT_THE_LATEST_MS, self.build_plots)  # a window never painted gets them too
         else:
             self.build_plots()
 

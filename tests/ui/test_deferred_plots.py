@@ -98,3 +98,14 @@ def test_what_arrives_before_the_plots_exist_is_handed_to_them_and_nothing_moves
     assert trend.geometry().width() == before.width() and trend.geometry().left() == before.left()
     window.on_measurement(Measurement(now, "oximeter", "spo2", 95.0, "%"))  # and live data goes to it now
     assert list(trend.buffers["spo2"].view(now - 60)[1]) == [97.0, 96.0, 95.0]
+
+
+def test_a_window_that_never_paints_still_gets_its_plots(qtbot):
+    from console.ui.main_window import PLOTS_AT_THE_LATEST_MS
+
+    window = MainWindow(load_catalog(), defer_plots=True)  # never shown: no first paint to wait for
+    qtbot.addWidget(window)
+    window.on_measurement(Measurement(time.time(), "monitor", "hr", 72.0, "bpm"))
+    assert window.plots_pending
+    qtbot.waitUntil(lambda: not window.plots_pending, timeout=PLOTS_AT_THE_LATEST_MS + 3000)
+    assert window.trend.buffers["hr"].count == 1  # what it was given meanwhile is not lost
