@@ -230,8 +230,11 @@ def seed_demo_staff(staff) -> str:
 
 def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool,
                   simulators: list[PtyServer] | None = None, with_window: bool = True,
-                  alarm_config=None, with_sound: bool = True, session_clock=time.time) -> Console:
+                  alarm_config=None, with_sound: bool = True, session_clock=time.time,
+                  defer_plots: bool = False) -> Console:
     """Everything for one bed. `alarm_config` replaces the clinic's alarm settings (tests, benchmarks).
+    `defer_plots`: the window builds its trend and waves just after its first frame (the console's start:
+    console/ui/main_window.py); else at once.
     `session_clock` is the clinical session's clock (infusion, observation, assessments, ledger times):
     a whole-session test advances it instead of waiting 40 minutes; devices and alarms keep real time."""
     temp_dir = None
@@ -247,7 +250,9 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
     catalog = load_catalog()
     console = Console(path, database, audit, recorder, hub, catalog, demo, simulators or [], None, temp_dir)
     console.storage_problems = problems
-    database.check_in_background(problems.report)
+    from console.records.records_config import records_config
+    # the whole file's check waits until the window is up (records.toml [integrity])
+    database.check_in_background(problems.report, delay_s=records_config().background_check_delay_s)
     hub.add_thread_sink(lambda e: recorder.submit(e) if hasattr(e, "metric") else None)
     # waves go to disk from the link threads too, never through the GUI queue (≤ 1 s at risk, like vitals)
     console.wave_recorder = WaveRecorder(database, on_error=problems.report)
@@ -261,7 +266,7 @@ def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool
             hub.add_link(SerialLink(spec.port, codec, hub.post, settings=spec.settings))
     if with_window:
         from console.ui.main_window import MainWindow
-        window = MainWindow(catalog, demo=demo)
+        window = MainWindow(catalog, demo=demo, defer_plots=defer_plots)
         console.window = window
         if temp_dir is None and demo:
             window.demo_banner.set_parts(where=f"records kept in {path}")

@@ -27,7 +27,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: build_parser(): every command's arguments (the default)
+EVERY = "*"
+
+
+def build_parser(command: str | None = EVERY) -> argparse.ArgumentParser:
+    """The whole command line. `command` names the one command whose own arguments are added (None: none,
+    for the program's --help and --version): the others are listed with their help line only, so a start of
+    one command does not import what every other needs (console/commands/* import their parts when run)."""
     parser = _Parser(prog=PROG, description="Bedside Console: vitals, alarms, guided ketamine infusion "
                      "sessions and local records beside the infusion chair. With no command it starts the "
                      "console (the demo with simulated devices when no device is configured).")
@@ -37,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"console.commands.{name}")
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
-        module.add_arguments(p)
-        add_data_dir_everywhere(p)
+        if command == EVERY or command == module.NAME:
+            module.add_arguments(p)
+            add_data_dir_everywhere(p)
         p.set_defaults(_run=module.run)
     return parser
 
@@ -63,8 +71,9 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
                              "else the platform's user data directory)")
 
 
-def names_a_command(argv: list[str]) -> bool:
-    """Whether the user typed a command; without one, everything given is for `run` (the default)."""
+def command_word(argv: list[str]) -> str | None:
+    """The command the user typed; "" when none (everything given is for `run`); None for the program's own
+    -h/--help/--version."""
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -73,16 +82,17 @@ def names_a_command(argv: list[str]) -> bool:
         elif arg.startswith("--data-dir="):
             i += 1
         elif arg.startswith("-"):
-            return arg in ("-h", "--help", "--version")  # those are the program's; any other is run's
+            return None if arg in ("-h", "--help", "--version") else ""  # those are the program's; any other is run's
         else:
-            return True  # the first word is the command (a typo is reported by the parser)
-    return False
+            return arg  # the first word is the command (a typo is reported by the parser)
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv if names_a_command(argv) else ["run", *argv])
+    word = command_word(argv)
+    parser = build_parser("run" if word == "" else word)
+    args = parser.parse_args(argv if word != "" else ["run", *argv])
     if not hasattr(args, "data_dir"):
         args.data_dir = None
     args.argv = argv  # what a restart after a crash runs again

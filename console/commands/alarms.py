@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import resources
-from console.alarms.alarm_config import DEFAULTS_FILE, AlarmConfig, load_clinic_file, load_for
 from console.errors import UserError
 from console.paths import data_dir
 
@@ -26,7 +24,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="the limits as one JSON object per parameter")
 
 
-def _rows(config: AlarmConfig) -> list[dict]:
+def _rows(config) -> list[dict]:  # an AlarmConfig
     rows = []
     for p in config.parameters.values():
         for side in ("low", "high"):
@@ -39,6 +37,8 @@ def _rows(config: AlarmConfig) -> list[dict]:
 
 
 def run(args) -> int:
+    import resources
+    from console.alarms.alarm_config import DEFAULTS_FILE, load_clinic_file, load_for
     if args.template:
         print(resources._pkg.files("resources").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"), end="")
         return 0

@@ -11,8 +11,6 @@ import time
 from pathlib import Path
 
 from console.paths import data_dir
-from console.records.backup import backup_to, record_backup
-from console.records.database import open_database
 
 NAME = "backup"
 HELP = "copy the records to a backup file and verify it"
@@ -25,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from console.records.backup import backup_to, record_backup
+    from console.records.database import open_database
     directory = data_dir(getattr(args, "data_dir", None))
     now = time.time()
     with open_database(directory, readonly=True, defer_vitals_check=True) as db:  # the copy gets the full check

@@ -10,8 +10,6 @@ import json
 from pathlib import Path
 
 from console.errors import UserError
-from console.session.dose import DoseError, compute_order, describe, show
-from resources import ResourceError
 
 NAME = "dose"
 HELP = "compute a weight-based order (mg, mg/h, mL, mL/h, limits) for a protocol"
@@ -34,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace):
+    from resources import ResourceError
     from console.session.config import load_config
     data_dir = getattr(args, "data_dir", None)
     try:
@@ -43,6 +42,7 @@ def _config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from console.session.dose import DoseError, compute_order, describe, show
     config = _config(args)
     try:
         order = compute_order(config, args.protocol, args.weight, amount=args.dose,

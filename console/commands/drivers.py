@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-from device_drivers import registry
 
 NAME = "drivers"
 HELP = "list device drivers and their default link settings"
@@ -19,6 +18,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from device_drivers import registry
     rows = []
     for name in registry.driver_names():
         codec = registry.codec_class(name)

@@ -11,8 +11,6 @@ from datetime import date
 
 from console.errors import UserError
 from console.paths import data_dir
-from console.records.database import open_database
-from console.records.ledger import Ledger
 
 NAME = "ledger"
 HELP = "the controlled-substance ledger for a day"
@@ -28,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from console.records.database import open_database
+    from console.records.ledger import Ledger
     try:
         day = date.fromisoformat(args.day) if args.day else date.today()
     except ValueError:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-from device_drivers.ports import list_serial_ports
 
 NAME = "ports"
 HELP = "list serial ports with USB VID:PID and serial number"
@@ -14,6 +13,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from device_drivers.ports import list_serial_ports
     ports = list_serial_ports()
     if args.json:
         for p in ports:

@@ -13,10 +13,6 @@ import sys
 import time
 
 from console.errors import UserError
-from device_drivers import registry
-from device_drivers.codec import LinkSettings
-from device_drivers.events import LinkState, Measurement, iso_time
-from device_drivers.transport import SerialLink
 
 NAME = "probe"
 HELP = "decode a live port with a driver and print the values"
@@ -33,6 +29,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from device_drivers import registry
+    from device_drivers.codec import LinkSettings
+    from device_drivers.events import LinkState, Measurement
+    from device_drivers.transport import SerialLink
     try:
         codec = registry.codec_class(args.driver)()
     except registry.UnknownDriver as exc:
@@ -84,6 +84,7 @@ def run(args) -> int:
 
 
 def _print(event, as_json: bool) -> None:
+    from device_drivers.events import LinkState, Measurement, iso_time
     if as_json:
         print(json.dumps(event.to_json()), flush=True)
     elif isinstance(event, Measurement):

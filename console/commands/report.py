@@ -11,8 +11,6 @@ import time
 import zipfile
 from pathlib import Path
 
-from console.diagnostics.crash import crash_dir, versions
-from console.diagnostics.logs import log_dir
 from console.errors import UserError
 from console.paths import data_dir
 
@@ -30,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from console.diagnostics.crash import crash_dir, versions
+    from console.diagnostics.logs import log_dir
     directory = data_dir(getattr(args, "data_dir", None))
     if not directory.is_dir():
         raise UserError(f"no data directory at {directory}: give the console's --data-dir")

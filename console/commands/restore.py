@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 from console.paths import data_dir
-from console.records.backup import restore_from
 
 NAME = "restore"
 HELP = "restore the records from a verified backup"
@@ -24,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from console.records.backup import restore_from
     result = restore_from(data_dir(getattr(args, "data_dir", None)), args.source, force=args.force)
     aside = f"; the previous records are kept at {result.kept_aside}" if result.kept_aside else ""
     print(f"restored {result.events} events to {result.path} (chain verified){aside}")

@@ -20,19 +20,17 @@ import json
 import sys
 import time
 
-from console import device_config as dc
-from console.device_test import LiveTest
 from console.errors import UserError
 from console.paths import data_dir
-from device_drivers import registry
-from device_drivers.codec import PARITY_NAMES
-from device_drivers.detect import detect, diagnose
 
 NAME = "devices"
 HELP = "set up this bed's monitor, oximeter and pump (list, set, remove, test, detect)"
 
 
 def add_arguments(parser) -> None:
+    from console import device_config as dc
+    from device_drivers import registry
+    from device_drivers.codec import PARITY_NAMES
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     p = sub.add_parser("list", help="show the configured devices and where each is now")
@@ -70,11 +68,13 @@ def run(args) -> int:
     return {"list": _list, "set": _set, "remove": _remove, "test": _test, "detect": _detect}[action](args)
 
 
-def _config(args) -> dc.DeviceConfig:
+def _config(args):  # a DeviceConfig
+    from console import device_config as dc
     return dc.load(data_dir(args.data_dir)) or dc.DeviceConfig()
 
 
 def _list(args) -> int:
+    from console import device_config as dc
     config = dc.load(data_dir(args.data_dir))
     if config is None or not config.assignments:
         if args.json:
@@ -97,6 +97,8 @@ def _list(args) -> int:
 
 
 def _set(args) -> int:
+    from console import device_config as dc
+    from device_drivers import registry
     if args.driver is None:
         args.driver = dc.DEFAULT_DRIVER.get(args.role)
         if args.driver is None:
@@ -125,6 +127,7 @@ def _set(args) -> int:
 
 
 def _remove(args) -> int:
+    from console import device_config as dc
     config = _config(args)
     if config.get(args.role) is None:
         raise UserError(f"no {args.role} is configured; `bedside-console devices list` shows what is")
@@ -134,6 +137,8 @@ def _remove(args) -> int:
 
 
 def _test(args) -> int:
+    from console.device_test import LiveTest
+    from device_drivers.detect import diagnose
     a = _config(args).get(args.role)
     if a is None:
         raise UserError(f"no {args.role} is configured; set one with `bedside-console devices set {args.role} ...`")
@@ -166,6 +171,7 @@ def _test(args) -> int:
 
 
 def _detect(args) -> int:
+    from device_drivers.detect import detect
     if args.seconds <= 0:
         raise UserError("--seconds must be more than 0")
     progress = None if args.json else (lambda text: print(text, file=sys.stderr, flush=True))

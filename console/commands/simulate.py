@@ -11,14 +11,13 @@ import threading
 import time
 
 from console.errors import UserError
-from device_drivers import registry
-from device_drivers.pty_server import PtyServer
 
 NAME = "simulate"
 HELP = "serve a simulated device on a new pty (prints {\"port\": ...} first)"
 
 
 def add_arguments(parser) -> None:
+    from device_drivers import registry
     parser.add_argument("--device", required=True, metavar="D",
                         help=f"driver to simulate: {', '.join(sorted(registry.SIMULATORS))}")
     parser.add_argument("--scenario", default="normal", metavar="S",
@@ -28,6 +27,7 @@ def add_arguments(parser) -> None:
 
 
 def make_model(device: str, scenario: str):
+    from device_drivers import registry
     try:
         cls = registry.simulator_class(device)
     except registry.UnknownDriver:
@@ -38,6 +38,7 @@ def make_model(device: str, scenario: str):
 
 
 def run(args) -> int:
+    from device_drivers.pty_server import PtyServer
     model = make_model(args.device, args.scenario)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -9,9 +9,6 @@ from __future__ import annotations
 import argparse
 
 from console.paths import data_dir
-from console.records.audit import verify_chain
-from console.records.database import check_integrity, open_database
-from console.records.ledger import cross_check
 
 NAME = "verify-records"
 HELP = "check the audit chain and the database integrity"
@@ -28,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from console.records.audit import verify_chain
+    from console.records.database import check_integrity, open_database
+    from console.records.ledger import cross_check
     if getattr(args, "server", False):
         return _run_server(args)
     database = open_database(data_dir(getattr(args, "data_dir", None)), readonly=True)
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_server(args: argparse.Namespace) -> int:
+    from console.records.database import open_database
     import psycopg
 
     from console.errors import UserError

@@ -104,6 +104,7 @@ class Database:
         self.readonly = readonly
         self._db = None
         self.lock = threading.RLock()
+        self._closed = threading.Event()  # ends a background check still waiting to start
 
     @property
     def db(self):
@@ -149,10 +150,16 @@ class Database:
         no migrations, nothing it does can hold up the screen's connection."""
         return Database(self.path, _raw_connect(self.path, readonly=True), readonly=True)
 
-    def check_in_background(self, on_problem: Callable[[str], None]) -> threading.Thread:
+    def check_in_background(self, on_problem: Callable[[str], None], *, delay_s: float = 0.0) -> threading.Thread:
         """The complete quick_check on its own connection and thread; `on_problem(message)` if it fails
-        (the console shows it like a technical alarm: the records need attention, the session goes on)."""
+        (the console shows it like a technical alarm: the records need attention, the session goes on).
+
+        `delay_s`: the check starts this many seconds later (the console's start-up: a 9 GB year takes
+        a core for tens of seconds, which must not compete with the first frame); closing the database
+        before then skips it."""
         def run() -> None:
+            if self._closed.wait(delay_s):
+                return
             try:
                 conn = self.connect()
                 try:
@@ -170,6 +177,7 @@ class Database:
         return thread
 
     def close(self) -> None:
+        self._closed.set()
         with self.lock:
             self.conn.close()
 

@@ -19,6 +19,7 @@ class RecordsConfig:
     alarm_strip_after_s: float = 4.0
     replication_alarm_after_s: float = 1800.0
     replication_alarm_priority: str = "low"
+    background_check_delay_s: float = 10.0
 
 
 def records_config(doc: Doc | None = None) -> RecordsConfig:
@@ -37,4 +38,5 @@ def records_config(doc: Doc | None = None) -> RecordsConfig:
         replication_alarm_after_s=60 * doc.section("replication").number("alarm_after_minutes", min=1, max=24 * 60),
         replication_alarm_priority=doc.section("replication").text("alarm_priority",
                                                                    choices=("low", "medium", "high")),
+        background_check_delay_s=doc.section("integrity").number("background_check_delay_s", min=0, max=600),
     )

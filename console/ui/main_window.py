@@ -1,17 +1,22 @@
-"""The bedside screen: vitals tiles and trend, the device strip, and slots for the alarm bar and side panels."""
+"""The bedside screen: vitals tiles and trend, the device strip, and slots for the alarm bar and side panels.
+
+The trend and the live waves are pyqtgraph plots; importing pyqtgraph and building them is most of what the
+console does before its first frame (docs/benchmarks.md, "Start-up to the first frame"). With
+`defer_plots=True` (the console's start) the window first shows plain placeholders of the same size, and
+builds the plots just after its first paint; what arrives meanwhile (numerics, wave blocks) is kept and
+handed to them, so nothing is lost and nothing on screen moves.
+"""
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QEvent, QObject, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton, QSizePolicy, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from console.metric_catalog import Catalog
 from console.ui import style
 from console.ui.device_strip import DeviceStrip
-from console.ui.trend_view import TrendView
-from console.ui.wave_strip import WaveStrip
 from console.ui.vital_tile import VitalTile
 from device_drivers.events import LinkState, Measurement, Waveform
 
@@ -25,6 +30,61 @@ SIDE_MIN_WIDTH = 520  # the session panel's widest page (weight and date side by
 REFRESH_MS = 200  # tiles refresh at 5 Hz, whatever the sample rate (design: never per sample)
 TREND_EVERY = 5   # the trend redraws every 5th refresh (1 Hz): numerics arrive at 1 Hz, and a redraw is
                   # the costliest thing on the GUI thread, where alarms are raised
+PLOTS_AT_THE_LATEST_MS = 5000  # deferred plots are built by then even if the window has not painted
+PENDING_WAVE_EVENTS = 400  # wave blocks kept for the strip until it exists (a few seconds of every wave)
+
+
+class _PendingTrend(QWidget):
+    """Stands where the trend will be until it is built: the same size, the window's background, and it
+    keeps every numeric it is given for the trend."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.samples: list[tuple[str, float, float]] = []
+        self.redraws = 0
+
+    def add(self, metric: str, t: float, value: float) -> None:
+        self.samples.append((metric, t, value))
+
+    def redraw(self, now: float | None = None) -> None:
+        pass
+
+
+class _PendingWaves(QWidget):
+    """Stands where the wave strip will be: hidden and 0 px high, as the strip is before its first wave;
+    keeps the latest wave blocks for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list = []
+        self.roomy: bool | None = None
+        self.setVisible(False)
+        self.setFixedHeight(0)
+
+    def on_event(self, event) -> None:
+        self.events.append(event)
+        del self.events[:-PENDING_WAVE_EVENTS]
+
+    def set_roomy(self, roomy: bool) -> None:
+        self.roomy = roomy
+
+    def redraw(self) -> None:
+        pass
+
+
+class _AfterFirstPaint(QObject):
+    """Calls `then` from the event loop once the widget it watches has painted for the first time."""
+
+    def __init__(self, widget: QWidget, then) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self.then)
+        return False
 
 
 
@@ -88,7 +148,10 @@ class DemoBanner(QLabel):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, catalog: Catalog, *, demo: bool = False) -> None:
+    #: the trend and the wave strip exist (at once, or after the first frame with defer_plots=True)
+    plots_built = Signal()
+
+    def __init__(self, catalog: Catalog, *, demo: bool = False, defer_plots: bool = False) -> None:
         super().__init__()
         self.catalog = catalog
         self.setWindowTitle("Bedside Console" + (" — DEMO" if demo else ""))
@@ -115,8 +178,9 @@ class MainWindow(QMainWindow):
         header.addWidget(self.clock)
 
         body = QHBoxLayout()
-        self.trend = TrendView(catalog)
-        vitals = QVBoxLayout()  # numbers first (what the nurse reads at a glance), the trend beneath
+        self.plots_pending = True
+        self.trend = _PendingTrend()
+        vitals = self.vitals_column = QVBoxLayout()  # numbers first (what the nurse reads at a glance), the trend beneath
         tiles_box = QWidget()
         self.tiles_grid = QGridLayout(tiles_box)
         self.tiles_grid.setContentsMargins(0, 0, 0, 0)
@@ -134,7 +198,7 @@ class MainWindow(QMainWindow):
         # 1366x768 screen that line's height is the session page's, not a row across the whole window
         vitals.addLayout(header)
         vitals.addWidget(tiles_box, 0)
-        self.waves = WaveStrip(catalog)
+        self.waves = _PendingWaves()
         vitals.addWidget(self.waves, 0)
         vitals.addWidget(self.trend, 1)
         body.addLayout(vitals, 7)
@@ -154,6 +218,38 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
         self.refresh()
+        if defer_plots:
+            self._after_first_paint = _AfterFirstPaint(self.clock, self.build_plots)
+            QTimer.singleShot(PLOTS_AT_THE_LATEST_MS, self.build_plots)  # a window never painted gets them too
+        else:
+            self.build_plots()
+
+    def build_plots(self) -> None:
+        """The trend and the wave strip in their placeholders' places, given what the placeholders kept."""
+        if not self.plots_pending:
+            return
+        from console.ui.trend_view import TrendView
+        from console.ui.wave_strip import WaveStrip
+
+        pending_trend, pending_waves = self.trend, self.waves
+        trend = TrendView(self.catalog)
+        trend.setMinimumHeight(TREND_MIN_HEIGHT)
+        waves = WaveStrip(self.catalog)
+        if getattr(self, "roomy", None) is not None:
+            waves.set_roomy(self.roomy)
+        self.vitals_column.replaceWidget(pending_waves, waves)  # the same place and stretch
+        self.vitals_column.replaceWidget(pending_trend, trend)
+        for placeholder in (pending_waves, pending_trend):
+            placeholder.hide()
+            placeholder.deleteLater()
+        self.trend, self.waves = trend, waves
+        self.plots_pending = False
+        for metric, t, value in pending_trend.samples:
+            trend.add(metric, t, value)
+        for event in pending_waves.events:
+            waves.on_event(event)
+        trend.redraw()
+        self.plots_built.emit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         """Compact on a 1366x768 screen, larger type and waves on a 1080-line one. The roomy layout's own

@@ -22,7 +22,6 @@ from console.records.database import Database
 from console.records.exports import FORMATS, default_path, export_session
 from console.records.history import SessionListing, patient_history, recent_sessions
 from console.ui import style
-from console.ui.history_view import HistoryView
 
 REMINDER_CHECK_MS = 60 * 60 * 1000
 
@@ -213,6 +212,7 @@ class RecordsPanel(QWidget):
             self.history_source.setStyleSheet(f"color: {style.WARN if source.offline else style.OK}; "
                                               f"font-weight: bold;")
             shown.append(self.history_source)
+        from console.ui.history_view import HistoryView  # pyqtgraph: not imported before the first frame
         view = HistoryView()
         view.show_history(f"{session.name} ({session.mrn})", sessions)
         self.history_dialog = self._open_dialog(f"History — {session.name}", shown + [view], (1000, 720),

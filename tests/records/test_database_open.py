@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 
 import pytest
 
@@ -143,6 +144,24 @@ def test_start_up_may_leave_the_vitals_check_to_the_background_which_reports_dam
     db.check_in_background(problems.append).join(timeout=60)
     assert problems and "damaged" in problems[0] and "restore" in problems[0]
     db.close()
+
+
+def test_the_background_check_waits_its_delay_then_reports_and_closing_first_skips_it(data_dir):
+    _damage_vitals(data_dir)
+    db = open_database(data_dir, defer_vitals_check=True)
+    problems = []
+    started = time.monotonic()
+    thread = db.check_in_background(problems.append, delay_s=0.5)
+    thread.join(timeout=0.2)
+    assert thread.is_alive() and problems == []  # still waiting: nothing checked yet
+    thread.join(timeout=60)
+    assert time.monotonic() - started >= 0.5
+    assert problems and "damaged" in problems[0]
+    skipped = []
+    thread = db.check_in_background(skipped.append, delay_s=30)
+    db.close()  # the console stops before the check was due: it never runs on a closed database
+    thread.join(timeout=5)
+    assert not thread.is_alive() and skipped == []
 
 
 def test_damage_in_the_clinical_tables_stops_start_up_even_with_the_vitals_check_deferred(data_dir):

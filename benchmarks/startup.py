@@ -1,0 +1,120 @@
+"""Start-up to the first frame (issue #14): `./bedside run` from its start to the main window's first paint, and
+to its trend's first paint (the plots are built just after the first frame), on an empty data directory and on a
+year of records with waves. Builds nothing big: the year is the one `make bench BENCH=records` built and kept
+(BENCH_YEAR_DIR=DIR); without it only the empty directory is timed.
+
+Each run is a new process started by this benchmark, which reads time.monotonic() before starting it; the
+console prints time.monotonic() and its own process CPU time (time.process_time(), all threads) at its first
+frame and when the plots have painted (BEDSIDE_CONSOLE_FIRST_FRAME), then quits. The bed has a manual pump
+configured (no serial link to wait for). The screen: a real X server, $DISPLAY if set, else a new Xvfb
+1920x1080 (real xcb rendering); BENCH_STARTUP_OFFSCREEN=1 uses Qt's offscreen platform instead. Warm file
+cache: one run first (the bytecode cache written, the files read), then BENCH_STARTUP_RUNS (5) timed runs;
+cold (as root): drop_caches before each of 3 runs. BENCH_CONSOLE_ROOT=DIR times another checkout's
+`./bedside` (a before/after comparison on the same machine at the same time).
+
+    BENCH_YEAR_DIR=/tmp/memstart-year make bench BENCH=startup
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(os.environ.get("BENCH_CONSOLE_ROOT") or Path(__file__).resolve().parents[1])
+GOAL_S = 1.5
+
+
+def first_frame(data: Path, runs: int = 3, env: dict | None = None) -> list[dict]:
+    """Per run: wall and CPU seconds from the start to the first frame ("first-frame") and, when the console
+    reports it, to the plots' first paint ("plots-ready")."""
+    env = dict(env or os.environ, BEDSIDE_CONSOLE_FIRST_FRAME="1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed console has its bytecode cache
+    results = []
+    for _ in range(runs):
+        started = time.monotonic()
+        out = subprocess.run([str(ROOT / "bedside"), "run", "--data-dir", str(data)], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=180)
+        stamps = {line.split()[0]: (float(line.split()[1]) - started, float(line.split()[2]))
+                  for line in out.stdout.splitlines() if line.startswith(("first-frame ", "plots-ready "))}
+        if "first-frame" not in stamps:
+            raise RuntimeError(f"no first frame reported (exit {out.returncode}): {out.stderr[-2000:]}")
+        results.append(stamps)
+    return results
+
+
+def drop_caches() -> bool:
+    try:
+        subprocess.run(["sync"], check=True)
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def manual_pump(data: Path) -> None:
+    if not (data / "devices.toml").exists():
+        subprocess.run([str(ROOT / "bedside"), "--data-dir", str(data), "devices", "set", "pump", "--driver",
+                        "manual"], check=True, capture_output=True, cwd=ROOT)
+
+
+def summary(results: list[dict], key: str) -> str:
+    rows = [r[key] for r in results if key in r]
+    if not rows:
+        return f"{key}: not reported"
+    wall, cpu = [w for w, _ in rows], [c for _, c in rows]
+    return (f"{key}: wall best {min(wall):.2f} s, median {statistics.median(wall):.2f} s; process CPU best "
+            f"{min(cpu):.2f} s, median {statistics.median(cpu):.2f} s")
+
+
+def time_start_up(label: str, data: Path, env: dict, runs: int) -> None:
+    manual_pump(data)
+    first_frame(data, 1, env)  # warm: the venv, the bytecode cache and the file's first pages
+    load = os.getloadavg()[0]
+    warm = first_frame(data, runs, env)
+    load = max(load, os.getloadavg()[0])
+    verdict = "met" if statistics.median(r["first-frame"][0] for r in warm) <= GOAL_S else "NOT met"
+    print(f"{label}, warm file cache, {runs} runs (load average up to {load:.1f} on {os.cpu_count()} cores):\n"
+          f"  {summary(warm, 'first-frame')} (goal <= {GOAL_S} s wall: {verdict} at this load)\n"
+          f"  {summary(warm, 'plots-ready')}", flush=True)
+    cold = []
+    for _ in range(3):
+        if not drop_caches():
+            break
+        cold += first_frame(data, 1, env)
+    if cold:
+        print(f"{label}, cold file cache (drop_caches before each), {len(cold)} runs:\n"
+              f"  {summary(cold, 'first-frame')}\n  {summary(cold, 'plots-ready')}", flush=True)
+
+
+def main() -> None:
+    from benchmarks.cpu import start_x
+
+    procs: list = []
+    runs = int(os.environ.get("BENCH_STARTUP_RUNS", "5"))
+    try:
+        if os.environ.get("BENCH_STARTUP_OFFSCREEN") == "1":
+            env, screen = dict(os.environ, QT_QPA_PLATFORM="offscreen"), "Qt offscreen"
+        else:
+            display, screen = start_x(procs)
+            env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        print(f"`{ROOT}/bedside run` to the first frame; screen: {screen}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-startup-") as empty:
+            time_start_up("empty data directory", Path(empty), env, runs)
+        year = os.environ.get("BENCH_YEAR_DIR")
+        if year and (Path(year) / "bedside-console.sqlite").exists():
+            size_gb = (Path(year) / "bedside-console.sqlite").stat().st_size / 1e9
+            time_start_up(f"a year of records with waves ({size_gb:.1f} GB, {year})", Path(year), env, runs)
+        else:
+            print("no year of records timed: build one with `BENCH_YEAR_DIR=DIR make bench BENCH=records` "
+                  "(~20 min), then `BENCH_YEAR_DIR=DIR make bench BENCH=startup`")
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
