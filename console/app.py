@@ -103,7 +103,8 @@ class Console:
             self.station.stop()
         if self.session_panel is not None:
             self.session_panel.timer.stop()  # no refresh reads the database once it closes
-            self.session_panel.pages["find"].shutdown()
+            if "find" in self.session_panel.pages:  # built only once the nurse searched (or a server is set)
+                self.session_panel.pages["find"].shutdown()
         if self.records_status is not None:
             self.records_status.stop()
         if self.alarms is not None:

@@ -58,6 +58,23 @@ class _ActivityFilter(QObject):
         return False
 
 
+class _Pages(dict):
+    """The panel's pages by name, each built the first time it is shown or asked for: at start-up only the
+    page the panel opens on, the others when the session reaches them (or a caller needs one). Ten pages
+    nobody sees yet were a tenth of the console's CPU before its first frame (docs/benchmarks.md,
+    start-up). `name in pages` says whether a page has been built."""
+
+    def __init__(self, panel: "SessionPanel", classes) -> None:
+        super().__init__()
+        self.panel, self.classes = panel, dict(classes)
+
+    def __missing__(self, name: str) -> Page:
+        page = self.classes[name](self.panel)  # KeyError for a name that is no page
+        self[name] = page
+        self.panel._contain(name, page)
+        return page
+
+
 class SessionPanel(QWidget):
     """The whole guided workflow; put it beside the vitals with MainWindow.add_side_panel(panel, "Session")."""
 
@@ -108,16 +125,11 @@ class SessionPanel(QWidget):
         outer.addWidget(self.message)
         self.stack = QStackedWidget()
         self.containers: dict[str, QWidget] = {}
-        self.pages: dict[str, Page] = {}
-        for name, cls in (("lock", LockPage), ("find", FindPage), ("patient", WeightPage),
-                          ("checklist", ChecklistPage), ("order", OrderPage), ("double_check", DoubleCheckPage),
-                          ("infusion", InfusionPage), ("observation", ObservationPage),
-                          ("discharge", DischargePage), ("closed", ClosedPage)):
-            page = cls(self)
-            self.pages[name] = page
-            # every page scrolls, so the window fits a 1080-line screen even with a full alarm bar
-            self.containers[name] = page if page.scrolls_itself else scroll(page)
-            self.stack.addWidget(self.containers[name])
+        self.pages = _Pages(self, (("lock", LockPage), ("find", FindPage), ("patient", WeightPage),
+                                   ("checklist", ChecklistPage), ("order", OrderPage),
+                                   ("double_check", DoubleCheckPage), ("infusion", InfusionPage),
+                                   ("observation", ObservationPage), ("discharge", DischargePage),
+                                   ("closed", ClosedPage)))
         outer.addWidget(self.stack, 1)
         self._filter = _ActivityFilter(self)
         self._watching = False  # the filter is installed only while someone is logged in (refresh())
@@ -126,6 +138,11 @@ class SessionPanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
         self.refresh()
+
+    def _contain(self, name: str, page: Page) -> None:
+        # every page scrolls, so the window fits a 1080-line screen even with a full alarm bar
+        self.containers[name] = page if page.scrolls_itself else scroll(page)
+        self.stack.addWidget(self.containers[name])
 
     def set_short(self, short: bool) -> None:
         """On a short screen (MainWindow.SHORT_HEIGHT) the header gives its height to the page: no step
