@@ -360,3 +360,21 @@ def test_only_a_logged_in_nurses_keys_and_taps_keep_the_screen_unlocked(qtbot, b
     clock.t += idle + 1  # nothing touched since
     panel.refresh()
     assert desk.user is None and panel.current_page_name() == "lock" and not panel._watching
+
+
+def test_pages_are_built_when_first_shown(qtbot, bench):
+    """Start-up builds only the page the panel opens on (the lock page): the other nine were a tenth of the
+    console's CPU before its first frame. A page is built the first time it is shown or asked for, once, and
+    put in the panel's stack where the panel switches to it."""
+    panel, desk, clock, database, shots = bench
+    assert list(panel.pages) == ["lock"] and panel.stack.count() == 1
+    assert panel.stack.currentWidget() is panel.containers["lock"]
+    desk.login("nina", PINS["nina"])
+    panel.refresh()
+    assert panel.current_page_name() == "find" and "find" in panel.pages
+    assert panel.stack.currentWidget() is panel.containers["find"]
+    assert visible_button(panel, "Add patient and start session") is not None  # the page works, not only exists
+    infusion = panel.pages["infusion"]  # asked for: built now, once
+    assert panel.pages["infusion"] is infusion and panel.stack.count() == 3
+    with pytest.raises(KeyError):
+        panel.pages["no such page"]
