@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.records import drop_caches
+
 ROOT = Path(os.environ.get("BENCH_CONSOLE_ROOT") or Path(__file__).resolve().parents[1])
 GOAL_S = 1.5
 
@@ -43,15 +45,6 @@ def first_frame(data: Path, runs: int = 3, env: dict | None = None) -> list[dict
             raise RuntimeError(f"no first frame reported (exit {out.returncode}): {out.stderr[-2000:]}")
         results.append(stamps)
     return results
-
-
-def drop_caches() -> bool:
-    try:
-        subprocess.run(["sync"], check=True)
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
-        return True
-    except OSError:
-        return False
 
 
 def manual_pump(data: Path) -> None:

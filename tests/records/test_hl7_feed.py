@@ -54,12 +54,17 @@ class MllpListener:
                 buf += chunk
                 while b"\x1c\x0d" in buf:
                     frame, buf = buf.split(b"\x1c\x0d", 1)
-                    msg = hl7.parse(frame.lstrip(b"\x0b").decode("utf-8"))
-                    self.received.append(msg)
-                    ack = msg.create_ack(self.ack_code)
-                    conn.sendall(b"\x0b" + str(ack).encode("utf-8") + b"\x1c\x0d")
+                    if not self._answer(conn, frame.lstrip(b"\x0b").decode("utf-8")):
+                        return
         except OSError:
             return
+
+    def _answer(self, conn: socket.socket, text: str) -> bool:
+        """Store one message and ACK it; False: the connection was dropped instead."""
+        msg = hl7.parse(text)
+        self.received.append(msg)
+        conn.sendall(b"\x0b" + str(msg.create_ack(self.ack_code)).encode("utf-8") + b"\x1c\x0d")
+        return True
 
     def stop(self) -> None:
         if self._sock is not None:
@@ -171,28 +176,17 @@ class AckLosingListener(MllpListener):
         self.lose = set(lose)
         self.raw: list[str] = []
 
-    def _serve(self, conn: socket.socket) -> None:
-        buf = b""
-        try:
-            while True:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                buf += chunk
-                while b"\x1c\x0d" in buf:
-                    frame, buf = buf.split(b"\x1c\x0d", 1)
-                    text = frame.lstrip(b"\x0b").decode("utf-8")
-                    msg = hl7.parse(text)
-                    self.received.append(msg)
-                    self.raw.append(text)
-                    control_id = str(msg.segment("MSH")[10])
-                    if control_id in self.lose:
-                        self.lose.discard(control_id)
-                        conn.close()
-                        return
-                    conn.sendall(b"\x0b" + str(msg.create_ack("AA")).encode("utf-8") + b"\x1c\x0d")
-        except OSError:
-            return
+    def _answer(self, conn: socket.socket, text: str) -> bool:
+        msg = hl7.parse(text)
+        self.received.append(msg)
+        self.raw.append(text)
+        control_id = str(msg.segment("MSH")[10])
+        if control_id in self.lose:
+            self.lose.discard(control_id)
+            conn.close()
+            return False
+        conn.sendall(b"\x0b" + str(msg.create_ack("AA")).encode("utf-8") + b"\x1c\x0d")
+        return True
 
 
 def test_a_lost_ack_means_a_resend_with_the_same_control_id_so_the_receiver_can_drop_it(tmp_path):
