@@ -89,26 +89,21 @@ class _AfterFirstPaint(QObject):
 
 
 class DemoBanner(QLabel):
-    """The demo's warning in a fixed number of lines, whatever the window's width or the records' path.
+    """The demo's warning on one line, whatever the window's width or the records' path.
 
     Word-wrapped, a long data directory made it three or four lines at 1366 px and took the height the
-    session page's controls need. On a tall window: line 1 the warning and the demo logins, line 2 where the
-    records go; on a short one (MainWindow.SHORT_HEIGHT) one line with both. The path is shortened in the
-    middle ("/tmp/…/data") to the width; the whole text is in the tooltip. The banner never asks the window
-    to be wider than it is, nor taller than one line (so a window can become short at all)."""
+    session page's controls need; two lines could be squeezed into one line's height on a full 1080-line
+    window. One line: the warning and the demo logins whole, then where the records go, the path shortened
+    in the middle ("/tmp/…/data") to the room left; the whole text is in the tooltip. The banner never asks
+    the window to be wider than it is."""
 
     def __init__(self, warning: str, where: str) -> None:
         super().__init__()
         self.setObjectName("demoBanner")
         self.setAlignment(Qt.AlignCenter)
         self.setWordWrap(False)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # its width never widens the window
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # its width never widens the window
         self.warning, self.where = warning, where
-        self.short = False
-        self._fit()
-
-    def set_short(self, short: bool) -> None:
-        self.short = short
         self._fit()
 
     def set_parts(self, warning: str | None = None, where: str | None = None) -> None:
@@ -119,22 +114,12 @@ class DemoBanner(QLabel):
     def _fit(self) -> None:
         metrics = self.fontMetrics()
         width = max(80, self.contentsRect().width() - 12)
-        if self.short:
-            head = f"{self.warning} — "
-            room = width - metrics.horizontalAdvance(head)
-            text = (head + metrics.elidedText(self.where, Qt.ElideMiddle, room) if room > 160
-                    else metrics.elidedText(head + self.where, Qt.ElideRight, width))
-        else:
-            text = "\n".join((metrics.elidedText(self.warning, Qt.ElideRight, width),
-                              metrics.elidedText(self.where, Qt.ElideMiddle, width)))
+        head = f"{self.warning} — "
+        room = width - metrics.horizontalAdvance(head)
+        text = (head + metrics.elidedText(self.where, Qt.ElideMiddle, room) if room > 160
+                else metrics.elidedText(head + self.where, Qt.ElideRight, width))
         if text != self.text():
             self.setText(text)
-        # its minimum is one line even while it shows two: a tall window's minimum must not keep it from
-        # becoming a short one (whose resize makes the banner one line)
-        margins = self.contentsMargins()
-        one_line = metrics.lineSpacing() + margins.top() + margins.bottom()  # (the style sheet's padding)
-        if self.minimumHeight() != one_line:
-            self.setMinimumHeight(one_line)
         self.setToolTip(f"{self.warning}\n{self.where}")
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -144,7 +129,6 @@ class DemoBanner(QLabel):
     def changeEvent(self, event) -> None:  # noqa: N802 (the style sheet's font arrives after construction)
         super().changeEvent(event)
         self._fit()
-
 
 
 class MainWindow(QMainWindow):
@@ -166,7 +150,7 @@ class MainWindow(QMainWindow):
         self.alarm_slot = QVBoxLayout()
         outer.addLayout(self.alarm_slot)
 
-        self.short_parts: list[QWidget] = [self.demo_banner]  # the banner, alarm bar and side panels compact
+        self.short_parts: list[QWidget] = []  # the alarm bar and side panels that compact on a short screen
         self.metric_source: dict[str, tuple[str, float]] = {}
         header = self.header = QHBoxLayout()
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
