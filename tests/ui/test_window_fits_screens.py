@@ -163,3 +163,21 @@ def test_the_demo_banner_is_one_whole_line_whatever_the_records_path(qtbot, bed,
     assert banner.contentsRect().height() >= metrics.height(), "the line is squeezed"
     assert banner.height() >= banner.sizeHint().height(), (banner.height(), banner.sizeHint())
     assert fits(window.minimumSizeHint(), size), window.minimumSizeHint()
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1366x768", "1920x1080"])
+def test_the_lock_pages_keypad_and_unlock_button_are_on_screen_unscrolled(qtbot, bed, size):
+    """At 1366x768 the Unlock button was below the lock page's fold: a nurse had to scroll to log in."""
+    window, panel = bed.window, bed.session_panel
+    panel.lock()
+    settle(qtbot, window, size)
+    page = panel.pages["lock"]
+    assert panel.current_page_name() == "lock"
+    for widget in (page.pad.who, page.pad.pin, page.pad.ok):
+        full = widget.rect().translated(widget.mapTo(window, widget.rect().topLeft()))
+        seen, parent = full, widget.parentWidget()
+        while parent is not None and parent is not window:
+            seen = seen.intersected(parent.rect().translated(parent.mapTo(window, parent.rect().topLeft())))
+            parent = parent.parentWidget()
+        assert widget.isVisible() and seen == full, f"{widget.text() if hasattr(widget, 'text') else widget}: " \
+            f"{full.getCoords()} shows only {seen.getCoords()}"

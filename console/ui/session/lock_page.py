@@ -52,6 +52,8 @@ class LockPage(Page):
         first = self.desk.staff.needs_first_admin()
         self.first.setVisible(first)
         self.pad.setVisible(not first)
-        self.title.setText("Screen locked — choose your name and enter your PIN" if not first else "")
+        # locked: NEXT already says "Log in with your PIN"; a heading repeating it cost the Unlock button its
+        # place on a 768-line screen
+        self.title.setVisible(False)
         if self.pad.who.count() != len(self.desk.staff.members()):
             self.pad.set_staff(self.desk.staff.members())
