@@ -92,7 +92,9 @@ def test_simulate_prints_the_port_first_and_serves_it(cli):
     try:
         first = json.loads(proc.stdout.readline())
         assert first["port"].startswith("/dev/pts/")
-        result = cli("probe", "--driver", "masimo-ascii", "--port", first["port"], "--seconds", "2.5", "--json")
+        # one ASCII 1 line a second, and a value counts once two lines carry it (masimo_ascii.py): 2.5 s gave
+        # two lines under load, sometimes with SpO2 not yet repeated; 6 s gives five or more
+        result = cli("probe", "--driver", "masimo-ascii", "--port", first["port"], "--seconds", "6", "--json")
         assert result.returncode == 0 and '"metric": "spo2"' in result.stdout
     finally:
         proc.terminate()
