@@ -42,7 +42,8 @@ def test_ports_json_is_one_object_per_line(cli):
 
 def test_probe_decodes_a_simulated_oximeter_as_json(cli, tmp_path):
     with PtyServer(MasimoSimulator("normal", start=time.time())) as server:
-        result = cli("probe", "--driver", "masimo-ascii", "--port", server.port, "--seconds", "5", "--json")  # 1 line/s; a value needs two
+        # one line a second, and a value counts once two lines carry it
+        result = cli("probe", "--driver", "masimo-ascii", "--port", server.port, "--seconds", "5", "--json")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(l) for l in result.stdout.splitlines()]
     spo2 = [l for l in lines if l.get("metric") == "spo2"]
