@@ -21,6 +21,20 @@ FILE_NAME = "bedside-console.sqlite"
 BUSY_TIMEOUT_MS = 5000
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One BEGIN IMMEDIATE transaction on `conn` (the screen's connection or a writer thread's own):
+    committed when the block ends, rolled back on any error, which is raised again."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class DatabaseDamaged(UserError):
     """The database file fails SQLite's integrity check or is not a database at all."""
 
@@ -126,15 +140,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One durable transaction: committed (and fsynced) when the block ends, rolled back on error."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self.lock, transaction(self.conn) as conn:
+            yield conn
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -23,14 +23,13 @@ import sqlite3
 import stat
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from console.errors import UserError
 from console.records.audit import GENESIS_HASH, event_hash
-from console.records.database import Database
+from console.records.database import Database, transaction
 
 if TYPE_CHECKING:  # psycopg is imported where a server is used: not for the console's first frame without one
     import psycopg
@@ -343,7 +342,7 @@ class Replicator:
                             break
                         self._ship(pg, stream, rows)
                         after = rows[-1][0]
-                        with _write(writer):
+                        with transaction(writer):
                             writer.execute("INSERT INTO replication_confirmed(stream, last_id, confirmed_t) "
                                            "VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET "
                                            "last_id = excluded.last_id, confirmed_t = excluded.confirmed_t",
@@ -417,7 +416,7 @@ class Replicator:
                                     f"DO UPDATE SET {updates}, changed_by_console = excluded.changed_by_console, "
                                     f"changed_at = now()", [(*r, self.console_id) for r in changed])
             theirs = {r[0]: tuple(r) for r in pg.execute(f"SELECT {cols} FROM staff").fetchall()}
-        with _write(writer):
+        with transaction(writer):
             for r in changed:
                 writer.execute("INSERT OR REPLACE INTO replication_staff(username, row_hash) VALUES (?, ?)",
                                (r[0], _staff_hash(r)))
@@ -462,17 +461,6 @@ def pending_backlog(local: sqlite3.Connection) -> tuple[int, float | None]:
         if row is not None and row[0] is not None and (oldest is None or row[0] < oldest):
             oldest = float(row[0])
     return total, oldest
-
-
-@contextmanager
-def _write(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def console_id(database: Database) -> str:

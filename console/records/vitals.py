@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from console.records.background_writer import BackgroundWriter
-from console.records.database import Database
+from console.records.database import Database, transaction
 
 #: Rows kept in memory while the disk refuses writes (about an hour of 6 metrics at 1 Hz per device pair).
 MAX_PENDING_ROWS = 50_000
@@ -90,17 +90,11 @@ class VitalsRecorder(BackgroundWriter):
             return True
         numbers = self._numbers(samples)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(conn):
                 rows = [(t, self._metric_id(conn, metric, unit), self._source_id(conn, device), value)
                         for t, metric, unit, device, value in numbers]
                 conn.executemany("INSERT INTO vitals(t, metric_id, source_id, value) VALUES (?, ?, ?, ?)",
                                  rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             self._metric_ids.clear()
             self._source_ids.clear()
@@ -119,12 +113,18 @@ class VitalsRecorder(BackgroundWriter):
         return cached
 
     def _source_id(self, conn: sqlite3.Connection, name: str) -> int:
-        cached = self._source_ids.get(name)
-        if cached is None:
-            conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
-            cached = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0]
-            self._source_ids[name] = cached
-        return cached
+        return source_id(conn, self._source_ids, name)
+
+
+def source_id(conn: sqlite3.Connection, cache: dict[str, int], name: str) -> int:
+    """The `sources` row id of a device name (created on first use), cached in `cache` by the recorder's thread;
+    shared by the vitals and wave recorders, which clear their cache when a transaction is rolled back."""
+    cached = cache.get(name)
+    if cached is None:
+        conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
+        cached = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0]
+        cache[name] = cached
+    return cached
 
 
 def read_vitals(database: Database, metric: str, since: float | None = None, until: float | None = None,

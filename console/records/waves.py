@@ -28,7 +28,8 @@ from typing import Callable
 import numpy as np
 
 from console.records.background_writer import BackgroundWriter
-from console.records.database import Database
+from console.records.database import Database, transaction
+from console.records.vitals import source_id
 
 #: the block format written now; `codec` is stored with every block, so older formats stay readable
 CODEC = "i16-pred-shuffle-zlib"
@@ -213,8 +214,7 @@ class WaveRecorder(BackgroundWriter):
             return True
         written: list[tuple[_Block, int]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(conn):
                 for block in todo:
                     scale, offset, data = encode_block(np.asarray(block.samples, dtype=np.float64), self.level)
                     row = (len(block.samples), scale, offset, data)
@@ -229,11 +229,6 @@ class WaveRecorder(BackgroundWriter):
                         conn.execute("UPDATE wave_blocks SET n = ?, scale = ?, offset = ?, data = ? WHERE id = ?",
                                      (*row, block.row_id))
                         written.append((block, block.row_id))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             self._source_ids.clear()
             self._report(f"wave recording failed ({exc}); {len(todo)} blocks held for retry")
@@ -246,12 +241,7 @@ class WaveRecorder(BackgroundWriter):
         return True
 
     def _source_id(self, conn: sqlite3.Connection, name: str) -> int:
-        cached = self._source_ids.get(name)
-        if cached is None:
-            conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
-            cached = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0]
-            self._source_ids[name] = cached
-        return cached
+        return source_id(conn, self._source_ids, name)
 
 
 @dataclass(frozen=True)
