@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 6, 6, 6)
         outer.setSpacing(6)
-        self.demo_banner = DemoBanner("SIMULATED DEVICES — NOT A PATIENT", "demo records are thrown away on exit")
+        self.demo_banner = DemoBanner("SIMULATED DEVICES — NOT A PATIENT", "records thrown away on exit")
         self.demo_banner.setVisible(demo)
         outer.addWidget(self.demo_banner)
         self.alarm_slot = QVBoxLayout()
