@@ -12,8 +12,24 @@ the data directory through the session core (the same calls the session screen m
 patient, checklist, order, double check, draw, start), so the console opens on a running infusion as it does
 after a restart, with its infusion clock, pump follower and alarm engine in the infusion's state.
 
-Settings (environment): CPU_SECONDS (measuring window, default 60), CPU_WARMUP (default 20),
-CPU_INFUSION=0 (no session), CPU_CONSOLE_ROOT=DIR (measure the console of another source tree,
+Scenarios (CPU_SCENARIO=quiet|alarm|nurse|all, default all: each its own console, warm-up and window, one
+table row each):
+- quiet: the running infusion, the screen locked; the one alarm is the technical "No audio device" (medium,
+  flashing) when the machine has no sound player, as on this VM.
+- alarm: the same, plus a real high-priority patient alarm, unacknowledged and flashing on the alarm bar and
+  on the SpO2 tile: the data directory holds a clinic alarm configuration (`alarms.toml`, the product's own
+  way for a clinic to change its limits: a copy of resources/alarm_defaults.toml) whose SpO2 low limit is
+  100 %, so the simulators' normal 96-99 % violates it, from the first values on.
+- nurse: the quiet set-up with a nurse logged in, the session panel on the infusion page (screen unlocked,
+  the idle lock, 10 min by default, not yet fired). The console is started through a small launcher
+  (LOGIN_LAUNCHER, here in the benchmark, never in the product) that, once the session panel exists,
+  emits the lock page's PIN pad `submitted(username, PIN)`: what the nurse's "Unlock" does, through the
+  real PIN check, audited as any login. It works on any source tree (CPU_CONSOLE_ROOT) alike.
+`run_scenario(name, seconds, warmup) -> dict` measures one (benchmarks/goals.py calls it); the row also
+says which alarms the console started (from its audit log) and whether the nurse was logged in.
+
+Settings (environment): CPU_SCENARIO (above), CPU_SECONDS (measuring window, default 60), CPU_WARMUP
+(default 20), CPU_INFUSION=0 (no session; quiet only), CPU_CONSOLE_ROOT=DIR (measure the console of another source tree,
 for a before/after pair under the same load), CPU_PROFILE=DIR (after measuring, two 30 s `py-spy record` runs into DIR: a
 speedscope file and raw collapsed stacks, summarised in cpu.top.txt and printed; CPU_PROFILE_NATIVE=1 adds
 --native to the second; py-spy is a dev tool, not a dependency), CPU_SCREENSHOT=PNG (the whole X screen, grabbed
@@ -24,6 +40,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -205,7 +222,85 @@ def summarise(collapsed: str, samples: int, n: int = 25) -> str:
     return "\n".join(lines) + "\n"
 
 
+SCENARIOS = {
+    "quiet": "infusion running, screen locked",
+    "alarm": "infusion running, screen locked, SpO2 low (high priority) unacknowledged",
+    "nurse": "infusion running, nurse logged in on the infusion page",
+}
+#: the nurse of start_infusion() and her PIN
+NURSE = ("nina", "2468")
+#: The nurse scenario's launcher: `python -c LOGIN_LAUNCHER USER PIN REPORT run --data-dir D`, run in the measured
+#: source tree. It wraps the session panel's builder so that, once the panel exists, the lock page's PIN pad
+#: emits submitted(USER, PIN) from the event loop, as its Unlock button does, and writes who is logged in
+#: to the file REPORT; then it runs the console's own command line. The product has no such switch: only this benchmark logs anyone in.
+LOGIN_LAUNCHER = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+import console.ui.session.panel as panel_module
+from console.cli import main
+user, pin, report = sys.argv[1:4]
+build = panel_module.build_session_panel
+def log_in(panel):
+    panel.pages["lock"].pad.submitted.emit(user, pin)
+    who = panel.desk.user
+    Path(report).write_text(f"{who.username} on the {panel.current_page_name()} page" if who else "login refused")
+def build_and_log_in(*args, **kwargs):
+    panel = build(*args, **kwargs)
+    QTimer.singleShot(0, lambda: log_in(panel))
+    return panel
+panel_module.build_session_panel = build_and_log_in
+sys.exit(main(sys.argv[4:]))
+"""
+
+
+def clinic_alarms_with_spo2_low(data_dir: Path, limit: float = 100) -> None:
+    """The clinic's alarm configuration in `data_dir` (alarms.toml, a copy of the shipped defaults, as a
+    clinic makes it) with the SpO2 low limit's default and maximum at `limit`."""
+    text = (ROOT / "resources" / "alarm_defaults.toml").read_text()
+    start = text.index("[parameters.spo2]")
+    low = text.index("\nlow = {", start) + 1
+    end = text.index("\n", low)
+    line = text[low:end]
+    import re
+    line = re.sub(r"default = [0-9.]+", f"default = {limit:g}", line)
+    line = re.sub(r"max = [0-9.]+", f"max = {limit:g}", line)
+    (data_dir / "alarms.toml").write_text(text[:low] + line + text[end:])
+
+
+def alarms_started(data_dir: Path) -> list[str]:
+    """The alarms the console started, from its audit log: "PRIORITY text"."""
+    db = data_dir / "bedside-console.sqlite"  # console/records/database.py FILE_NAME
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT payload FROM events WHERE kind = 'alarm_start' ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    out = []
+    for (payload,) in rows:
+        a = json.loads(payload)
+        out.append(f"{a.get('priority', '?')} {a.get('text', a.get('key', '?'))}")
+    return out
+
+
 def run(seconds: float, warmup: float, infusion: bool) -> dict:
+    """The quiet measurement (kept for callers of the first version): see run_scenario."""
+    return _measure(seconds, warmup, infusion)
+
+
+def run_scenario(name: str, seconds: float = 60, warmup: float = 20) -> dict:
+    """One scenario (a key of SCENARIOS) in its own console: the dict of _measure plus "scenario"."""
+    if name not in SCENARIOS:
+        raise ValueError(f"cpu benchmark: no scenario {name!r}; choose from {', '.join(SCENARIOS)}")
+    r = _measure(seconds, warmup, True, spo2_alarm=name == "alarm", login=NURSE if name == "nurse" else None)
+    r["scenario"] = name
+    return r
+
+
+def _measure(seconds: float, warmup: float, infusion: bool, *, spo2_alarm: bool = False,
+             login: tuple[str, str] | None = None) -> dict:
     procs: list[subprocess.Popen] = []
     data_dir = Path(tempfile.mkdtemp(prefix="bedside-cpu-"))
     try:
@@ -216,8 +311,12 @@ def run(seconds: float, warmup: float, infusion: bool) -> dict:
             sims[role] = (driver, proc, port)
             cli("devices", "set", role, "--driver", driver, "--port", port, "--data-dir", str(data_dir))
         session = start_infusion(data_dir) if infusion else None
+        if spo2_alarm:
+            clinic_alarms_with_spo2_low(data_dir)
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-        console = subprocess.Popen([PY, "-m", "console", "run", "--data-dir", str(data_dir)], cwd=CONSOLE_ROOT, env=env,
+        report = data_dir / "login.txt"
+        command = ["-m", "console"] if login is None else ["-c", LOGIN_LAUNCHER, *login, str(report)]
+        console = subprocess.Popen([PY, *command, "run", "--data-dir", str(data_dir)], cwd=CONSOLE_ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         procs.append(console)
         time.sleep(warmup)
@@ -238,6 +337,9 @@ def run(seconds: float, warmup: float, infusion: bool) -> dict:
             "threads": sorted(((100 * (sec - th0.get(tid, (name, 0.0))[1]) / (t1 - t0), name, tid)
                                for tid, (name, sec) in th1.items() if tid != console.pid), reverse=True),
             "session": session, "pid": console.pid, "data_dir": data_dir,
+            "alarms": alarms_started(data_dir),
+            "login": report.read_text() if report.exists() else "nobody (screen locked)",
+            "load": os.getloadavg()[0],
         }
         shot = os.environ.get("CPU_SCREENSHOT")
         if shot:
@@ -266,16 +368,28 @@ def main() -> None:
     seconds = float(os.environ.get("CPU_SECONDS", 60))
     warmup = float(os.environ.get("CPU_WARMUP", 20))
     infusion = os.environ.get("CPU_INFUSION", "1") != "0"
-    r = run(seconds, warmup, infusion)
+    chosen = os.environ.get("CPU_SCENARIO", "all")
+    names = list(SCENARIOS) if chosen == "all" else [chosen]
+    if any(n not in SCENARIOS for n in names):
+        raise SystemExit(f"cpu benchmark: CPU_SCENARIO={chosen!r}: choose quiet, alarm, nurse or all")
     print(f"Python {sys.version.split()[0]}, PySide6 {pyside}, Qt {qVersion()}, pyqtgraph {pyqtgraph.__version__}; "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-    print(f"X: {r['display']}; console from {CONSOLE_ROOT}")
-    print(f"steady state: {' + '.join(f'{d} ({n})' for n, (d, _) in r['sims'].items())}, "
-          f"{'infusion running' if r['session'] else 'no session'}; {warmup:.0f} s warm-up")
-    print(f"console process: {r['console_pct']:.1f} % of one core over {r['wall']:.0f} s "
-          f"(utime+stime, all threads), RSS {r['rss']:.0f} MB")
-    others = r["threads"]
-    print(f"  GUI (main) thread {r['gui_pct']:.1f} %, other threads {sum(p for p, _, _ in others):.1f} % "
-          f"(busiest: {', '.join(f'{n} {p:.1f} %' for p, n, _ in others[:4])})")
-    for name, (driver, pct) in r["sims"].items():
-        print(f"  simulator {driver:<13} {pct:5.1f} % of one core (separate process)")
+          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; console from {CONSOLE_ROOT}")
+    print(f"each scenario: its own console, {warmup:.0f} s warm-up, {seconds:.0f} s measured; "
+          f"{' + '.join(d for _, d in SIMULATORS)} as separate processes")
+    rows = []
+    for name in names:
+        r = run_scenario(name, seconds, warmup) if infusion or name != "quiet" else \
+            dict(_measure(seconds, warmup, False), scenario="quiet (no session)")
+        rows.append(r)
+        others = r["threads"]
+        print(f"[{r['scenario']}] X: {r['display']}; {SCENARIOS.get(name)}")
+        print(f"  alarms started: {'; '.join(r['alarms']) or 'none'}; logged in: {r['login']}")
+        print(f"  GUI (main) thread {r['gui_pct']:.1f} %, other threads {sum(p for p, _, _ in others):.1f} % "
+              f"(busiest: {', '.join(f'{n} {p:.1f} %' for p, n, _ in others[:4])})")
+        print("  simulators (separate processes): " +
+              ", ".join(f"{driver} {pct:.1f} %" for _, (driver, pct) in r["sims"].items()), flush=True)
+    print("| scenario | load | console % of one core | GUI thread | other threads | RSS |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['scenario']} | {r['load']:.1f} | {r['console_pct']:.1f} % | {r['gui_pct']:.1f} % | "
+              f"{sum(p for p, _, _ in r['threads']):.1f} % | {r['rss']:.0f} MB |")
