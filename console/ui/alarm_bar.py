@@ -13,13 +13,15 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, QTimer, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from console.alarms.alarm import Alarm, bar_view
 from console.alarms.alarm_config import AlarmConfig, VisualSignal
 from console.alarms.interlock import KEY as INTERLOCK_KEY
 from console.ui import style
+from console.ui.steady_label import SteadyLabel
 
 MAX_ROWS = 2  # the most urgent two (see console.alarms.alarm.bar_view); the rest are counted below and
               # listed in the alarm history. More rows would squeeze the vitals on a 1080-line screen.
@@ -30,6 +32,7 @@ MORE_HEIGHT = 22  # the "+ N more alarms" line
 TEXT_SIZES = ((18, 16), (16, 14), (15, 13), (14, 12))  # (alarm, what to do) px, largest first: see fit_text
 STATE_PX, STATE_LINES = 13, 3  # the row's state (age, cleared, ack, audio paused): small, one fact a line
 DARK = "#1b2330"
+RADIUS = 6  # the row's rounded corners (px)
 TAGS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 
 
@@ -72,7 +75,29 @@ def _age(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+class _Tint:
+    """A label's text colour (the flash's phase) as its own one-rule style sheet. A palette would be
+    cheaper but is not what a label under a style sheet paints with. Only this label is re-polished, and
+    as a steady label (console/ui/steady_label.py) it does not re-lay out the window."""
+
+    def set_tint(self, colour: str) -> None:
+        css = f"color: {colour};"
+        if self.styleSheet() != css:
+            self.setStyleSheet(css)
+
+
+class _TintLabel(_Tint, SteadyLabel):
+    pass
+
+
 class AlarmRow(QFrame):
+    """One alarm: its priority tag, its words and what to do, its state, and its buttons.
+
+    The flash is painted, not styled: the row's style sheet is set once, its background (the priority's
+    colour when lit, dark when not) is filled in paintEvent, and the labels' text colour is their palette.
+    Restyling the row on every flash re-polished it and its children and re-laid out the window, 4 times a
+    second for a high alarm (docs/benchmarks.md, "Console CPU"); now a flash is one repaint of the row."""
+
     acknowledge = Signal(int)
     confirm_stop = Signal()
     resume = Signal()
@@ -83,12 +108,13 @@ class AlarmRow(QFrame):
         self.config = config
         self.alarm: Alarm | None = None
         self.lit = True
-        self.tag = QLabel()
-        self.tag.setMinimumWidth(110)
+        self._painted: tuple[str, str] | None = None  # (background, text) shown: see paint()
+        self.tag = _TintLabel()
+        self.tag.holder.setMinimumWidth(110)
         self.tag.setAlignment(Qt.AlignCenter)
-        self.text = QLabel()
+        self.text = _TintLabel()
         self.text.setWordWrap(True)
-        self.state = QLabel()
+        self.state = _TintLabel()  # its age ticks every second: no relayout (console/ui/steady_label.py)
         self.state.setObjectName("alarmState")  # smaller type (see paint): its lines must fit the row's height
         self.state.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.stop_button = QPushButton("Pump is stopped")
@@ -103,12 +129,17 @@ class AlarmRow(QFrame):
         self.setFixedHeight(ROW_HEIGHT)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
-        row.addWidget(self.tag)
-        row.addWidget(self.text, 1)
-        row.addWidget(self.state)
+        row.addWidget(self.tag.holder)
+        row.addWidget(self.text.holder, 1)
+        row.addWidget(self.state.holder)
         row.addWidget(self.stop_button)
         row.addWidget(self.resume_button)
         row.addWidget(self.ack_button)
+        # set once: the flash changes only what paintEvent fills and the labels' palettes (see paint)
+        self.setStyleSheet(f"QFrame#alarmRow {{ background: transparent; border: none; }}"
+                           f"QFrame#alarmRow QLabel {{ background: transparent; font-size: 18px; }}"
+                           f"QFrame#alarmRow QLabel#alarmState {{ font-size: {STATE_PX}px; }}"
+                           f"QFrame#alarmRow QPushButton {{ color: {style.TEXT}; }}")
 
     def show_alarm(self, alarm: Alarm, now: float) -> None:
         self.alarm = alarm
@@ -138,7 +169,8 @@ class AlarmRow(QFrame):
         at the label's width (a long interlock alarm on a 1366 screen wraps to four lines at full size)."""
         if self.alarm is None:
             return
-        key = (self.words, self.text.width(), self.height())
+        width = self.text.holder.width()  # the layout's width for it, even before a hidden row got its resize
+        key = (self.words, width, self.height())
         if key == getattr(self, "_fitted", None):
             return  # the ages tick every second; the words and the room rarely change
         self._fitted = key
@@ -150,7 +182,7 @@ class AlarmRow(QFrame):
             if instruction:
                 text += f"<br><span style='font-size: {instruction_px}px'>{instruction}</span>"
             self.text.setText(text)
-            if self.text.heightForWidth(max(1, self.text.width())) <= room:
+            if self.text.heightForWidth(max(1, width)) <= room:
                 break
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -171,15 +203,27 @@ class AlarmRow(QFrame):
         return DARK, signal.colour
 
     def paint(self) -> None:
+        """Show the current phase's colours: a repaint of the row, no restyling (see the class)."""
         colours = self.colours()
-        if colours == getattr(self, "_painted", None):
-            return  # restyling is the costly part of a refresh; skip it when nothing changed
+        if colours == self._painted:
+            return
         self._painted = colours
-        background, text = colours
-        self.setStyleSheet(f"QFrame#alarmRow {{ background: {background}; border-radius: 6px; }}"
-                           f"QFrame#alarmRow QLabel {{ background: transparent; color: {text}; font-size: 18px; }}"
-                           f"QFrame#alarmRow QLabel#alarmState {{ font-size: {STATE_PX}px; }}"
-                           f"QFrame#alarmRow QPushButton {{ color: {style.TEXT}; }}")
+        self._tint_labels()
+        self.update()
+
+    def _tint_labels(self) -> None:
+        for label in (self.tag, self.text, self.state):
+            label.set_tint(self._painted[1])
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self._painted is not None:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.Antialiasing)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor(self._painted[0]))
+            painter.drawRoundedRect(QRectF(self.rect()), RADIUS, RADIUS)
+            painter.end()
+        super().paintEvent(event)
 
 
 class AlarmBar(QWidget):

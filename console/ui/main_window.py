@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMainWindow, QP
 from console.metric_catalog import Catalog
 from console.ui import style
 from console.ui.device_strip import DeviceStrip
+from console.ui.steady_label import SteadyLabel
 from console.ui.vital_tile import VitalTile
 from device_drivers.events import LinkState, Measurement, Waveform
 
@@ -156,10 +157,10 @@ class MainWindow(QMainWindow):
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
         self.patient_label.setStyleSheet("font-size: 18px; font-weight: bold;")
         self.patient_label.setWordWrap(True)  # a long name and allergies wrap; they are never cut off
-        self.clock = QLabel()
+        self.clock = SteadyLabel()  # a new text every second: no relayout (console/ui/steady_label.py)
         self.clock.setStyleSheet("font-size: 22px; font-weight: bold;")
         header.addWidget(self.patient_label, 1)
-        header.addWidget(self.clock)
+        header.addWidget(self.clock.holder)
 
         body = QHBoxLayout()
         self.plots_pending = True

@@ -8,25 +8,28 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from console.metric_catalog import MetricInfo, TileSpec
 from console.ui import style
+from console.ui.steady_label import SteadyLabel
 
 
 #: value type sizes (px): single values, and a group (NIBP sys/dia) with its mean smaller. COMPACT lets two
 #: rows of tiles, the waves, the trend and a full alarm bar fit a 1366x768 screen (test_window_fits_screens);
 #: a taller window (MainWindow.ROOMY_HEIGHT) gets the larger type, read from further away.
 COMPACT = {"value": 48, "group": 40, "mean": 26}
+BORDER_PX, BORDER_RADIUS = 4, 8  # the tile's border and corners, as QFrame#tile in console/ui/style.py
 ROOMY = {"value": 56, "group": 46, "mean": 30}
 
 
-class ElidedLabel(QLabel):
+class ElidedLabel(SteadyLabel):
     """A one-line label that may be narrower than its text, and then ends in "…" instead of widening the
     tile: the limits and the time of the last value are secondary to the value, so they must never push
-    the window past a small screen's width. Plain text only."""
+    the window past a small screen's width. Plain text only. In a layout through its `holder` (a
+    SteadyLabel: the time of the last value changes every second without a relayout)."""
 
     MIN_WIDTH = 24
 
@@ -50,6 +53,8 @@ class VitalTile(QFrame):
         self.infos = [infos[m] for m in spec.metrics]
         self.values: dict[str, tuple[float, float]] = {}  # metric -> (t, value)
         self.alarm_priority: str | None = None
+        self.alarm_lit = False
+        self._border: str | None = None  # the alarm border's colour painted now (None: the panel's, quiet)
         self.title = QLabel(spec.label)
         self.title.setStyleSheet(f"color: {self.infos[0].colour}; font-size: 17px; font-weight: bold;")
         self.unit = QLabel(spec.unit)
@@ -57,7 +62,7 @@ class VitalTile(QFrame):
         self.limits = ElidedLabel("")
         self.limits.setStyleSheet(f"color: {style.MUTED}; font-size: 14px;")
         self.limits.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        self.value = QLabel("--")
+        self.value = SteadyLabel("--")  # a new text every second: no relayout (console/ui/steady_label.py)
         self.value.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.value.setObjectName("tileValue")
         self.when = ElidedLabel("no value yet")
@@ -66,16 +71,16 @@ class VitalTile(QFrame):
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addStretch(1)
-        head.addWidget(self.limits)
+        head.addWidget(self.limits.holder)
         foot = QHBoxLayout()
         foot.addWidget(self.unit)
         foot.addStretch(1)
-        foot.addWidget(self.when)
+        foot.addWidget(self.when.holder)
         box = QVBoxLayout(self)
         box.setContentsMargins(10, 3, 10, 3)
         box.setSpacing(0)
         box.addLayout(head)
-        box.addWidget(self.value, 1)
+        box.addWidget(self.value.holder, 1)
         box.addLayout(foot)
         self.state = "empty"
         self.dirty = False  # a value came since the last refresh()
@@ -116,14 +121,30 @@ class VitalTile(QFrame):
         """Alarm state of this value (the alarm engine sets it): a thick border in the priority's colour,
         flashing in step with the alarm bar (`lit` is the flash phase). The border is always 4 px (the
         panel's colour when quiet), so an alarm never moves the layout: no jump for the nurse's eye, and
-        no relayout and repaint of the whole screen on the GUI thread while the alarm is being raised."""
+        no relayout and repaint of the whole screen on the GUI thread while the alarm is being raised.
+        The alarm's border is painted over the style sheet's (paintEvent), never restyled: a restyle
+        re-polished the tile and its labels and re-laid out the window on every flash."""
         self.alarm_priority = priority
         self.alarm_lit = bool(priority and colour and lit)
-        if not priority:
-            self.setStyleSheet("")
+        border = colour if self.alarm_lit else None
+        if border != self._border:
+            self._border = border
+            self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)  # the style sheet's panel and its 4 px border in the panel's colour
+        if self._border is None:
             return
-        border = colour if self.alarm_lit else style.PANEL
-        self.setStyleSheet(f"QFrame#tile {{ border: 4px solid {border}; }}")
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        pen = QPen(QColor(self._border))
+        pen.setWidthF(BORDER_PX)
+        painter.setPen(pen)
+        painter.setBrush(Qt.NoBrush)
+        half = BORDER_PX / 2
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half),
+                                BORDER_RADIUS - half, BORDER_RADIUS - half)
+        painter.end()
 
     def refresh(self, now: float | None = None) -> None:
         now = time.time() if now is None else now

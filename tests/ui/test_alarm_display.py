@@ -203,3 +203,32 @@ def test_a_nurse_changes_a_limit_within_bounds_with_a_reason_and_the_tile_shows_
     change = [(p, a) for k, p, a in records if k == "alarm_limit_change"]
     assert len(change) == 1 and change[0][1] == "nurse Ada"
     assert (change[0][0]["old"], change[0][0]["new"], change[0][0]["reason"]) == (90, 88, "COPD, baseline SpO2 89 %")
+
+
+def test_the_flash_is_painted_not_restyled_and_the_words_change_colour_with_it(qtbot, screen):
+    """docs/benchmarks.md "Console CPU": the row's and the tile's style sheets are not touched by a flash;
+    each flash repaints the row's tint, the words' colour (white on red lit, red on dark unlit) and the
+    tile's border, also after a style sheet set above them."""
+    system, window, clock, _ = screen
+    bar = system.bar
+    hold(system, clock, 10, spo2=84)
+    row, high, tile = bar.rows[0], CONFIG.display["high"], window.tiles["spo2"]
+    css, tile_css = row.styleSheet(), tile.styleSheet()
+
+    def words_colours():
+        image = row.grab().toImage()
+        tag = row.tag.holder.geometry()  # the tag's words are drawn in the phase's text colour
+        return {image.pixelColor(x, y).name() for x in range(tag.left(), tag.right()) for y in range(tag.top(), tag.bottom())}
+
+    seen = set()
+    for lit in (True, False, True, False):
+        qtbot.waitUntil(lambda: bar.flasher.lit["high"] is lit, timeout=2000)
+        qtbot.wait(20)
+        words = high.text_colour if lit else high.colour
+        assert words in words_colours()
+        seen.add((lit, pixel(row), pixel(tile, x=1)))
+        assert row.styleSheet() == css and tile.styleSheet() == tile_css, "a flash must not restyle"
+    assert seen == {(True, high.colour, high.colour), (False, "#1b2330", "#111821")}  # dark: DARK, the tile's PANEL
+    window.setStyleSheet(window.styleSheet() + " ")  # re-polishes every widget under the window
+    qtbot.wait(20)
+    assert (high.text_colour if bar.flasher.lit["high"] else high.colour) in words_colours()

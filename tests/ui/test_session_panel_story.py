@@ -345,21 +345,49 @@ def test_first_run_the_administrator_creates_the_accounts_on_the_panel(qtbot, tm
 
 
 def test_only_a_logged_in_nurses_keys_and_taps_keep_the_screen_unlocked(qtbot, bench):
-    """The idle lock's activity watch: a key press in any field while logged in holds the lock off; with
-    nobody logged in nothing is watched (an application-wide filter costs a call into Python per event)."""
+    """The idle lock's activity watch: a key press in any field, or a tap, in the panel's window or in a
+    window opened over it, while logged in, holds the lock off; with nobody logged in nothing is watched.
+    The watch is on the top-level windows, not the application (an application-wide filter costs a call
+    into Python per event of every widget): input is sent as the platform sends it, to the window, which
+    hands it to the focused widget or the one under the finger."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QDialog
+
     panel, desk, clock, _, _ = bench
     idle = desk.config.clinic.idle_lock_minutes * 60
     assert not panel._watching
     log_in(qtbot, panel, "nina")
     assert panel._watching
+    assert panel.window().windowHandle() in panel._watched
+    field = panel.pages["find"].findChildren(QLineEdit)[0]
+    panel.activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field, timeout=2000)
     clock.t += idle - 5
-    qtbot.keyClick(panel.pages["find"].findChildren(QLineEdit)[0], Qt.Key_A)  # typing is activity
+    QTest.keyClick(panel.window().windowHandle(), Qt.Key_A)  # typing is activity
+    assert field.text() == "a", "the key went through the window to the field"
     clock.t += 10  # past the idle time since the login, not since the key
     panel.refresh()
     assert desk.user is not None and panel.current_page_name() != "lock"
+    # a window opened over the console (a dialog): watched from the next refresh on, a tap there is activity
+    dialog = QDialog()
+    dialog.resize(200, 100)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    panel.refresh()
+    assert dialog.windowHandle() in panel._watched
+    clock.t += idle - 5
+    QTest.mouseClick(dialog.windowHandle(), Qt.LeftButton, Qt.NoModifier, dialog.rect().center())
+    clock.t += 10
+    panel.refresh()
+    assert desk.user is not None, "a tap in the dialog held the lock off"
+    dialog.close()
+    dialog.deleteLater()
     clock.t += idle + 1  # nothing touched since
     panel.refresh()
     assert desk.user is None and panel.current_page_name() == "lock" and not panel._watching
+    assert not panel._watched
+    QTest.keyClick(panel.window().windowHandle(), Qt.Key_B)  # nobody logged in: not watched, no error
 
 
 def test_pages_are_built_when_first_shown(qtbot, bench):

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QTouchEvent
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout,
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QTouchEvent
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout,
                                QWidget)
 
 from console.session.desk import SessionDesk, clock_text, duration_text
@@ -49,9 +49,10 @@ class _ActivityFilter(QObject):
         self.panel = panel
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
-        # Every event of the application passes here (paints, timers, queued device signals): the
-        # isinstance test is cheap, while event.type() builds a Python enum each call (measured: ~3 % of
-        # a core in the console's steady state, docs/benchmarks.md "Console CPU").
+        # Installed on the top-level windows (QWindow), which see each input event of their widgets
+        # first, and otherwise only their own few events (expose, update requests): no longer every event
+        # of every widget of the application. The isinstance test is still cheap, while event.type()
+        # builds a Python enum each call.
         if isinstance(event, _INPUT) and event.type() in (QEvent.MouseButtonPress, QEvent.KeyPress,
                                                             QEvent.TouchBegin):
             self.panel.touch()
@@ -133,6 +134,7 @@ class SessionPanel(QWidget):
         outer.addWidget(self.stack, 1)
         self._filter = _ActivityFilter(self)
         self._watching = False  # the filter is installed only while someone is logged in (refresh())
+        self._watched: set = set()  # the top-level windows it is installed on
         self.set_short(False)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
@@ -190,18 +192,31 @@ class SessionPanel(QWidget):
         self.last_activity = self.desk.clock()
 
     def _watch_activity(self, on: bool) -> None:
-        """Watch the nurse's touches and keys (for the idle lock) only while someone is logged in. An
-        application-wide event filter sees every event of every widget (each paint, timer and queued device
-        signal) and each one is a call into Python: with nobody logged in it was ~15 % of the GUI thread's
-        time for nothing (docs/benchmarks.md, "Console CPU"). A login counts as activity."""
-        app = QApplication.instance()
-        if on == self._watching or app is None:
+        """Watch the nurse's touches and keys (for the idle lock) only while someone is logged in, on the
+        application's top-level windows (the console's, and a dialog or keypad opened over it). A touch
+        or a key reaches the window (QWindow) before the widget under it, so a filter there sees every
+        input of that window and little else. An application-wide filter saw every event of every widget
+        (each paint, timer and queued device signal), each one a call into Python: ~15 % of the GUI
+        thread's time with nobody logged in, ~6 % with a nurse logged in (docs/benchmarks.md, "Console
+        CPU"). A login counts as activity. While watching, each refresh (1 s) adds windows opened since."""
+        if QGuiApplication.instance() is None:
             return
+        windows = QGuiApplication.topLevelWindows()
         if on:
-            app.installEventFilter(self._filter)
-            self.touch()
-        else:
-            app.removeEventFilter(self._filter)
+            for window in windows:
+                if window not in self._watched:
+                    window.installEventFilter(self._filter)
+                    self._watched.add(window)
+                    window.destroyed.connect(lambda *_, w=window: self._watched.discard(w))
+            if not self._watching:
+                self.touch()
+        elif self._watching:
+            for window in list(self._watched):
+                try:
+                    window.removeEventFilter(self._filter)
+                except RuntimeError:  # its C++ object is gone (a closed dialog)
+                    pass
+            self._watched.clear()
         self._watching = on
 
     def lock(self) -> None:
