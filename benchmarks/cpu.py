@@ -33,7 +33,7 @@ Settings (environment): CPU_SCENARIO (above), CPU_SECONDS (measuring window, def
 for a before/after pair under the same load), CPU_PROFILE=DIR (after measuring, two 30 s `py-spy record` runs into DIR: a
 speedscope file and raw collapsed stacks, summarised in cpu.top.txt and printed; CPU_PROFILE_NATIVE=1 adds
 --native to the second; py-spy is a dev tool, not a dependency), CPU_SCREENSHOT=PNG (the whole X screen, grabbed
-at the end of the measuring window).
+at the end of the measuring window; "{scenario}" in the path is replaced by the scenario's name).
 """
 from __future__ import annotations
 
@@ -294,13 +294,14 @@ def run_scenario(name: str, seconds: float = 60, warmup: float = 20) -> dict:
     """One scenario (a key of SCENARIOS) in its own console: the dict of _measure plus "scenario"."""
     if name not in SCENARIOS:
         raise ValueError(f"cpu benchmark: no scenario {name!r}; choose from {', '.join(SCENARIOS)}")
-    r = _measure(seconds, warmup, True, spo2_alarm=name == "alarm", login=NURSE if name == "nurse" else None)
+    r = _measure(seconds, warmup, True, spo2_alarm=name == "alarm", login=NURSE if name == "nurse" else None,
+                 scenario=name)
     r["scenario"] = name
     return r
 
 
 def _measure(seconds: float, warmup: float, infusion: bool, *, spo2_alarm: bool = False,
-             login: tuple[str, str] | None = None) -> dict:
+             login: tuple[str, str] | None = None, scenario: str = "quiet") -> dict:
     procs: list[subprocess.Popen] = []
     data_dir = Path(tempfile.mkdtemp(prefix="bedside-cpu-"))
     try:
@@ -341,7 +342,7 @@ def _measure(seconds: float, warmup: float, infusion: bool, *, spo2_alarm: bool 
             "login": report.read_text() if report.exists() else "nobody (screen locked)",
             "load": os.getloadavg()[0],
         }
-        shot = os.environ.get("CPU_SCREENSHOT")
+        shot = os.environ.get("CPU_SCREENSHOT", "").replace("{scenario}", scenario)
         if shot:
             grab = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
                     "sys.exit(0 if app.primaryScreen().grabWindow(0).save(sys.argv[1]) else 1)")

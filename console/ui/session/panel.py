@@ -24,6 +24,7 @@ from console.session.errors import SessionError
 from console.session.staff import StaffError
 from console.ui import style
 from console.ui.restyle import set_style
+from console.ui.steady_label import SteadyLabel
 from console.ui.session_style import (ERROR_TEXT, PLAIN_BUTTON, SEVERITY)
 
 from console.ui.session.parts import (STEPS, REFRESH_MS, MESSAGE_S, QuietLabel, button, scroll, Page)
@@ -116,10 +117,10 @@ class SessionPanel(QWidget):
         self.next = QLabel("")
         self.next.setWordWrap(True)
         outer.addWidget(self.next)
-        self.status = QLabel("")
+        self.status = SteadyLabel("")  # its clocks tick every second: no relayout (console/ui/steady_label.py)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.RichText)
-        outer.addWidget(self.status)
+        outer.addWidget(self.status.holder)
         self.message = QuietLabel()  # the refusal or confirmation: no height while empty
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_TEXT)
