@@ -12,7 +12,7 @@ label would stop it too, but a rich-text QLabel then takes its fixed width as it
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtWidgets import QLabel, QWidget
 
 
@@ -38,6 +38,13 @@ class SteadyHolder(QWidget):
         if hints != self._hints:
             self._hints = hints
             self.updateGeometry()
+
+    def event(self, event) -> bool:
+        # the label's own updateGeometry (a new font from a style sheet, a polish) comes here as a
+        # LayoutRequest, since the holder has no layout: pass it on only if its room changed
+        if event.type() == QEvent.LayoutRequest:
+            self.text_changed()
+        return super().event(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt names)
         return self.label.sizeHint()
