@@ -43,8 +43,6 @@ import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
-
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import Codec, LinkSettings
 from device_drivers.events import DeviceAlarm, DeviceEvent, DeviceStatus, Measurement, Waveform
@@ -56,7 +54,6 @@ _SA_SPEC = struct.Struct(">HBBH")   # SaSpec: array size, sample size, significa
 _SCALE16 = struct.Struct(">IIHH")   # ScaleRangeSpec16: lower/upper absolute (FLOAT-Type), lower/upper scaled
 _U32 = struct.Struct(">I")
 _LIST_HEAD = struct.Struct(">HH")   # count, length of a list inside an attribute value
-_SAMPLE = np.dtype(">u2")
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ class _WaveSpec:
     significant_bits: int = 16
     scale: tuple[float, float, int, int] | None = None
     seen: dict[int, bytes] = field(default_factory=dict)
-    _table: np.ndarray | None = None
+    _table: list[float] | None = None
 
     def update(self, aid: int, value: bytes) -> None:
         """Take a spec attribute of a wave block (others are ignored)."""
@@ -101,10 +98,11 @@ class _WaveSpec:
         """`count` big-endian 16-bit samples at data[offset:] as scaled values.
 
         Only the significant bits of a sample count, scaled by the ScaleRangeSpec16 when there is one.
-        The value of every possible sample is computed into a table of 2**bits entries; numpy's
-        take(mode="wrap") then indexes it modulo its size, which is exactly keeping the low `bits`
-        bits. One array operation per block instead of mask, multiply and add, each of which costs more
-        in numpy's call overhead than in arithmetic for a 32-sample block."""
+        The value of every possible sample is computed into a table of 2**bits entries once per change of
+        the spec; a block is then one unpack and one lookup per sample. Plain Python, not numpy: numpy's import
+        (0.14 s) came with the monitor's first wave, before the console's first frame (docs/benchmarks.md,
+        "Cold start"); a block of 32 / 128 samples takes 3 / 9 us here against 1.2 / 4.3 us with numpy, some
+        30 us a second more for ECG and pleth."""
         if self._table is None:
             k, base = 1.0, 0.0
             if self.scale:
@@ -112,8 +110,9 @@ class _WaveSpec:
                 k = (hi_abs - lo_abs) / (hi - lo)
                 base = lo_abs - lo * k
             bits = min(self.significant_bits, 16)  # samples are 16-bit: higher bits mask nothing
-            self._table = base + np.arange(1 << bits) * k
-        return tuple(self._table.take(np.frombuffer(data, _SAMPLE, count, offset), mode="wrap").tolist())
+            self._table = [base + i * k for i in range(1 << bits)]
+        table, mask = self._table, len(self._table) - 1
+        return tuple([table[s & mask] for s in struct.unpack_from(f">{count}H", data, offset)])
 
 
 class _WaveLayout:

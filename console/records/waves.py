@@ -23,13 +23,14 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable
 
 from console.records.background_writer import BackgroundWriter
 from console.records.database import Database, transaction
 from console.records.vitals import source_id
+
+if TYPE_CHECKING:  # numpy is imported where it is used: not before the console's first frame
+    import numpy as np
 
 #: the block format written now; `codec` is stored with every block, so older formats stay readable
 CODEC = "i16-pred-shuffle-zlib"
@@ -42,6 +43,7 @@ def _lattice_step(v: np.ndarray, lo: float, hi: float) -> float:
 
     The smallest difference between distinct values is the step, or a small multiple of it when a block
     happens not to hold two neighbouring levels (a flat stretch of pleth): try its fractions 1/1 … 1/16."""
+    import numpy as np
     unique = np.unique(v)
     smallest = float(np.diff(unique).min())
     tol = 1e-9 * max(1.0, abs(lo), abs(hi))
@@ -58,15 +60,18 @@ def _lattice_step(v: np.ndarray, lo: float, hi: float) -> float:
 def _shuffle(r: np.ndarray) -> bytes:
     # low bytes, then high bytes: the high bytes of small residuals are nearly all 0x00/0xFF and zlib, which
     # matches bytes, packs them far better apart (measured 6-25 % smaller for ECG than interleaved)
+    import numpy as np
     return r.astype("<i2").view(np.uint8).reshape(-1, 2).T.tobytes()
 
 
 def _unshuffle(raw: bytes) -> np.ndarray:
+    import numpy as np
     planes = np.frombuffer(raw, dtype=np.uint8).reshape(2, -1)
     return np.ascontiguousarray(planes.T).view("<i2").ravel()
 
 
 def _quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
+    import numpy as np
     v = np.asarray(values, dtype=np.float64)
     lo, hi = float(v.min()), float(v.max())
     if hi > lo:
@@ -91,6 +96,7 @@ def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, byte
     second differences, ~5 % smaller than first), the samples themselves on noisy ones (differencing
     doubles the noise's variance: 4 counts of noise on 12-bit ECG measured 28 % smaller undifferenced).
     Trying all three costs ~1 s of CPU per hour of ECG + pleth (docs/benchmarks.md)."""
+    import numpy as np
     scale, offset, q16 = _quantise(values)
     best = b""
     residual = q16
@@ -105,6 +111,7 @@ def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, byte
 
 
 def decode_block(scale: float, offset: float, data: bytes, codec: str = CODEC) -> np.ndarray:
+    import numpy as np
     if codec == CODEC:
         order, residual = data[0], _unshuffle(zlib.decompress(data[1:]))
         if order > max(PREDICTORS):
@@ -209,6 +216,7 @@ class WaveRecorder(BackgroundWriter):
                          f"write failures; check the disk")
 
     def _write(self, conn: sqlite3.Connection) -> bool:
+        import numpy as np
         todo = self._closed + [b for b in self._open.values() if b.dirty and b.samples]
         if not todo:
             return True
@@ -281,6 +289,7 @@ _MAX_BLOCK_LOOKBACK_S = 120.0
 def read_wave(database: Database, wave: str, since: float, until: float,
               source: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sample times and values of `wave` in [since, until], oldest first, as float64 arrays."""
+    import numpy as np
     sql = ("SELECT b.t0, b.rate_hz, b.scale, b.offset, b.codec, b.data FROM wave_blocks b "
            "WHERE b.wave = ? AND b.t0 >= ? AND b.t0 <= ?")
     params: list = [wave, float(since) - _MAX_BLOCK_LOOKBACK_S, float(until)]
