@@ -93,3 +93,30 @@ def test_the_start_up_probe_reports_the_first_frame_and_quits(cli, tmp_path):
     assert len(lines) == 1
     at, cpu = float(lines[0][1]), float(lines[0][2])
     assert started < at < ended and cpu > 0
+
+
+def test_a_damaged_records_file_stops_the_console_before_its_window_with_what_to_do(cli, tmp_path):
+    """The clinical tables' check runs on its own thread while Qt loads (EarlyCheck); what it finds still
+    stops the start before any window or clinical use: exit 3, one clear message, the file untouched."""
+    import hashlib
+
+    from console.records.audit import AuditLog
+    from console.records.database import FILE_NAME, open_database
+    assert cli("--data-dir", str(tmp_path), "devices", "set", "pump", "--driver", "manual").returncode == 0
+    db = open_database(tmp_path)
+    log = AuditLog(db)
+    for i in range(400):
+        log.append("assessment", {"text": "patient comfortable " * 10, "i": i})
+    db.close()
+    path = tmp_path / FILE_NAME
+    raw = bytearray(path.read_bytes())
+    for offset in range(3 * 4096, 6 * 4096, 7):  # scribble over b-tree pages of the clinical tables
+        raw[offset] = 0xA5
+    path.write_bytes(bytes(raw))
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = cli("run", "--data-dir", str(tmp_path), timeout=120,
+                 env={"QT_QPA_PLATFORM": "offscreen", "BEDSIDE_CONSOLE_FIRST_FRAME": "1"})
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "first-frame" not in result.stdout and "Traceback" not in result.stderr
+    assert "damaged" in result.stderr and str(path) in result.stderr and "restore --from" in result.stderr
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
