@@ -75,9 +75,8 @@ def run_first_start(directory: Path) -> tuple[str | None, str]:
         database.close()
 
 
-def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
-    early = None
-    if data_dir is not None:  # the clinical tables' check runs while Python and Qt load (EarlyCheck)
+def run_gui(args, *, data_dir: str | None, demo: bool, devices=None, early=None) -> int:
+    if early is None and data_dir is not None:  # the clinical tables' check runs while Qt loads (EarlyCheck)
         from console.records.database import EarlyCheck
         early = EarlyCheck(Path(data_dir))
     check_display()
