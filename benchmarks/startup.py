@@ -10,9 +10,12 @@ configured (no serial link to wait for). The screen: a real X server, $DISPLAY i
 1920x1080 (real xcb rendering); BENCH_STARTUP_OFFSCREEN=1 uses Qt's offscreen platform instead. Warm file
 cache: one run first (the bytecode cache written, the files read), then BENCH_STARTUP_RUNS (5) timed runs;
 cold (as root): drop_caches before each of 3 runs. BENCH_CONSOLE_ROOT=DIR times another checkout's
-`./bedside` (a before/after comparison on the same machine at the same time).
+`./bedside`. BENCH_BEFORE_ROOT=DIR compares: the runs alternate between that checkout (before, e.g. an export of
+main with a link to this venv) and this one (after), warm then cold, so both see the same load
+(BENCH_STARTUP_COLD_RUNS, 3, cold runs each).
 
     BENCH_YEAR_DIR=/tmp/memstart-year make bench BENCH=startup
+    BENCH_BEFORE_ROOT=/tmp/main-export BENCH_YEAR_DIR=/tmp/year make bench BENCH=startup
 """
 from __future__ import annotations
 
@@ -29,15 +32,15 @@ ROOT = Path(os.environ.get("BENCH_CONSOLE_ROOT") or Path(__file__).resolve().par
 GOAL_S = 1.5
 
 
-def first_frame(data: Path, runs: int = 3, env: dict | None = None) -> list[dict]:
+def first_frame(data: Path, runs: int = 3, env: dict | None = None, root: Path = ROOT) -> list[dict]:
     """Per run: wall and CPU seconds from the start to the first frame ("first-frame") and, when the console
-    reports it, to the plots' first paint ("plots-ready")."""
+    reports it, to the plots' first paint ("plots-ready"); `root`: the checkout whose `./bedside` runs."""
     env = dict(env or os.environ, BEDSIDE_CONSOLE_FIRST_FRAME="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed console has its bytecode cache
     results = []
     for _ in range(runs):
         started = time.monotonic()
-        out = subprocess.run([str(ROOT / "bedside"), "run", "--data-dir", str(data)], env=env, cwd=ROOT,
+        out = subprocess.run([str(root / "bedside"), "run", "--data-dir", str(data)], env=env, cwd=root,
                              capture_output=True, text=True, timeout=180)
         stamps = {line.split()[0]: (float(line.split()[1]) - started, float(line.split()[2]))
                   for line in out.stdout.splitlines() if line.startswith(("first-frame ", "plots-ready "))}
@@ -82,6 +85,30 @@ def time_start_up(label: str, data: Path, env: dict, runs: int) -> None:
               f"  {summary(cold, 'first-frame')}\n  {summary(cold, 'plots-ready')}", flush=True)
 
 
+def compare(label: str, data: Path, env: dict, runs: int, before: Path) -> None:
+    """Before and after alternately (ABBA...), warm then cold, on the same data directory."""
+    roots = {"before": before, "after": ROOT}
+    manual_pump(data)
+    for root in roots.values():
+        first_frame(data, 1, env, root)  # warm-up of each
+    results: dict = {(name, cache): [] for name in roots for cache in ("warm", "cold")}
+    loads = [os.getloadavg()[0]]
+    cold_runs = int(os.environ.get("BENCH_STARTUP_COLD_RUNS", "3"))
+    for cache, count in (("warm", runs), ("cold", cold_runs)):
+        for i in range(count):
+            for name in (list(roots) if i % 2 == 0 else list(roots)[::-1]):
+                if cache == "cold" and not drop_caches():
+                    break
+                results[name, cache] += first_frame(data, 1, env, roots[name])
+                loads.append(os.getloadavg()[0])
+    print(f"{label}: before = {before}, after = {ROOT}, runs alternating (load average {min(loads):.1f}-"
+          f"{max(loads):.1f} on {os.cpu_count()} cores)", flush=True)
+    for (name, cache), rows in results.items():
+        if rows:
+            print(f"  {cache} {name:6s} {len(rows)} runs: {summary(rows, 'first-frame')}\n"
+                  f"  {'':{len(cache) + 7}} {len(rows)} runs: {summary(rows, 'plots-ready')}", flush=True)
+
+
 def main() -> None:
     from benchmarks.cpu import start_x
 
@@ -94,12 +121,15 @@ def main() -> None:
             display, screen = start_x(procs)
             env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
         print(f"`{ROOT}/bedside run` to the first frame; screen: {screen}", flush=True)
+        before = os.environ.get("BENCH_BEFORE_ROOT")
+        timed = (lambda label, data: compare(label, data, env, runs, Path(before))) if before else \
+            (lambda label, data: time_start_up(label, data, env, runs))
         with tempfile.TemporaryDirectory(prefix="bench-startup-") as empty:
-            time_start_up("empty data directory", Path(empty), env, runs)
+            timed("empty data directory", Path(empty))
         year = os.environ.get("BENCH_YEAR_DIR")
         if year and (Path(year) / "bedside-console.sqlite").exists():
             size_gb = (Path(year) / "bedside-console.sqlite").stat().st_size / 1e9
-            time_start_up(f"a year of records with waves ({size_gb:.1f} GB, {year})", Path(year), env, runs)
+            timed(f"a year of records with waves ({size_gb:.1f} GB, {year})", Path(year))
         else:
             print("no year of records timed: build one with `BENCH_YEAR_DIR=DIR make bench BENCH=records` "
                   "(~20 min), then `BENCH_YEAR_DIR=DIR make bench BENCH=startup`")
