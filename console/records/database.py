@@ -230,7 +230,7 @@ class EarlyCheck:
     than one after another, and the check finds the pages in the file cache.
 
     A data directory without a database yet has nothing to check; `open_database` creates the file. Nothing
-    here creates or writes anything."""
+    here creates the database or writes a record (SQLite may create its -shm/-wal side files, as any open does)."""
 
     def __init__(self, data_dir: Path, *, prefetch: int = 4, prefetch_after_s: float = 0.05) -> None:
         self.path = Path(data_dir) / FILE_NAME
