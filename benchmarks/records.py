@@ -41,6 +41,10 @@ SESSIONS_PER_YEAR = 1500
 YEAR_WAVES = (("monitor", "ecg", 500.0), ("monitor", "pleth", 125.0), ("oximeter", "pleth", 75.0))
 ROOT = Path(__file__).resolve().parents[1]
 VITALS_SESSIONS = 150
+#: a bed's day: a session slot every two hours from 08:00, and at least this long between one session's
+#: sign-off and the next one's start (the chair cleaned, the next patient seated)
+SLOT_S = 7200.0
+TURNOVER_S = 600.0
 METRICS = (("hr", "bpm"), ("pr", "bpm"), ("spo2", "%"), ("rr", "/min"), ("pi", "%"), ("etco2", "mmHg"))
 
 
@@ -138,18 +142,29 @@ def write_year_waves(db, t0: float, t1: float, pool) -> int:
     return count
 
 
-def build_year(data: Path, *, full: bool) -> None:
+def session_starts(sessions: int):
+    """Start times of the year's sessions: six a day at one bed, on 250 clinic days spread over the year.
+    A bed has one session at a time: each starts on its two-hour slot of the day (08:00, 10:00, ...) or
+    TURNOVER_S after the previous session's sign-off, whichever is later (until 2026-12-03 the slots were
+    1.5 h apart and each ~1.9-h session overlapped the next one at the same bed by ~20 min)."""
+    start = datetime(2025, 11, 1, 8).timestamp()
+    for n in range(sessions):
+        day, slot = divmod(n, 6)
+        yield start + day * 86400 * 365 / (SESSIONS_PER_YEAR / 6) + slot * SLOT_S
+
+
+def build_year(data: Path, *, full: bool, sessions: int = SESSIONS_PER_YEAR, quiet: bool = False) -> dict:
+    """Build the synthetic year (or its first `sessions` sessions) in `data`; returns its figures."""
     db = open_database(data)
     db.conn.execute("PRAGMA synchronous = OFF")
     rng = np.random.default_rng(5)
-    start = datetime(2025, 11, 1, 8).timestamp()
     built = time.perf_counter()
     with_vitals = SESSIONS_PER_YEAR if full else VITALS_SESSIONS
     pool = wave_block_pool()
     wave_blocks, wave_s = 0, 0.0
-    for n in range(SESSIONS_PER_YEAR):
-        day, chair = divmod(n, 6)
-        t = start + day * 86400 * 365 / (SESSIONS_PER_YEAR / 6) + chair * 5400
+    last_end = 0.0
+    for n, planned in enumerate(session_starts(sessions)):
+        t = max(planned, last_end + TURNOVER_S)
         patient = DemoPatient(patient_id=int(rng.integers(1, 260)), mrn=f"MRN-{n % 260:05d}",
                               name=f"Patient {n % 260}", weight_kg=float(rng.integers(50, 110)))
         end = write_demo_session(db, f"Y{n:05d}", t, patient=patient, vitals=False, seed=n,
@@ -158,17 +173,23 @@ def build_year(data: Path, *, full: bool) -> None:
             write_demo_vitals(db, t, end, rng)
         wave_blocks += write_year_waves(db, t, end, pool)
         wave_s += end - t
+        last_end = end
     events = db.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     samples = db.conn.execute("SELECT COUNT(*) FROM vitals").fetchone()[0]
-    wave_mb = db.conn.execute("SELECT SUM(LENGTH(data)) FROM wave_blocks").fetchone()[0] / 1e6
+    wave_mb = (db.conn.execute("SELECT SUM(LENGTH(data)) FROM wave_blocks").fetchone()[0] or 0) / 1e6
     _checkpoint(db)
     db.close()
     size_mb = _file_mb(data / FILE_NAME)
-    print(f"synthetic year: {SESSIONS_PER_YEAR} sessions, {events} events, {samples} vital samples "
-          f"({with_vitals} sessions with 1 Hz vitals), {wave_blocks} wave blocks of {len(YEAR_WAVES)} waves over "
-          f"{wave_s / 3600:.0f} h of sessions ({wave_mb:.0f} MB of compressed samples, "
-          f"{wave_mb / (wave_s / 3600) * 4:.1f} MB per 4 h), {size_mb:.0f} MB, built in "
-          f"{time.perf_counter() - built:.0f} s")
+    figures = {"sessions": sessions, "events": events, "vital_samples": samples, "with_vitals": with_vitals,
+               "wave_blocks": wave_blocks, "wave_hours": wave_s / 3600, "wave_mb": wave_mb,
+               "wave_mb_per_4h": wave_mb / (wave_s / 3600) * 4 if wave_s else 0.0, "size_mb": size_mb,
+               "seconds": time.perf_counter() - built}
+    if not quiet:
+        print(f"synthetic year: {sessions} sessions, {events} events, {samples} vital samples "
+              f"({with_vitals} sessions with 1 Hz vitals), {wave_blocks} wave blocks of {len(YEAR_WAVES)} waves "
+              f"over {figures['wave_hours']:.0f} h of sessions ({wave_mb:.0f} MB of compressed samples, "
+              f"{figures['wave_mb_per_4h']:.1f} MB per 4 h), {size_mb:.0f} MB, built in {figures['seconds']:.0f} s")
+    return figures
 
 
 def startup_with_a_year(workdir: Path) -> None:
