@@ -11,16 +11,25 @@ EXC bits are not used. Values are judged field by field (#14). Choices where the
 - No checksum also means a flipped bit in a digit (SPO2=098 read as 099) is a plausible number that no
   check inside the line can catch. Rule chosen, "the same reading twice", field by field: a value (SpO2,
   pulse rate, PI) is reported only when its `KEY=value` text parses exactly, lies in its range, and is
-  byte for byte the same text as that field in the previous line (at most `confirm_gap_s` earlier,
-  resources/devices/masimo_ascii.toml), whatever happened to the other fields of either line. A value
-  nothing confirmed when it came (first line, a field damaged in the line before, a changed value) is
+  byte for byte the same text as that field in the last line where the field was readable (at most
+  `confirm_gap_s` earlier, resources/devices/masimo_ascii.toml: one line between whose field was damaged
+  or lost is skipped; a readable different value, dashes included, never is), whatever happened to the
+  other fields of either line. A value nothing confirmed when it came (first line, a changed value) is
   held: when the next line repeats it, it is reported at the time of that line, so a steady reading is
   never lost and a changed one comes a second late (never with the earlier line's time: that line may
   have been damaged into the next line's value). Why: only repetition catches every single-bit error; a
-  tolerance would pass exactly the small errors (±1, ±2, ±4, ±8) a flipped low bit makes. A value that
-  changes every second and never repeats is not reported: pulse rate changes more often than SpO2, so
-  fewer of its readings are reported (docs/benchmarks.md gives the shares; the rule's cost is shown
-  there for a value that changes on every line: none reported). PI prints two decimals whose hundredths
+  tolerance would pass exactly the small errors (±1, ±2, ±4, ±8) a flipped low bit makes.
+  Two more rules, both in the resource file with their reasons (#14):
+  * steady step (pulse rate only): the device's averaged pulse moves by a beat every second or two, so
+    two lines seldom agree while it rises or falls. Three consecutive lines that move by exactly one
+    step twice in the same direction (71, 72, 73) report the middle value, a line late: a single
+    flipped bit cannot turn a steady value into that pattern. 72, 73, 72 is never reported.
+  * jump: a value further than `[consistency.jump]` from the last value reported (within
+    `jump_memory_s`) needs a third line. Two lines with the same bit of the same digit flipped (SPO2=098
+    read as 090 twice, BPM=069 as 269) make such jumps; an averaged reading does not, and a real fast
+    change still comes, a line later.
+  A value that changes every line by more than a step and never repeats is not reported (the "new on
+  every line" rows in docs/benchmarks.md show the price). PI prints two decimals whose hundredths
   change on nearly every line (so it was seldom confirmed and the console's PI went stale for 30 s at a
   time): it is confirmed at the one decimal the console shows, the text cut after it
   (resources/devices/masimo_ascii.toml [consistency.confirm_decimals]); the unconfirmed hundredths digit
@@ -31,8 +40,10 @@ EXC bits are not used. Values are judged field by field (#14). Choices where the
   flipped in two lines running (SPO2=098 read as 090 twice). Field by field only reports more values,
   with the same chance per reported value of being such a double error (measured: about 2 in 100,000
   reported values at 2 % damaged bytes, where the whole-line rule reported 30 times fewer values;
-  docs/benchmarks.md). Damage that could make a different field look valid is refused: a field whose
-  name appears twice (a lost line feed ran two lines together) counts for neither line, a token with a
+  docs/benchmarks.md). Damage that could make a different field look valid is refused: two lines run
+  together by a damaged line feed are split before the second line's date and time, where a field name
+  comes back at the place the first line's layout puts it; when they do not fit that layout, a field
+  whose name appears twice counts for neither line; a token with a
   non-printable byte is dropped, the last field of a line is never a reading (a line cut short may end
   in a cut number), and a single flipped bit cannot turn one ASCII 1 field name into another.
 - A piece of noise with a line feed in it (no date and time and no ASCII 1 field name) is not one of
@@ -69,6 +80,10 @@ _REPORTED = ("spo2", "pr", "pi")  # what the console shows; the others are parse
 #: every field name of an ASCII 1 line
 _KNOWN_KEYS = (*_FIELDS, b"SN", b"DESAT", b"PIDELTA", b"ALARM", b"EXC")
 _ZERO_MEANS_NONE = {"spo2", "pr", "pi"}
+_KNOWN_KEY_SET = frozenset(_KNOWN_KEYS)
+_TOKEN = re.compile(rb"\S+")
+#: shorter than this, a line cannot hold two of the device's lines (a full line is ~150 bytes)
+_TWO_LINES_MIN = 200
 
 
 class _BitTable:
@@ -106,13 +121,24 @@ class MasimoAscii(Codec):
         self._exc_word: int | None = None
         consistency = table.section("consistency")
         self.confirm_gap = float(consistency.number("confirm_gap_s"))
+        self.consecutive_gap = float(consistency.number("consecutive_gap_s"))
+        self.jump_memory = float(consistency.number("jump_memory_s"))
         #: metric -> decimals it is confirmed (and reported) at, where fewer than the line prints
-        decimals = consistency.section("confirm_decimals")
-        named = set(decimals.keys())
-        self._confirm_decimals = {m: int(decimals.number(m)) for m in _REPORTED if m in named}
-        #: the previous line's readable reported fields, metric -> (value text, value), and its arrival time
-        self._prev: dict[str, tuple[bytes, float]] = {}
-        self._prev_at = 0.0
+        self._confirm_decimals = self._per_metric(consistency, "confirm_decimals", int)
+        #: metric -> the one step by which three lines running may move (steady step rule)
+        self._steady_step = self._per_metric(consistency, "steady_step", float)
+        #: metric -> a change from the last reported value larger than this needs three lines
+        self._jump = self._per_metric(consistency, "jump", float)
+        #: metric -> its last two readable fields, oldest first: (value text, value or None, arrival time)
+        self._seen: dict[str, list[tuple[bytes, float | None, float]]] = {}
+        #: metric -> (last reported value, its time), for the jump rule
+        self._reported: dict[str, tuple[float, float]] = {}
+
+    @staticmethod
+    def _per_metric(consistency: resources.Doc, key: str, kind: type) -> dict:
+        section = consistency.section(key)
+        named = set(section.keys())
+        return {m: kind(section.number(m)) for m in _REPORTED if m in named}
 
     @classmethod
     def _load_table(cls) -> resources.Doc:
@@ -123,7 +149,8 @@ class MasimoAscii(Codec):
     def connected(self, now: float) -> list[DeviceEvent]:
         self._buffer.clear()
         self._discarding = False
-        self._prev = {}
+        self._seen = {}
+        self._reported = {}
         return []
 
     def feed(self, data: bytes, now: float) -> list[DeviceEvent]:
@@ -145,8 +172,32 @@ class MasimoAscii(Codec):
                 self._discarding = False
                 self.stats.garbage_bytes += len(line) + 1
                 continue
-            events.extend(self._line(line.strip(b"\r \t\x00"), now))
+            for part in self._split_run_together(line):
+                events.extend(self._line(part.strip(b"\r \t\x00"), now))
         return events
+
+    def _split_run_together(self, line: bytes) -> list[bytes]:
+        """A damaged line feed runs two lines into one: split it before the second line's date and time,
+        found where a field name comes back, at the place the layout of the first line puts it. Anything
+        that does not fit that layout stays one line (its repeated fields then count for neither)."""
+        if len(line) < _TWO_LINES_MIN:
+            return [line]
+        tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(line)]
+        first: dict[bytes, int] = {}
+        for i, (_, token) in enumerate(tokens):
+            key, eq, _ = token.partition(b"=")
+            if not eq or key not in _KNOWN_KEY_SET:
+                continue
+            if key not in first:
+                first[key] = i
+                continue
+            start = i - first[key]  # the second line's date, if both lines have the same layout
+            if start > first[key] and start + 1 < len(tokens) and _TIME.match(tokens[start + 1][1]):
+                self.stats.bad_frame("two lines ran together (a damaged line feed): split in two")
+                end = tokens[start - 1][0] + len(tokens[start - 1][1])  # the whitespace between goes
+                return [line[:end], line[tokens[start][0]:]]
+            return [line]
+        return [line]
 
     def _line(self, line: bytes, now: float) -> list[DeviceEvent]:
         if not line:
@@ -195,7 +246,7 @@ class MasimoAscii(Codec):
                    parsed: tuple[dict[str, float | None], int, int] | str) -> list[DeviceEvent]:
         """The values this line and the previous one agree on, field by field (see the module docstring:
         "the same reading twice"), reported at the time of this line."""
-        current: dict[str, tuple[bytes, float]] = {}
+        current: dict[str, tuple[bytes, float | None]] = {}
         last = tokens[-1] if tokens else b""
         for key, (metric, suffix) in _FIELDS.items():
             raw = fields.get(key)
@@ -204,23 +255,49 @@ class MasimoAscii(Codec):
             value = self._value(metric, raw, suffix)
             if isinstance(value, str):  # counted by _parse
                 continue
-            if value is not None:
-                current[metric] = self._at_confirmed_precision(metric, raw, value)
+            # a readable "no value" (dashes, zero) is kept: a later line is not compared across it
+            current[metric] = (raw, None) if value is None else self._at_confirmed_precision(metric, raw, value)
         if not current and isinstance(parsed, str) and not self._looks_like_a_line(tokens, fields):
             return []  # noise with a line feed in it: not one of the device's lines, the previous one stands
-        prev, prev_at = self._prev, self._prev_at
-        if now - prev_at > self.confirm_gap:
-            prev = {}
-        self._prev, self._prev_at = current, now
         events: list[DeviceEvent] = []
         for metric, (raw, value) in current.items():
-            before = prev.get(metric)
-            if before is None or before[0] != raw:
-                if before is not None:
-                    self.stats.bad_field(f"{metric} {value:g} differs from the previous line's; held until it repeats")
-                continue
-            events.append(Measurement(now, self.device, metric, value, self._units[metric]))
+            reported = self._judge(metric, raw, value, now)
+            if reported is not None:
+                self._reported[metric] = (reported, now)
+                events.append(Measurement(now, self.device, metric, reported, self._units[metric]))
         return events
+
+    def _judge(self, metric: str, raw: bytes, value: float | None, now: float) -> float | None:
+        """The value to report for this line's readable field, if the lines before it confirm one (see the
+        module docstring), and this field remembered as the latest readable one."""
+        seen = self._seen.setdefault(metric, [])
+        prev = seen[-1] if seen and now - seen[-1][2] <= self.confirm_gap else None
+        older = seen[-2] if prev is not None and len(seen) > 1 and prev[2] - seen[-2][2] <= self.confirm_gap else None
+        seen.append((raw, value, now))
+        del seen[:-2]
+        if value is None or prev is None:
+            return None
+        if prev[0] == raw:  # the same reading twice
+            if self._jumped(metric, value, now) and not (older is not None and older[0] == raw):
+                self.stats.bad_field(f"{metric} {value:g} is a jump from {self._reported[metric][0]:g}; "
+                                     "held for a third line")
+                return None
+            return value
+        step = self._steady_step.get(metric)
+        if step is not None and older is not None and prev[1] is not None and older[1] is not None \
+                and now - prev[2] <= self.consecutive_gap and prev[2] - older[2] <= self.consecutive_gap:
+            rise, then = prev[1] - older[1], value - prev[1]
+            if abs(abs(rise) - step) < 1e-9 and abs(rise - then) < 1e-9 and not self._jumped(metric, prev[1], now):
+                return prev[1]  # three lines running one step apart: the middle one is the device's value
+        self.stats.bad_field(f"{metric} {value:g} differs from the previous line's; held until it repeats")
+        return None
+
+    def _jumped(self, metric: str, value: float, now: float) -> bool:
+        """Whether `value` is further from the last reported value (if recent) than the jump rule allows."""
+        jump = self._jump.get(metric)
+        last = self._reported.get(metric)
+        return jump is not None and last is not None and now - last[1] <= self.jump_memory \
+            and abs(value - last[0]) > jump + 1e-9
 
     def _at_confirmed_precision(self, metric: str, raw: bytes, value: float) -> tuple[bytes, float]:
         """(the text two lines must share, the value reported). PI prints two decimals and its hundredths

@@ -25,7 +25,7 @@ def test_no_reported_value_differs_from_what_the_device_sent(driver, byte_error,
 
 
 @pytest.mark.parametrize("line", ["clean", "noisy"])
-@pytest.mark.parametrize("driver", sorted(set(DRIVERS) - {"masimo-ascii"}))
+@pytest.mark.parametrize("driver", sorted(DRIVERS))
 def test_share_of_good_readings_reported(driver, line):
     result = measure(driver, SECONDS, **(NOISY if line == "noisy" else {}), seed=3)
     assert result.false_values == []
@@ -33,22 +33,20 @@ def test_share_of_good_readings_reported(driver, line):
     assert result.share >= 0.9, f"{driver} on a {line} line reported {result.share:.1%} of good readings"
 
 
-# ASCII 1 has no checksum: a value is reported only when two lines carry the same text for it (see
-# masimo_ascii.py). The simulated Radical-7 averages over 8 s as the real one does by default, so SpO2
-# repeats; its pulse rate still changes every second or two and PI (two decimals) nearly every line.
-# Measured shares per metric are printed by `make bench BENCH=drivers` (docs/benchmarks.md).
-MASIMO_BELOW = {"pr": "pulse rate changes every second or two even averaged over 8 s: a value seen once "
-                      "is never reported"}
-# PI is confirmed at the 1 decimal the console shows (resources/devices/masimo_ascii.toml): it meets the goal.
+# ASCII 1 has no checksum: a value is reported only when lines agree on it (see masimo_ascii.py: the same
+# text twice, a steady one-beat step of the pulse over three lines, a third line for a jump). The simulated
+# Radical-7 averages over 8 s as the real one does by default. Pulse rate still changes every second or two,
+# so its share moves with the seed over a short run (0.87-0.94 over 120 s, seeds 1-8): the shares per metric
+# are taken over 30 simulated minutes (0.91-0.93 noisy, 0.99 clean for pulse rate at seeds 1-8; ~5 s of CPU).
+# `make bench BENCH=drivers` prints them (docs/benchmarks.md).
+MASIMO_SECONDS = 1800
 
 
 @pytest.mark.parametrize("line", ["clean", "noisy"])
 @pytest.mark.parametrize("metric", ["spo2", "pr", "pi"])
-def test_masimo_share_of_good_readings_reported_per_metric(metric, line, request):
-    if metric in MASIMO_BELOW:
-        request.applymarker(pytest.mark.xfail(reason=MASIMO_BELOW[metric], strict=True))
-    result = measure("masimo-ascii", SECONDS, **(NOISY if line == "noisy" else {}), seed=3)
+def test_masimo_share_of_good_readings_reported_per_metric(metric, line):
+    result = measure("masimo-ascii", MASIMO_SECONDS, **(NOISY if line == "noisy" else {}), seed=3)
     assert result.false_values == []
     reported, good = per_metric(result)[metric]
-    assert good > 50
+    assert good > 1000
     assert reported / good >= 0.9, f"masimo {metric} on a {line} line: {reported}/{good} good readings reported"

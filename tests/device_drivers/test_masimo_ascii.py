@@ -117,9 +117,27 @@ def test_a_damaged_field_costs_only_that_field():
     events = codec.feed(second, T0 + 1)
     assert _values(events) == [("pr", 70), ("pi", 2.0)]
     assert codec.stats.frames_bad == 1
-    # the damaged SpO2 was no reading: the next line cannot confirm against it
-    assert _values(codec.feed(line(spo2="097", bpm="070"), T0 + 2), "spo2") == []
-    assert _values(codec.feed(line(spo2="097", bpm="070"), T0 + 3), "spo2") == [("spo2", 97)]
+    # the damaged SpO2 was no reading: the next line is compared with the last line where SpO2 was readable
+    assert _values(codec.feed(line(spo2="097", bpm="070"), T0 + 2), "spo2") == [("spo2", 97)]
+
+
+def test_a_readable_different_value_is_never_skipped():
+    """Only a damaged (unreadable) field is skipped when comparing: 097, 096, 097 confirms nothing, and a
+    readable "no value" (dashes) counts as a different value too."""
+    codec = MasimoAscii()
+    events = []
+    for i, spo2 in enumerate(["097", "096", "097", "---", "097"]):
+        events += codec.feed(line(spo2=spo2), T0 + i)
+    assert _values(events, "spo2") == []
+
+
+def test_a_damaged_field_is_skipped_only_within_the_gap():
+    codec = MasimoAscii()
+    codec.feed(line(spo2="097"), T0)
+    damaged = line(spo2="097").replace(b"SPO2=097%", b"SPO2=0\xb77%")
+    codec.feed(damaged, T0 + 1)
+    codec.feed(damaged, T0 + 2)
+    assert _values(codec.feed(line(spo2="097"), T0 + 3), "spo2") == []  # 3 s since the last readable one
 
 
 def test_pi_is_confirmed_at_the_decimal_the_console_shows():
@@ -128,9 +146,11 @@ def test_pi_is_confirmed_at_the_decimal_the_console_shows():
     give 1.5, not 1.6). A tenths digit that differs (a flipped bit, or a real change) confirms nothing."""
     codec = MasimoAscii()
     events = []
-    for i, pi in enumerate(["01.54", "01.52", "01.59", "01.56", "01.66", "00.35", "00.38"]):
+    for i, pi in enumerate(["01.54", "01.52", "01.59", "01.56", "01.66", "00.35", "00.38", "00.31"]):
         events += codec.feed(line(pi=pi), T0 + i)
+    # 1.5 -> 0.3 is further than the jump rule allows from two lines: the third line confirms it
     assert _values(events, "pi") == [("pi", 1.5), ("pi", 1.5), ("pi", 1.5), ("pi", 0.3)]
+    assert [e.t for e in events if isinstance(e, Measurement) and e.metric == "pi"][-1] == T0 + 7
 
 
 def test_a_flipped_digit_in_one_line_is_never_reported():
@@ -141,14 +161,61 @@ def test_a_flipped_digit_in_one_line_is_never_reported():
     assert _values(events, "spo2") == [("spo2", 97), ("spo2", 97)]  # at T0+1 and T0+4, never 96
 
 
-def test_two_lines_run_together_give_no_value_and_confirm_nothing():
-    """A damaged line feed joins two lines: every field name comes twice, so neither copy counts."""
+def test_two_lines_run_together_are_split_before_the_second_date():
+    """A damaged line feed joins two lines: the codec splits them where the second line's date and time
+    are, and each line counts as itself (the first confirms the line before it, the second the first)."""
+    for lf in (b"\x0b", b"J", b"\x8a"):  # LF (0A) with bit 0, bit 6 or bit 7 flipped
+        codec = MasimoAscii()
+        frames_bad: list[str] = []
+        codec.stats.bad_frame = frames_bad.append
+        codec.feed(line(spo2="097", bpm="070"), T0)
+        joined = line(spo2="097", bpm="070").replace(b"\r\n", b"\r" + lf) + line(spo2="096", bpm="070")
+        events = codec.feed(joined, T0 + 2)
+        assert _values(events, "spo2") == [("spo2", 97)]  # 096 differs from the first line's 097: held
+        assert _values(events, "pr") == [("pr", 70), ("pr", 70)]
+        assert frames_bad[0] == "two lines ran together (a damaged line feed): split in two"
+        assert len(frames_bad) == (1 if lf == b"\x0b" else 2)  # a date run into the damaged byte: a bad line
+
+
+def test_run_together_lines_that_do_not_fit_the_layout_give_no_value():
+    """When the repeated field is not where the first line's layout puts the second line, nothing is
+    split: every field name comes twice, so neither copy counts."""
     codec = MasimoAscii()
     codec.feed(line(spo2="097"), T0)
-    joined = line(spo2="097").replace(b"\r\n", b"\r\x0b") + line(spo2="097")  # LF (0A) read as VT (0B)
+    tail = line(spo2="097")[line(spo2="097").index(b"SPO2="):]  # the second line lost its date and time
+    joined = line(spo2="097").replace(b"\r\n", b"\r\x0b") + tail
     assert _values(codec.feed(joined, T0 + 1)) == []
-    assert _values(codec.feed(line(spo2="097"), T0 + 2)) == []  # nothing to compare with: held
-    assert _values(codec.feed(line(spo2="097"), T0 + 3), "spo2") == [("spo2", 97)]
+
+
+def test_pulse_rate_moving_one_beat_a_line_reports_the_middle_line():
+    """Steady step (resources [consistency.steady_step]): 70, 71, 72, 73 report 71 and 72, each a line late;
+    a value going back (72, 73, 72) or moving by two is never reported by this rule."""
+    codec = MasimoAscii()
+    got = []
+    for i, bpm in enumerate(["070", "071", "072", "073", "072", "074", "076"]):
+        got += [(e.t - T0, e.value) for e in codec.feed(line(bpm=bpm), T0 + i) if isinstance(e, Measurement)
+                and e.metric == "pr"]
+    assert got == [(2, 71), (3, 72)]
+
+
+def test_steady_step_needs_consecutive_lines():
+    codec = MasimoAscii()
+    events = []
+    for t, bpm in [(0, "070"), (1, "071"), (3, "072")]:  # a line lost between 071 and 072
+        events += codec.feed(line(bpm=bpm), T0 + t)
+    assert _values(events, "pr") == []
+
+
+def test_a_jump_from_the_last_reported_value_needs_a_third_line():
+    """Two lines with the same bit flipped (BPM=069 read as 269 twice) agree; the jump rule holds a value
+    further than [consistency.jump] from the last reported one until a third line carries it."""
+    codec = MasimoAscii()
+    got = []
+    for i, bpm in enumerate(["069", "069", "269", "269", "069", "089", "089", "089"]):
+        got += [(e.t - T0, e.value) for e in codec.feed(line(bpm=bpm), T0 + i) if isinstance(e, Measurement)
+                and e.metric == "pr"]
+    assert got == [(1, 69), (7, 89)]  # 269 never; a real change to 89 comes with its third line
+    assert "jump" in codec.stats.last_error
 
 
 def test_the_last_field_of_a_line_is_never_a_reading():
