@@ -154,9 +154,26 @@ def session_starts(sessions: int):
 
 
 def build_year(data: Path, *, full: bool, sessions: int = SESSIONS_PER_YEAR, quiet: bool = False) -> dict:
-    """Build the synthetic year (or its first `sessions` sessions) in `data`; returns its figures."""
+    """Build the synthetic year (or its first `sessions` sessions) in `data`; returns its figures.
+
+    Built in a directory beside `data` and moved into it when complete: a build that was stopped is never
+    taken for a year by the next run (which reuses a BENCH_YEAR_DIR that holds the file). The build itself
+    has no journal (each byte written once, not to the WAL and again to the file: 1.95 GB written instead of
+    3.65 GB for 300 sessions) and no fsync; the finished file is in WAL mode as the console leaves it."""
+    building = data.parent / f".{data.name}.building-{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    figures = _build_year(building, full=full, sessions=sessions, quiet=quiet)
+    data.mkdir(parents=True, exist_ok=True)
+    for part in building.glob(FILE_NAME + "*"):
+        os.replace(part, data / part.name)
+    shutil.rmtree(building, ignore_errors=True)
+    return figures
+
+
+def _build_year(data: Path, *, full: bool, sessions: int, quiet: bool) -> dict:
     db = open_database(data)
     db.conn.execute("PRAGMA synchronous = OFF")
+    db.conn.execute("PRAGMA journal_mode = OFF")
     rng = np.random.default_rng(5)
     built = time.perf_counter()
     with_vitals = SESSIONS_PER_YEAR if full else VITALS_SESSIONS
@@ -177,7 +194,7 @@ def build_year(data: Path, *, full: bool, sessions: int = SESSIONS_PER_YEAR, qui
     events = db.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     samples = db.conn.execute("SELECT COUNT(*) FROM vitals").fetchone()[0]
     wave_mb = (db.conn.execute("SELECT SUM(LENGTH(data)) FROM wave_blocks").fetchone()[0] or 0) / 1e6
-    _checkpoint(db)
+    db.conn.execute("PRAGMA journal_mode = WAL")
     db.close()
     size_mb = _file_mb(data / FILE_NAME)
     figures = {"sessions": sessions, "events": events, "vital_samples": samples, "with_vitals": with_vitals,

@@ -85,3 +85,13 @@ def test_blob_sizes_are_the_real_encoded_blocks_cycled(year):
     total = db.conn.execute("SELECT SUM(LENGTH(data)) FROM wave_blocks").fetchone()[0]
     assert figures["wave_mb"] == pytest.approx(total / 1e6)
     assert 5.0 < figures["wave_mb_per_4h"] < 12.0  # the year's measured 9.1 MB per 4 h of its blocks
+
+
+def test_the_year_is_moved_into_place_complete_and_in_wal_mode(year, tmp_path):
+    figures, db = year
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    data = db.path.parent
+    assert not [p.name for p in data.parent.iterdir() if ".building" in p.name]  # nothing left beside it
+    name = db.path.name  # (the -wal and -shm files are this test's open connection's)
+    assert {p.name for p in data.iterdir()} <= {name, name + "-wal", name + "-shm"}
+    assert figures["size_mb"] > 0 and db.path.stat().st_size == pytest.approx(figures["size_mb"] * 1e6, rel=0.01)
