@@ -58,9 +58,17 @@ def test_start_up_without_a_year_is_not_measured_and_says_why():
                               "BENCH_YEAR_DIR not set")
     assert rows[0].status == NOT_MEASURED and rows[0].figure == "BENCH_YEAR_DIR not set"
     assert rows[1].status == goals.INFO  # the empty directory is not the goal's figure
-    year = {"median_s": 1.5, "best_s": 1.2, "cpu_median_s": 1.0, "load": 2.0, "size_gb": 8.1}
+    year = {"median_s": 1.5, "best_s": 1.2, "cpu_median_s": 1.0, "load": 2.0, "size_gb": 8.1, "sessions": 1500}
     assert goals.startup_rows({"year": year}, None)[0].status == MET
     assert goals.startup_rows({"year": {**year, "median_s": 1.51}}, None)[0].status == NOT_MET
+    small = goals.startup_rows({"year": {**year, "sessions": 150}}, None)[0]  # not the goal's year
+    assert small.status == NOT_MEASURED and "150 sessions" in small.figure
+
+
+def test_the_years_sessions_are_counted_from_its_file(tmp_path):
+    from benchmarks.records import build_year
+    build_year(tmp_path / "year", full=False, sessions=3, quiet=True)
+    assert goals.year_sessions(tmp_path / "year" / "bedside-console.sqlite") == 3
 
 
 def test_cpu_rows_one_per_scenario():
