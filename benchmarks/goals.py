@@ -270,15 +270,9 @@ def _indented(text: str, **_) -> None:
 
 # ---- the machine and the table -----------------------------------------------------------------------------
 
-def machine(load_start: tuple[float, ...], load_end: tuple[float, ...]) -> dict[str, str]:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        commit += " (with uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown (not a git checkout)"
+def machine(load_start: tuple[float, ...], load_end: tuple[float, ...], commit: str | None = None) -> dict[str, str]:
+    """The machine and the code measured (`commit`: as read at the start of the run)."""
+    commit = commit or source_commit()
     try:
         from PySide6 import __version__ as pyside
         from PySide6.QtCore import qVersion
@@ -288,6 +282,18 @@ def machine(load_start: tuple[float, ...], load_end: tuple[float, ...]) -> dict[
     return {"cores": str(os.cpu_count()), "load at start": " ".join(f"{x:.2f}" for x in load_start),
             "load at end": " ".join(f"{x:.2f}" for x in load_end),
             "Python": sys.version.split()[0], "Qt": qt, "commit": commit}
+
+
+def source_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        commit += " (with uncommitted changes)" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown (not a git checkout)"
+    return commit
 
 
 def table(rows: list[Row], info: dict[str, str], timings: dict[str, float], started: datetime) -> str:
@@ -335,9 +341,9 @@ def main() -> None:
     parts = selected_parts(os.environ.get("BENCH_GOALS_ONLY"))
     out = Path(os.environ.get("BENCH_GOALS_OUT") or ROOT / "docs" / "bench-goals-latest.md")
     started = datetime.now(timezone.utc)
-    load_start = os.getloadavg()
+    load_start, commit = os.getloadavg(), source_commit()
     rows, timings = run(parts)
-    text = table(rows, machine(load_start, os.getloadavg()), timings, started)
+    text = table(rows, machine(load_start, os.getloadavg(), commit), timings, started)
     print()
     print(text, end="")
     out.parent.mkdir(parents=True, exist_ok=True)
