@@ -10,9 +10,10 @@ state. Vitals for every session would make a multi-GB file, so by default vitals
 `VITALS_SESSIONS` of them at 1 Hz and the quick-check time is also reported per GB, to extrapolate to a
 full year (run with BENCH_FULL_YEAR=1 to build it all).
 Every session of the year has its waves (ECG 500 Hz, pleth 125 Hz, oximeter pleth 75 Hz, real encoded blocks):
-~10 million blocks, a ~9 GB file that takes ~20 min to build on 2 shared cores (BENCH_YEAR_DIR=DIR keeps it for
-the next run). Then `./bedside run` on it is timed to the main window's first paint, warm and (as root) cold.
-Generating the synthetic year uses synchronous=OFF for speed; the timed steps use the normal settings.
+~10 million blocks, an ~8 GB file that takes 1-2 min to build on 2 cores (21 min on a machine at load 10-17;
+BENCH_YEAR_DIR=DIR keeps it for the next run). Then `./bedside run` on it is timed to the main window's first
+paint, warm and (as root) cold. Generating the synthetic year uses no journal and synchronous=OFF for speed (it
+is built beside its directory and moved in when complete); the timed steps use the normal settings.
 """
 from __future__ import annotations
 

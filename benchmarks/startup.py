@@ -134,7 +134,7 @@ def main() -> None:
     run(int(os.environ.get("BENCH_STARTUP_RUNS", "5")), year=year)
     if year is None:
         print("no year of records timed: build one with `BENCH_YEAR_DIR=DIR make bench BENCH=records` "
-              "(~20 min), then `BENCH_YEAR_DIR=DIR make bench BENCH=startup`")
+              "(1-2 min, ~8 GB), then `BENCH_YEAR_DIR=DIR make bench BENCH=startup`")
 
 
 if __name__ == "__main__":
