@@ -1,7 +1,7 @@
 """Issue #14's goals in one benchmark run: every figure the issue sets a goal for, measured now, in one table
 (goal, figure, met / NOT met) with the machine it was measured on.
 
-    make bench BENCH=goals                                  # everything, ~15-25 min on 2 shared cores
+    make bench BENCH=goals                                  # everything: 6 min on 2 cores at load 3
     BENCH_GOALS_ONLY=drivers,waves make bench BENCH=goals    # a subset
 
 Parts (in this order; each prints its wall time):
@@ -20,7 +20,7 @@ Parts (in this order; each prints its wall time):
 - cpu: the console process's CPU in % of one core on Xvfb with monitor + oximeter + pump simulators in their
   own processes (benchmarks/cpu.py). Goal <= 10 %.
 - memory: RSS growth after the 2-h warm-up over a 72-h accelerated continuous infusion (benchmarks/memory.py,
-  the long part: ~9 min of wall time on an idle machine). Goal <= 20 MB.
+  the long part: 4 min at load 3, 9 min on 2026-12-02). Goal <= 20 MB.
 
 Settings (environment): BENCH_GOALS_ONLY=part,part; BENCH_GOALS_OUT=FILE (default docs/bench-goals-latest.md);
 BENCH_GOALS_FIDELITY_S (simulated s per driver and line, 300), BENCH_GOALS_FUZZ_S (120, as the test),
