@@ -301,7 +301,7 @@ class IntelliVue(Codec):
         events: list[DeviceEvent] = []
         damaged = self._deframer.damaged
         for user in self._deframer.feed(data):
-            self._last_heard = now
+            self._last_heard = self.alive_at = now
             try:
                 events += self._message(user, now)
             except (w.Malformed, struct.error, IndexError, ValueError) as exc:
@@ -309,6 +309,7 @@ class IntelliVue(Codec):
                 self.stats.bad_frame(f"message structure broken: {exc}")
         if self._deframer.damaged != damaged:
             self._last_damaged = now
+            self.alive_at = now  # the monitor is answering; the transport does not reopen the port
         return events
 
     def _message(self, user: bytes, now: float) -> list[DeviceEvent]:
