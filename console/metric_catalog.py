@@ -74,10 +74,6 @@ class WaveInfo:
     label: str
     unit: str
 
-    def axis_label(self, source: str) -> str:
-        """'ECG (intellivue) mV': what a stored wave's axis says."""
-        return f"{self.label} ({source})" + (f" {self.unit}" if self.unit else "")
-
 
 def load_wave_info() -> dict[str, WaveInfo]:
     """resources/metrics.toml [waves.NAME]: label and unit of each stored wave."""
