@@ -109,7 +109,7 @@ class WaveReview(QWidget):
             plot = pg.PlotWidget(background=style.BACKGROUND, axisItems={"bottom": _ClockAxis("bottom")})
             plot.setMouseEnabled(x=True, y=False)
             info = wave_info(w.wave, waves_known)
-            plot.setLabel("left", f"{info.label} ({w.source})", units=info.unit or None)
+            plot.setLabel("left", f"{w.source} {info.label}", units=info.unit or None)  # "monitor ECG (mV)"
             plot.getAxis("left").enableAutoSIPrefix(False)  # the driver's values, not "(x0.001)"
             for a in self.alarms:  # the onset on the waves too, as on the trend
                 plot.addItem(pg.InfiniteLine(a.started, angle=90, pen=pg.mkPen(

@@ -63,7 +63,7 @@ def test_review_draws_stored_blocks_as_one_curve_a_real_gap_as_a_gap_and_units_f
     qtbot.addWidget(review)
     review.show_window(start - 1, start + 19)
     plot, curve, _w = review.plots[0]
-    assert plot.getAxis("left").labelText == "ECG (monitor)" and plot.getAxis("left").labelUnits == "mV"
+    assert plot.getAxis("left").labelText == "monitor ECG" and plot.getAxis("left").labelUnits == "mV"
     t, v = curve.getOriginalDataset()
     gaps = np.nonzero(np.isnan(v))[0]
     assert len(gaps) == 1 and start + 8 < t[gaps[0]] < start + 12  # the 4 s lost: a gap, not a line across
