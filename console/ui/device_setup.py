@@ -184,7 +184,10 @@ class DeviceSetupDialog(QDialog):
         grid = QGridLayout()
         self.bytes_label = self._counter(grid, 0, "bytes received")
         self.frames_label = self._counter(grid, 1, "frames decoded")
-        self.errors_label = self._counter(grid, 2, "checksum / framing errors\n(damaged: noisy line)")
+        self.errors_label = self._counter(grid, 2, "checksum / framing errors")
+        self.errors_label.setToolTip("In brackets: frames the device sent that the line damaged (its header and "
+                                     "length right, the checksum wrong). Many of them: a noisy cable or "
+                                     "interference, not wrong settings.")
         self.link_label = QLabel("not testing")
         self.link_label.setObjectName("counter")
         grid.addWidget(self.link_label, 0, 3)
