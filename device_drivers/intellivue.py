@@ -23,8 +23,8 @@ Choices where the public documents leave room (also in the report):
 - The association is restarted when the monitor is silent for `association_timeout` (10 s) while
   associated, when it aborts, refuses (after `retry_after`), or releases; the transport's own watchdog
   reopens the port on longer silence (`alive_at` tells it of damaged frames too: transport.LinkWatch).
-  Silent means no frame at all: a frame with a Data Export header and the right length whose FCS is wrong was sent by the monitor and damaged on the line
-  (Deframer.damaged), so the monitor is still answering this association. On a noisy line (1-2 % of
+  Silent means no frame at all: a frame with a Data Export header and the right length whose FCS is
+  wrong was sent by the monitor and damaged on the line (Deframer.damaged), so the monitor is still answering this association. On a noisy line (1-2 % of
   bytes with a bit error) most frames of a few hundred bytes arrive damaged, and 10 s without one intact
   frame happen by chance; restarting then would only lose the intact frames that follow while the
   association is set up again. A monitor that dropped the association stops answering polls and
