@@ -8,7 +8,8 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 #: benchmark modules under benchmarks/, each with main()
-ALL = ("skeleton", "drivers", "session", "records", "alarm_latency", "replication", "station", "memory", "cpu", "startup", "noisy_link")
+ALL = ("skeleton", "drivers", "session", "records", "alarm_latency", "replication", "station", "memory", "cpu", "startup",
+       "noisy_link")
 
 
 def main(argv: list[str]) -> int:

@@ -80,7 +80,8 @@ class CodecStats:
 
     def to_json(self) -> dict:
         return {"bytes_in": self.bytes_in, "frames_ok": self.frames_ok, "frames_bad": self.frames_bad,
-                "frames_damaged": self.frames_damaged, "fields_bad": self.fields_bad, "garbage_bytes": self.garbage_bytes,
+                "frames_damaged": self.frames_damaged, "fields_bad": self.fields_bad,
+                "garbage_bytes": self.garbage_bytes,
                 "last_error": self.last_error, "last_hex": self.last_hex()}
 
 

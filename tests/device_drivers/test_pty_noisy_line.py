@@ -33,13 +33,11 @@ def test_a_noisy_intellivue_line_keeps_one_open_port():
         try:
             sink.wait_for(lambda e: isinstance(e, LinkState) and e.state == "connected")
             deadline = time.monotonic() + 12.0
-            while time.monotonic() < deadline and codec.stats.frames_damaged < 40:
-                time.sleep(0.1)
-            time.sleep(max(0.0, deadline - time.monotonic()))
+            time.sleep(max(0.0, deadline - time.monotonic()))  # ~8 reopen windows
         finally:
             link.stop()
     assert noisy.bytes_flipped > 0.01 * noisy.bytes_sent  # the line really was noisy
-    assert codec.stats.frames_damaged >= 40  # most frames arrived damaged ...
+    assert codec.stats.frames_damaged >= 30 and codec.stats.frames_damaged > 2 * codec.stats.frames_ok  # most frames damaged ...
     assert link.reopens == 0 and states(sink, "reconnecting") == []  # ... and the port stayed open
     assert len(states(sink, "connected")) >= 1
     silent = states(sink, "silent")
