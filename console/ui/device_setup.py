@@ -185,6 +185,9 @@ class DeviceSetupDialog(QDialog):
         self.bytes_label = self._counter(grid, 0, "bytes received")
         self.frames_label = self._counter(grid, 1, "frames decoded")
         self.errors_label = self._counter(grid, 2, "checksum / framing errors")
+        self.errors_label.setToolTip("In brackets: frames the device sent that the line damaged (its header and "
+                                     "length right, the checksum wrong). Many of them: a noisy cable or "
+                                     "interference, not wrong settings.")
         self.link_label = QLabel("not testing")
         self.link_label.setObjectName("counter")
         grid.addWidget(self.link_label, 0, 3)
@@ -317,7 +320,9 @@ class DeviceSetupDialog(QDialog):
         snap = self._test.snapshot()
         self.bytes_label.setText(str(snap.bytes_in))
         self.frames_label.setText(str(snap.frames_ok))
-        self.errors_label.setText(str(snap.frames_bad))
+        # frames damaged on the line (right header, wrong checksum) point at the cable, not the settings
+        self.errors_label.setText(f"{snap.frames_bad} ({snap.frames_damaged} damaged)" if snap.frames_damaged
+                                  else str(snap.frames_bad))
         colour = {"connected": style.OK, "silent": style.WARN, "reconnecting": style.BAD}.get(snap.link_state, style.TEXT)
         self.link_label.setText(snap.link_state)
         self.link_label.setStyleSheet(f"color: {colour};")
