@@ -65,24 +65,33 @@ def summary(results: list[dict], key: str) -> str:
             f"{min(cpu):.2f} s, median {statistics.median(cpu):.2f} s")
 
 
-def time_start_up(label: str, data: Path, env: dict, runs: int) -> None:
+def time_start_up(label: str, data: Path, env: dict, runs: int, *, cold: bool = True, out=print) -> dict:
+    """Warm (and, as root, cold) runs on `data`, printed through `out`; returns the figures: load average
+    (highest seen), the warm runs' first-frame wall seconds (median, best) and CPU, the cold runs' if any."""
     manual_pump(data)
     first_frame(data, 1, env)  # warm: the venv, the bytecode cache and the file's first pages
     load = os.getloadavg()[0]
     warm = first_frame(data, runs, env)
     load = max(load, os.getloadavg()[0])
-    verdict = "met" if statistics.median(r["first-frame"][0] for r in warm) <= GOAL_S else "NOT met"
-    print(f"{label}, warm file cache, {runs} runs (load average up to {load:.1f} on {os.cpu_count()} cores):\n"
-          f"  {summary(warm, 'first-frame')} (goal <= {GOAL_S} s wall: {verdict} at this load)\n"
-          f"  {summary(warm, 'plots-ready')}", flush=True)
-    cold = []
-    for _ in range(3):
+    median = statistics.median(r["first-frame"][0] for r in warm)
+    verdict = "met" if median <= GOAL_S else "NOT met"
+    out(f"{label}, warm file cache, {runs} runs (load average up to {load:.1f} on {os.cpu_count()} cores):\n"
+        f"  {summary(warm, 'first-frame')} (goal <= {GOAL_S} s wall: {verdict} at this load)\n"
+        f"  {summary(warm, 'plots-ready')}", flush=True)
+    cold_runs = []
+    for _ in range(3 if cold else 0):
         if not drop_caches():
             break
-        cold += first_frame(data, 1, env)
-    if cold:
-        print(f"{label}, cold file cache (drop_caches before each), {len(cold)} runs:\n"
-              f"  {summary(cold, 'first-frame')}\n  {summary(cold, 'plots-ready')}", flush=True)
+        cold_runs += first_frame(data, 1, env)
+    if cold_runs:
+        out(f"{label}, cold file cache (drop_caches before each), {len(cold_runs)} runs:\n"
+            f"  {summary(cold_runs, 'first-frame')}\n  {summary(cold_runs, 'plots-ready')}", flush=True)
+    figures = {"label": label, "runs": runs, "load": load, "median_s": median,
+               "best_s": min(r["first-frame"][0] for r in warm),
+               "cpu_median_s": statistics.median(r["first-frame"][1] for r in warm)}
+    if cold_runs:
+        figures["cold_median_s"] = statistics.median(r["first-frame"][0] for r in cold_runs)
+    return figures
 
 
 def compare(label: str, data: Path, env: dict, runs: int, before: Path) -> None:
@@ -109,34 +118,61 @@ def compare(label: str, data: Path, env: dict, runs: int, before: Path) -> None:
                   f"  {'':{len(cache) + 7}} {len(rows)} runs: {summary(rows, 'plots-ready')}", flush=True)
 
 
-def main() -> None:
+def year_dir() -> Path | None:
+    """The year of records at BENCH_YEAR_DIR, if it is set and holds a database; else None."""
+    year = os.environ.get("BENCH_YEAR_DIR")
+    if year and (Path(year) / "bedside-console.sqlite").exists():
+        return Path(year)
+    return None
+
+
+def run(runs: int = 5, *, empty: bool = True, year: Path | None = None, cold: bool = True, out=print,
+        before: Path | None = None) -> dict:
+    """Start-up on an empty data directory (if `empty`) and on `year` (if given), on Xvfb or $DISPLAY
+    (BENCH_STARTUP_OFFSCREEN=1: Qt offscreen). Returns {"screen", "empty": figures, "year": figures}.
+    `before`: another checkout, compared with this one run for run (`compare`; prints only)."""
     from benchmarks.cpu import start_x
 
     procs: list = []
-    runs = int(os.environ.get("BENCH_STARTUP_RUNS", "5"))
+    result: dict = {}
     try:
         if os.environ.get("BENCH_STARTUP_OFFSCREEN") == "1":
             env, screen = dict(os.environ, QT_QPA_PLATFORM="offscreen"), "Qt offscreen"
         else:
             display, screen = start_x(procs)
             env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-        print(f"`{ROOT}/bedside run` to the first frame; screen: {screen}", flush=True)
-        before = os.environ.get("BENCH_BEFORE_ROOT")
-        timed = (lambda label, data: compare(label, data, env, runs, Path(before))) if before else \
-            (lambda label, data: time_start_up(label, data, env, runs))
-        with tempfile.TemporaryDirectory(prefix="bench-startup-") as empty:
-            timed("empty data directory", Path(empty))
-        year = os.environ.get("BENCH_YEAR_DIR")
-        if year and (Path(year) / "bedside-console.sqlite").exists():
-            size_gb = (Path(year) / "bedside-console.sqlite").stat().st_size / 1e9
-            timed(f"a year of records with waves ({size_gb:.1f} GB, {year})", Path(year))
-        else:
-            print("no year of records timed: build one with `BENCH_YEAR_DIR=DIR make bench BENCH=records` "
-                  "(~20 min), then `BENCH_YEAR_DIR=DIR make bench BENCH=startup`")
+        result["screen"] = screen
+        out(f"`{ROOT}/bedside run` to the first frame; screen: {screen}", flush=True)
+        if before is not None:  # before/after alternately: printed, no figures returned
+            if empty:
+                with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+                    compare("empty data directory", Path(tmp), env, runs, before)
+            if year is not None:
+                size_gb = (year / "bedside-console.sqlite").stat().st_size / 1e9
+                compare(f"a year of records with waves ({size_gb:.1f} GB, {year})", year, env, runs, before)
+            return result
+        if empty:
+            with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+                result["empty"] = time_start_up("empty data directory", Path(tmp), env, runs, cold=cold, out=out)
+        if year is not None:
+            size_gb = (year / "bedside-console.sqlite").stat().st_size / 1e9
+            result["year"] = time_start_up(f"a year of records with waves ({size_gb:.1f} GB, {year})", year, env,
+                                           runs, cold=cold, out=out)
+            result["year"]["size_gb"] = size_gb
+        return result
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def main() -> None:
+    year = year_dir()
+    before = os.environ.get("BENCH_BEFORE_ROOT")
+    run(int(os.environ.get("BENCH_STARTUP_RUNS", "5")), year=year, before=Path(before) if before else None)
+    if year is None:
+        print("no year of records timed: build one with `BENCH_YEAR_DIR=DIR make bench BENCH=records` "
+              "(1-2 min, ~8 GB), then `BENCH_YEAR_DIR=DIR make bench BENCH=startup`")
 
 
 if __name__ == "__main__":

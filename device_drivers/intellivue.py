@@ -20,17 +20,16 @@ Choices where the public documents leave room (also in the report):
   (minimum poll period 312.5 ms, MTU 2500/1000 bytes) and polls at 1 s.
 - Measurement times are the console's receive time, not the monitor's relative/absolute time stamps:
   the monitor's clock is often wrong, and the console's records share one clock.
-- The association is restarted when the monitor is silent for `association_timeout` (10 s) while
-  associated, when it aborts, refuses (after `retry_after`), or releases; the transport's own watchdog
-  reconnects the port on longer silence. Silent means no frame at all: a frame with a Data Export
-  header and the right length whose FCS is wrong was sent by the monitor and damaged on the line
-  (Deframer.damaged), so the monitor is still answering this association. On a noisy line (1-2 % of
-  bytes with a bit error) most frames of a few hundred bytes arrive damaged, and 10 s without one intact
-  frame happen by chance; restarting then would only lose the intact frames that follow while the
-  association is set up again. A monitor that dropped the association stops answering polls and
-  streaming waves, so it falls silent and is still caught after 10 s. So that no state the damaged
-  frames hide lasts for ever, the association is restarted anyway after `undecodable_timeout` (30 s)
-  without an intact frame.
+- The association is restarted when the monitor is silent for `association_timeout` (10 s) while associated,
+  when it aborts, refuses (after `retry_after`), or releases; the transport's own watchdog reopens the port
+  on longer silence (`alive_at` tells it of damaged frames too: transport.LinkWatch). Silent means no frame
+  at all: a frame with a Data Export header and the right length whose FCS is wrong was sent by the monitor
+  and damaged on the line (Deframer.damaged), so the monitor is still answering this association. On a noisy
+  line (1-2 % of bytes with a bit error) most frames of a few hundred bytes arrive damaged, and 10 s without
+  one intact frame happen by chance; restarting then would only lose the intact frames that follow while the
+  association is set up again. A monitor that dropped the association stops answering polls and streaming
+  waves, so it falls silent and is still caught after 10 s. So that no state the damaged frames hide lasts
+  for ever, the association is restarted anyway after `undecodable_timeout` (30 s) without an intact frame.
 - Alarms: the technical and physiological alarm lists of the alarm monitor object are compared poll by
   poll; each alarm (source, code) present is an active DeviceAlarm, one that disappears is cleared. The
   text is the monitor's own string (StrAlMonInfo) when it sends one.
@@ -300,7 +299,7 @@ class IntelliVue(Codec):
         events: list[DeviceEvent] = []
         damaged = self._deframer.damaged
         for user in self._deframer.feed(data):
-            self._last_heard = now
+            self._last_heard = self.alive_at = now
             try:
                 events += self._message(user, now)
             except (w.Malformed, struct.error, IndexError, ValueError) as exc:
@@ -308,6 +307,7 @@ class IntelliVue(Codec):
                 self.stats.bad_frame(f"message structure broken: {exc}")
         if self._deframer.damaged != damaged:
             self._last_damaged = now
+            self.alive_at = now  # the monitor is answering; the transport does not reopen the port
         return events
 
     def _message(self, user: bytes, now: float) -> list[DeviceEvent]:

@@ -286,11 +286,10 @@ def stored_waves(database: Database, since: float | None = None, until: float | 
 _MAX_BLOCK_LOOKBACK_S = 120.0
 
 
-def read_wave(database: Database, wave: str, since: float, until: float,
-              source: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Sample times and values of `wave` in [since, until], oldest first, as float64 arrays."""
-    import numpy as np
-    sql = ("SELECT b.t0, b.rate_hz, b.scale, b.offset, b.codec, b.data FROM wave_blocks b "
+def _blocks(database: Database, wave: str, since: float, until: float, source: str | None):
+    """(source id, first sample time, rate, samples) of each stored block of `wave` reaching into
+    [since, until], per source oldest first."""
+    sql = ("SELECT b.source_id, b.t0, b.rate_hz, b.scale, b.offset, b.codec, b.data FROM wave_blocks b "
            "WHERE b.wave = ? AND b.t0 >= ? AND b.t0 <= ?")
     params: list = [wave, float(since) - _MAX_BLOCK_LOOKBACK_S, float(until)]
     if source is not None:
@@ -299,9 +298,16 @@ def read_wave(database: Database, wave: str, since: float, until: float,
     sql += " ORDER BY b.t0"
     with database.lock:
         rows = database.conn.execute(sql, params).fetchall()
+    for source_id, t0, rate, scale, offset, codec, data in rows:
+        yield source_id, t0, rate, decode_block(scale, offset, data, codec)
+
+
+def read_wave(database: Database, wave: str, since: float, until: float,
+              source: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample times and values of `wave` in [since, until], oldest first, as float64 arrays."""
+    import numpy as np
     ts, vs = [], []
-    for t0, rate, scale, offset, codec, data in rows:
-        v = decode_block(scale, offset, data, codec)
+    for _source_id, t0, rate, v in _blocks(database, wave, since, until, source):
         t = t0 + np.arange(len(v)) / rate
         keep = (t >= since) & (t <= until)
         if keep.any():
@@ -309,6 +315,59 @@ def read_wave(database: Database, wave: str, since: float, until: float,
             vs.append(v[keep])
     if not ts:
         return np.empty(0), np.empty(0)
+    return np.concatenate(ts), np.concatenate(vs)
+
+
+def read_wave_runs(database: Database, wave: str, since: float, until: float, source: str | None = None,
+                   join_s: float | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`wave` in [since, until] as runs of continuous samples: (times, values) each, oldest first.
+
+    Stored blocks that follow each other (the next starts at most `join_s` after the last one ends,
+    resources/records.toml [waves] join_s) are one run, so a plot draws one continuous curve; a longer
+    gap (a lost device, a pause in the stream) starts a new run and stays a gap. A block that starts
+    before the run's end (the recorder re-anchored at a device's clock, records.toml gap_s) also starts a
+    new run: drawn joined, the curve would run back in time. Blocks of different sources never join."""
+    import numpy as np
+    if join_s is None:
+        from console.records.records_config import records_config
+        join_s = records_config().wave_join_s
+    runs: list[tuple[int, float, float, list, list]] = []  # source, rate, end, times, values
+    open_run: dict[int, int] = {}
+    for source_id, t0, rate, v in _blocks(database, wave, since, until, source):
+        n = len(v)
+        if not n:
+            continue
+        t = t0 + np.arange(n) / rate
+        keep = (t >= since) & (t <= until)
+        i = open_run.get(source_id)
+        if i is not None:
+            _sid, run_rate, end, _ts, _vs = runs[i]
+            if run_rate != rate or t0 - end > join_s or t0 < end - 0.5 / rate:
+                i = None
+        if i is None:
+            runs.append((source_id, rate, 0.0, [], []))
+            i = open_run[source_id] = len(runs) - 1
+        sid, run_rate, _end, ts, vs = runs[i]
+        runs[i] = (sid, run_rate, t0 + n / rate, ts, vs)
+        if keep.any():
+            ts.append(t[keep])
+            vs.append(v[keep])
+    return [(np.concatenate(ts), np.concatenate(vs)) for _sid, _rate, _end, ts, vs in runs if ts]
+
+
+def runs_for_plot(runs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Runs as one pair of arrays with a NaN between runs: a plot that skips non-finite points
+    (pyqtgraph connect="finite") draws each run as one line and each gap as a gap."""
+    import numpy as np
+    if not runs:
+        return np.empty(0), np.empty(0)
+    ts, vs = [], []
+    for n, (t, v) in enumerate(runs):
+        if n:
+            ts.append(np.array([(ts[-1][-1] + t[0]) / 2]))
+            vs.append(np.array([np.nan]))
+        ts.append(t)
+        vs.append(v)
     return np.concatenate(ts), np.concatenate(vs)
 
 
