@@ -115,7 +115,6 @@ class AlarmRow(QFrame):
         kind = {"technical": " · TECH", "device": " · DEVICE"}.get(alarm.kind, "")
         self.tag.setText(f"{TAGS[alarm.priority]}{kind}")
         self.words = (alarm.text, alarm.instruction)
-        self.fit_text()
         first = _age(now - alarm.started) + (" · ESCALATED" if alarm.escalated else "")
         bits = [first]
         if alarm.latched:
@@ -131,6 +130,10 @@ class AlarmRow(QFrame):
         self.stop_button.setVisible(interlock and "STOP THE PUMP" in alarm.instruction)
         self.resume_button.setVisible(interlock and "Pump stopped by" in alarm.instruction)
         self.ack_button.setVisible(alarm.acknowledged_by is None or alarm.latched)
+        # fitted once the buttons and state column are set: they decide the words' width (the interlock's
+        # restart button appearing left its reason fitted to the wider label, cut at 1366x768)
+        self.layout().activate()
+        self.fit_text()
         self.paint()
 
     def fit_text(self) -> None:
