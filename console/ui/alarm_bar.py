@@ -10,6 +10,7 @@ nurse's: acknowledge and audio pause; the interlock's row carries its own "pump 
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable
 
@@ -65,6 +66,17 @@ class Flasher(QObject):
 
 def _clock(t: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+#: a value and its unit ("5 /min", "84 %", "62 mmHg"): kept on one line in a row (at 1366 "Resp. rate
+#: low: 5 /" ended one line and "min" began the next)
+_VALUE_UNIT = re.compile(r"(\d) ([%/°]\S*|bpm\b|mmHg\b)")
+
+
+def _keep_units(text: str) -> str:
+    """`text` with a no-break space between each value and its unit, and a word joiner after a unit's
+    leading "/" (a line may break after a slash)."""
+    return _VALUE_UNIT.sub(lambda m: m.group(1) + "\u00a0" + m.group(2).replace("/", "/\u2060", 1), text)
 
 
 def _age(seconds: float) -> str:
@@ -149,7 +161,7 @@ class AlarmRow(QFrame):
             - self.layout().contentsMargins().bottom()
         alarm_text, instruction = self.words
         for title_px, instruction_px in TEXT_SIZES:
-            text = f"<span style='font-size: {title_px}px'><b>{alarm_text}</b></span>"
+            text = f"<span style='font-size: {title_px}px'><b>{_keep_units(alarm_text)}</b></span>"
             if instruction:
                 text += f"<br><span style='font-size: {instruction_px}px'>{instruction}</span>"
             self.text.setText(text)

@@ -108,6 +108,13 @@ class VitalTile(QFrame):
         t = max(t for t, _ in self.values.values())
         return now - t >= self.infos[0].fresh_s
 
+    def set_source(self, device: str | None) -> None:
+        """Name the device whose value the tile shows, beside the unit ("% · oximeter"): set when two
+        devices send the metric (a monitor's and a finger oximeter's SpO2 may differ)."""
+        text = f"{self.spec.unit} · {device}" if device else self.spec.unit
+        if self.unit.text() != text:
+            self.unit.setText(text)
+
     def set_limits(self, text: str) -> None:
         """Alarm limits shown next to the value (the alarm engine sets them)."""
         self.limits.setText(text)

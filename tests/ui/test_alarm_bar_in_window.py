@@ -4,7 +4,8 @@ its first row is the patient's, and it keeps one height whether no, one or sever
 A nurse's walkthrough at 1366x768: an acknowledged SpO2 alarm and a new "records cannot be saved"
 (technical, the same HIGH priority): the first row must be the SpO2 one (IEC 60601-1-8, the most urgent
 first; a nurse reads the first row as what is wrong with the patient), and the technical one is counted or
-shown below it. And an alarm coming or going must not move the tiles and the session page beneath.
+shown below it. An alarm coming or going must not move the tiles and the session page beneath. And the
+SpO2 tile showed the monitor's 97 inside the red frame of the oximeter's "SpO2 84 % below limit 90".
 """
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ def test_the_first_row_is_the_patient_and_the_bar_keeps_its_height(qtbot, bed, s
     ui.wait(lambda: any(a.parameter == "spo2" for a in bar.alarms), "the SpO2 alarm", 30)
     QApplication.processEvents()
     assert (bar.height(), layout_marks(window)) == empty, "the page moved when an alarm came"
+    # the SpO2 tile shows the value the alarm is about (the oximeter's 84, not the monitor's 97 in the
+    # alarm's red frame) and says whose it is
+    tile = window.tiles["spo2"]
+    ui.wait(lambda: tile.shown == "84", f"the SpO2 tile to show the oximeter's value (shows {tile.shown})", 5)
+    assert tile.unit.text() == "% · oximeter", tile.unit.text()
+    assert "84" in next(a for a in bar.alarms if a.parameter == "spo2").text
     assert not bar.quiet.isVisible()
     ui.click("Acknowledge alarms")
     ui.wait(lambda: all(a.acknowledged_by for a in bar.alarms), "the acknowledgement", 10)
@@ -83,3 +90,5 @@ def test_the_first_row_is_the_patient_and_the_bar_keeps_its_height(qtbot, bed, s
     ui.wait(lambda: not bar.alarms, f"the alarms to end: {[(a.text, a.latched) for a in bar.alarms]}", 10)
     QApplication.processEvents()
     assert bar.quiet.isVisible() and (bar.height(), layout_marks(window)) == empty, "the page moved back"
+    # both devices still send SpO2: the tile still names its source
+    assert tile.unit.text() in ("% · oximeter", "% · monitor"), tile.unit.text()

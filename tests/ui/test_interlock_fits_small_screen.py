@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel
 
 from test_infusion_fits_with_alarms import on_screen, start_infusion, whole
@@ -50,6 +51,25 @@ def status_lines(panel) -> tuple[int, int]:
     return rows + round((wrapped - unwrapped) / line), rows
 
 
+def laid_out_lines(label) -> list[str]:
+    """The lines a word-wrapped rich-text label breaks its text into at its width."""
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(label.text())
+    doc.setTextWidth(label.contentsRect().width())
+    doc.size()  # lays the text out
+    lines = []
+    block = doc.begin()
+    while block.isValid():
+        layout = block.layout()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            lines.append(block.text()[line.textStart():line.textStart() + line.textLength()])
+        block = block.next()
+    return lines
+
+
 def cut(widget, window) -> str:
     full = widget.rect().translated(widget.mapTo(window, widget.rect().topLeft()))
     return f"{full.getCoords()} is cut to {on_screen(widget, window).getCoords()}"
@@ -82,6 +102,8 @@ def test_the_interlock_reason_and_buttons_are_on_screen_unscrolled(qtbot, bed, s
     assert whole(row, window) and row.text.height() >= row.text.heightForWidth(row.text.width()), \
         "the interlock's reason is cut"
     assert whole(row.resume_button, window), f"Restart (PIN)… {cut(row.resume_button, window)}"
+    lines = laid_out_lines(row.text)
+    assert lines and not any(line.rstrip().rstrip("\u2060").endswith(("/", "5")) for line in lines), lines  # "5 /min" whole
     nxt = panel.next
     assert whole(nxt, window) and nxt.height() >= nxt.heightForWidth(nxt.width()), "NEXT is cut"
     assert "HELD" in panel.status.text()
