@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from test_whole_session import Bed
@@ -57,7 +58,10 @@ def test_the_first_row_is_the_patient_and_the_bar_keeps_its_height(qtbot, bed, s
     # alarm's red frame) and says whose it is
     tile = window.tiles["spo2"]
     ui.wait(lambda: tile.shown == "84", f"the SpO2 tile to show the oximeter's value (shows {tile.shown})", 5)
-    assert tile.unit.text() == "% · oximeter", tile.unit.text()
+    assert tile.source == "oximeter" and "· oximeter" in tile.unit.text(), tile.unit.text()
+    assert tile.when.text() in tile.when.fontMetrics().elidedText(tile.when.text(), Qt.ElideRight,
+                                                                  tile.when.contentsRect().width()), \
+        "the time of the last value is cut"
     assert "84" in next(a for a in bar.alarms if a.parameter == "spo2").text
     assert not bar.quiet.isVisible()
     ui.click("Acknowledge alarms")
@@ -91,4 +95,4 @@ def test_the_first_row_is_the_patient_and_the_bar_keeps_its_height(qtbot, bed, s
     QApplication.processEvents()
     assert bar.quiet.isVisible() and (bar.height(), layout_marks(window)) == empty, "the page moved back"
     # both devices still send SpO2: the tile still names its source
-    assert tile.unit.text() in ("% · oximeter", "% · monitor"), tile.unit.text()
+    assert tile.source in ("oximeter", "monitor") and f"· {tile.source}" in tile.unit.text(), tile.unit.text()
