@@ -2,8 +2,9 @@
 
 IEC 60601-1-8 visual signals: high priority red flashing at 1.4-2.8 Hz, medium yellow at 0.4-0.8 Hz,
 low cyan steady (rates and colours from resources/alarm_defaults.toml). Which alarms get the rows is
-decided in console/alarms/alarm.py (`bar_view`): priority, then unacknowledged before acknowledged, then
-newest; a technical alarm keeps the last row only when it displaces nothing more urgent; the respiratory
+decided in console/alarms/alarm.py (`bar_view`): priority, then unacknowledged before acknowledged, then a
+patient alarm before a technical one, then newest (never a technical alarm first over a patient alarm of its
+priority); a technical alarm keeps the last row only when it displaces nothing more urgent; the respiratory
 interlock's alarm keeps a row while it holds the pump, whatever its priority. The count line
 says how many more there are and how many of them are unacknowledged. The two big buttons are the
 nurse's: acknowledge and audio pause; the interlock's row carries its own "pump stopped" confirmation.
