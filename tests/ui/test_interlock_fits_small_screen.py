@@ -30,6 +30,13 @@ def bed(qtbot, tmp_path, screens_dir):
     b.stop()
 
 
+def scroll_to_end(bed) -> None:
+    QApplication.processEvents()
+    bar = page_scroll(bed)
+    bar.setValue(bar.maximum())
+    assert bar.maximum() > 0, "the page before Start does not scroll: the test would prove nothing"
+
+
 def page_scroll(bed):
     page = bed.panel.pages["infusion"]
     return next(a for a in page.findChildren(QAbstractScrollArea) if a.isVisible()).verticalScrollBar()
@@ -81,7 +88,7 @@ def test_the_interlock_reason_and_buttons_are_on_screen_unscrolled(qtbot, bed, s
     settle(qtbot, window, size)
     to_order_page(qtbot, bed.console)
     settle(qtbot, window, size)
-    start_infusion(bed.console, ui)
+    start_infusion(bed.console, ui, before_start=lambda: scroll_to_end(bed))  # the nurse scrolled down to Start
     QApplication.processEvents()
     tag = f"{size.width()}x{size.height()}"
     window.grab().save(str(screens_dir / f"interlock_0_started_{tag}.png"))
