@@ -70,7 +70,7 @@ def wave_packets(rng) -> dict[str, list[tuple[float, ...]]]:
     return out
 
 
-def start_infusion(console, clock: SimClock):
+def start_infusion(console, clock: SimClock, hours: int = HOURS):
     from tests.checklist_answers import answer_all_passing
     desk = console.session_panel.desk
     desk.login("nurse", "2468")
@@ -88,13 +88,15 @@ def start_infusion(console, clock: SimClock):
     return desk.user  # the desk signs her out after inactivity; her later entries carry her name
 
 
-def main() -> None:
+def run(hours: int = HOURS, *, trace: bool = False, out=print) -> dict:
+    """The run; prints its curve through `out` as it goes and returns its figures: the curve [(hour, RSS MB,
+    wall s)], the RSS at the end of the warm-up and at the end, growth after warm-up (MB), the peak after
+    warm-up, wall and CPU seconds, what was stored."""
     from PySide6.QtWidgets import QApplication
 
     from console.app import build_console
     from device_drivers.events import Measurement, Waveform
 
-    trace = os.environ.get("BENCH_MEMORY_TRACE") == "1"
     if trace:
         import tracemalloc
         tracemalloc.start(12)
@@ -113,7 +115,7 @@ def main() -> None:
         window.show()
         panel = console.session_panel
         panel.timer.stop()
-        nurse = start_infusion(console, clock)
+        nurse = start_infusion(console, clock, hours)
         rng = np.random.default_rng(72)
         packets = wave_packets(rng)
         per_minute = len(packets["ecg"])
@@ -121,13 +123,13 @@ def main() -> None:
         app.processEvents()
         gc.collect()
         curve = [(0, rss_mb(), 0.0)]
-        print(f"memory: {HOURS} h continuous infusion, simulated; RSS at start {curve[0][1]:.1f} MB", flush=True)
+        out(f"memory: {hours} h continuous infusion, simulated; RSS at start {curve[0][1]:.1f} MB", flush=True)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         t_start = clock.now
         k = 0
         next_second = t_start + 1.0
         snapshot = None
-        for hour in range(1, HOURS + 1):
+        for hour in range(1, hours + 1):
             end = t_start + hour * 3600
             while clock.now < end:
                 k += 1
@@ -170,31 +172,39 @@ def main() -> None:
             console.wave_recorder.flush(60)
             gc.collect()
             curve.append((hour, rss_mb(), time.perf_counter() - wall0))
-            print(f"  hour {hour:3d}: RSS {curve[-1][1]:7.1f} MB  ({curve[-1][2]:.0f} s wall)", flush=True)
+            out(f"  hour {hour:3d}: RSS {curve[-1][1]:7.1f} MB  ({curve[-1][2]:.0f} s wall)", flush=True)
             if trace and hour == WARM_UP_H:
                 snapshot = tracemalloc.take_snapshot()
         cpu = time.process_time() - cpu0
-        warm = next(r for h, r, _ in curve if h == min(WARM_UP_H, HOURS))
-        peak_after = max(r for h, r, _ in curve if h >= min(WARM_UP_H, HOURS))
+        warm = next(r for h, r, _ in curve if h == min(WARM_UP_H, hours))
+        peak_after = max(r for h, r, _ in curve if h >= min(WARM_UP_H, hours))
         rows = console.database.conn.execute("SELECT COUNT(*) FROM vitals").fetchone()[0]
         blocks, samples = console.database.conn.execute("SELECT COUNT(*), SUM(n) FROM wave_blocks").fetchone()
         alarms = console.database.conn.execute(
             "SELECT COUNT(*) FROM events WHERE kind = 'alarm_start'").fetchone()[0]
-        print(f"memory: {HOURS} h simulated in {curve[-1][2]:.0f} s wall, {cpu:.0f} s process CPU; "
-              f"stored {rows} vital rows, {blocks} wave blocks ({samples} samples), {alarms} alarms started, "
-              f"{len(desk.session.events)} session events")
-        print(f"memory: RSS hour {WARM_UP_H} {warm:.1f} MB -> hour {HOURS} {curve[-1][1]:.1f} MB: growth after "
-              f"warm-up {curve[-1][1] - warm:+.1f} MB (peak after warm-up {peak_after:.1f} MB; goal <= 20 MB)")
+        out(f"memory: {hours} h simulated in {curve[-1][2]:.0f} s wall, {cpu:.0f} s process CPU; "
+            f"stored {rows} vital rows, {blocks} wave blocks ({samples} samples), {alarms} alarms started, "
+            f"{len(desk.session.events)} session events")
+        out(f"memory: RSS hour {WARM_UP_H} {warm:.1f} MB -> hour {hours} {curve[-1][1]:.1f} MB: growth after "
+            f"warm-up {curve[-1][1] - warm:+.1f} MB (peak after warm-up {peak_after:.1f} MB; goal <= 20 MB)")
         if trace and snapshot is not None:
             top = tracemalloc.take_snapshot().compare_to(snapshot, "traceback")
-            print("tracemalloc: biggest growths since the warm-up")
+            out("tracemalloc: biggest growths since the warm-up")
             for stat in top[:12]:
-                print(f"  {stat.size_diff / 1e6:+.2f} MB in {stat.count_diff:+d} blocks at "
-                      f"{' <- '.join(str(f) for f in stat.traceback.format()[-2:][::-1])}")
+                out(f"  {stat.size_diff / 1e6:+.2f} MB in {stat.count_diff:+d} blocks at "
+                    f"{' <- '.join(str(f) for f in stat.traceback.format()[-2:][::-1])}")
         console.stop()
+        return {"hours": hours, "curve": curve, "warm_up_h": min(WARM_UP_H, hours), "warm_mb": warm,
+                "end_mb": curve[-1][1], "growth_mb": curve[-1][1] - warm, "peak_after_mb": peak_after,
+                "wall_s": curve[-1][2], "cpu_s": cpu, "vital_rows": rows, "wave_blocks": blocks,
+                "wave_samples": samples, "alarms": alarms, "session_events": len(desk.session.events)}
     finally:
         time.time = real_time
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    run(HOURS, trace=os.environ.get("BENCH_MEMORY_TRACE") == "1")
 
 
 if __name__ == "__main__":

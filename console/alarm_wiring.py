@@ -150,6 +150,8 @@ def attach_window(system: AlarmSystem, window, config: AlarmConfig,
         return min(ranked, key=order.get) if ranked else None
 
     def show_tiles() -> None:
+        for metric in window.tile_for_metric:
+            window.show_alarm_source(metric, engine.alarm_source_for(metric))
         for tile in window.tiles.values():
             priority = tile_priority(tile)
             if priority == tile.alarm_priority:

@@ -232,18 +232,21 @@ def seed_demo_staff(staff) -> str:
 def build_console(data_dir: str | None, devices: list[DeviceSpec], *, demo: bool,
                   simulators: list[PtyServer] | None = None, with_window: bool = True,
                   alarm_config=None, with_sound: bool = True, session_clock=time.time,
-                  defer_plots: bool = False) -> Console:
+                  defer_plots: bool = False, early_check=None) -> Console:
     """Everything for one bed. `alarm_config` replaces the clinic's alarm settings (tests, benchmarks).
     `defer_plots`: the window builds its trend and waves just after its first frame (the console's start:
     console/ui/main_window.py); else at once.
     `session_clock` is the clinical session's clock (infusion, observation, assessments, ledger times):
-    a whole-session test advances it instead of waiting 40 minutes; devices and alarms keep real time."""
+    a whole-session test advances it instead of waiting 40 minutes; devices and alarms keep real time.
+    `early_check`: the start-up check of the records (console/records/database.py, EarlyCheck), already
+    running; it is waited for before the records are opened."""
     temp_dir = None
     if data_dir is None:
         temp_dir = tempfile.mkdtemp(prefix="bedside-demo-")
         data_dir = temp_dir
     path = Path(data_dir)
-    database = open_database(path, defer_vitals_check=True)  # the bulk vitals table is checked in background
+    # the bulk vitals and waves are checked in the background; the rest now, or by the early check
+    database = open_database(path, defer_vitals_check=True, early=early_check)
     audit = AuditLog(database)
     problems = StorageProblems()
     recorder = VitalsRecorder(database, on_error=problems.report)

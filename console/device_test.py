@@ -34,6 +34,8 @@ class Snapshot:
     link_detail: str
     diagnosis: str
     events: list[str] = field(default_factory=list)
+    #: of frames_bad, frames the device sent and the line damaged (CodecStats.frames_damaged): a noisy cable
+    frames_damaged: int = 0
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -92,7 +94,8 @@ class LiveTest:
         if elapsed >= self.diagnose_after or open_error:
             text = diagnose(stats, elapsed, seen, self.codec.title, self.settings, open_error)
         return Snapshot(elapsed, stats.bytes_in, stats.frames_ok, stats.frames_bad, stats.last_hex(),
-                        stats.last_error, values, link_state, link_detail, text, notes)
+                        stats.last_error, values, link_state, link_detail, text, notes,
+                        frames_damaged=stats.frames_damaged)
 
     @property
     def working(self) -> bool:

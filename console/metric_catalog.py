@@ -66,3 +66,23 @@ def load_catalog() -> Catalog:
         else:
             raise resources.ResourceError(doc.file, f"tiles[{i}]", f"{name!r} is neither a metric nor a group")
     return Catalog(metrics, tuple(tiles), doc.number("trend_minutes", min=1, max=240))
+
+
+@dataclass(frozen=True)
+class WaveInfo:
+    name: str
+    label: str
+    unit: str
+
+
+def load_wave_info() -> dict[str, WaveInfo]:
+    """resources/metrics.toml [waves.NAME]: label and unit of each stored wave."""
+    doc = resources.load("metrics.toml")
+    return {name: WaveInfo(name, w.text("label"), w.text("unit"))
+            for name, w in (doc.sections("waves") if "waves" in doc else [])}
+
+
+def wave_info(name: str, known: dict[str, WaveInfo] | None = None) -> WaveInfo:
+    """A wave's label and unit; a wave the file does not name is shown by its name, without a unit."""
+    known = known if known is not None else load_wave_info()
+    return known.get(name.lower(), WaveInfo(name, name, ""))

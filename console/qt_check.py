@@ -1,8 +1,10 @@
 """Before a real window opens: is there a display, and are Qt's xcb libraries installed?
 
 Without this, a machine missing one library prints Qt's "could not load the Qt platform plugin xcb"
-dump, which names no package. Here we ask `ldd` which libraries the xcb plugin cannot find and name the
-Debian/Ubuntu packages that provide them.
+dump, which names no package. Here the xcb plugin is loaded in this process (the dynamic loader resolves every
+library it needs, as Qt's own load will a moment later: nothing is read twice, no process is started); only
+when that fails is `ldd` asked for every library the plugin cannot find, and the Debian/Ubuntu packages that
+provide them are named.
 """
 from __future__ import annotations
 
@@ -27,9 +29,36 @@ PACKAGES = {
 
 
 def missing_libraries(plugin: Path) -> list[str]:
-    if not shutil.which("ldd") or not plugin.exists():
+    """The shared libraries `plugin` needs that this machine does not have (empty when it loads).
+
+    The plugin is loaded here (RTLD_LAZY: its libraries are found and mapped, its symbols bound when used) and
+    stays loaded, for Qt to reuse. A start-up on a sound machine pays no process for this check (`ldd` took
+    0.08 s warm, more from a cold file cache: docs/benchmarks.md, "Cold start"); a failed load asks `ldd`,
+    which lists every missing library, where the loader's message names only the first."""
+    if not plugin.exists():
         return []
-    return parse_ldd(subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout)
+    error = load_error(plugin)
+    if error is None:
+        return []
+    missing = parse_ldd(subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout) \
+        if shutil.which("ldd") else []
+    return missing or parse_load_error(error)
+
+
+def load_error(library: Path) -> str | None:
+    """None when the dynamic loader can load `library` with everything it needs, else its message."""
+    import ctypes
+    try:
+        ctypes.CDLL(str(library), mode=os.RTLD_LAZY)
+    except OSError as exc:
+        return str(exc)
+    return None
+
+
+def parse_load_error(message: str) -> list[str]:
+    """The library a failed load names ("libfoo.so.1: cannot open shared object file ...")."""
+    found = re.search(r"(\S+\.so[.\d]*): cannot open shared object file", message)
+    return [found.group(1)] if found else []
 
 
 def parse_ldd(text: str) -> list[str]:

@@ -48,6 +48,9 @@ class CodecStats:
     bytes_in: int = 0
     frames_ok: int = 0
     frames_bad: int = 0
+    #: of `frames_bad`, the frames the device sent and the line damaged (right header and length, wrong
+    #: checksum): a noisy cable, not a wrong driver or baud rate. Only codecs that can tell count them.
+    frames_damaged: int = 0
     fields_bad: int = 0
     garbage_bytes: int = 0
     last_error: str = ""
@@ -77,7 +80,8 @@ class CodecStats:
 
     def to_json(self) -> dict:
         return {"bytes_in": self.bytes_in, "frames_ok": self.frames_ok, "frames_bad": self.frames_bad,
-                "fields_bad": self.fields_bad, "garbage_bytes": self.garbage_bytes,
+                "frames_damaged": self.frames_damaged, "fields_bad": self.fields_bad,
+                "garbage_bytes": self.garbage_bytes,
                 "last_error": self.last_error, "last_hex": self.last_hex()}
 
 
@@ -99,6 +103,10 @@ class Codec(abc.ABC):
         self.device = device or self.role
         self.stats = CodecStats()
         self._outgoing = bytearray()
+        #: the `now` of the last feed that brought a sign of life from the device: an intact frame, or one
+        #: the line damaged (`stats.frames_damaged`). None until then. Codecs that cannot tell a damaged
+        #: frame from noise leave it None, and the transport goes by intact frames alone.
+        self.alive_at: float | None = None
 
     @abc.abstractmethod
     def feed(self, data: bytes, now: float) -> list[DeviceEvent]:

@@ -51,13 +51,19 @@ def diagnose(stats: CodecStats, seconds: float, values: int, title: str, setting
     if stats.bytes_in == 0:
         return (f"No bytes at all in {seconds:.0f} s: is the device on, its serial output enabled, the cable "
                 f"(null-modem?) in this port? A polled device also stays silent if it does not hear us.")
+    if stats.frames_ok == 0 and stats.frames_damaged:
+        return (f"The device answers ({stats.frames_damaged} frames with its header and length) but every "
+                f"frame arrived damaged (wrong checksum): a noisy or badly shielded cable, or interference. "
+                f"The settings are right; check the cable.")
     if stats.frames_ok == 0:
         return (f"Bytes arrive ({stats.bytes_in}) but no valid frame: wrong baud rate or wrong driver? "
                 f"Expected {title} at {settings.describe()}. Try Detect.")
     total = stats.frames_ok + stats.frames_bad
     if stats.frames_bad * 10 > total:
-        return (f"Frames decode but {100 * stats.frames_bad // total} % are damaged: check the cable and its "
-                f"shielding, or a baud rate that is close but not right.")
+        on_line = (f" ({stats.frames_damaged} of them sent by the device and damaged on the line)"
+                   if stats.frames_damaged else "")
+        return (f"Frames decode but {100 * stats.frames_bad // total} % are damaged{on_line}: check the cable "
+                f"and its shielding, or a baud rate that is close but not right.")
     if values == 0:
         return "The device talks but sends no values yet: sensor off the patient, or no measurement running?"
     return f"Working: {stats.frames_ok} frames and {values} values in {seconds:.0f} s."

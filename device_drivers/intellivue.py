@@ -20,17 +20,16 @@ Choices where the public documents leave room (also in the report):
   (minimum poll period 312.5 ms, MTU 2500/1000 bytes) and polls at 1 s.
 - Measurement times are the console's receive time, not the monitor's relative/absolute time stamps:
   the monitor's clock is often wrong, and the console's records share one clock.
-- The association is restarted when the monitor is silent for `association_timeout` (10 s) while
-  associated, when it aborts, refuses (after `retry_after`), or releases; the transport's own watchdog
-  reconnects the port on longer silence. Silent means no frame at all: a frame with a Data Export
-  header and the right length whose FCS is wrong was sent by the monitor and damaged on the line
-  (Deframer.damaged), so the monitor is still answering this association. On a noisy line (1-2 % of
-  bytes with a bit error) most frames of a few hundred bytes arrive damaged, and 10 s without one intact
-  frame happen by chance; restarting then would only lose the intact frames that follow while the
-  association is set up again. A monitor that dropped the association stops answering polls and
-  streaming waves, so it falls silent and is still caught after 10 s. So that no state the damaged
-  frames hide lasts for ever, the association is restarted anyway after `undecodable_timeout` (30 s)
-  without an intact frame.
+- The association is restarted when the monitor is silent for `association_timeout` (10 s) while associated,
+  when it aborts, refuses (after `retry_after`), or releases; the transport's own watchdog reopens the port
+  on longer silence (`alive_at` tells it of damaged frames too: transport.LinkWatch). Silent means no frame
+  at all: a frame with a Data Export header and the right length whose FCS is wrong was sent by the monitor
+  and damaged on the line (Deframer.damaged), so the monitor is still answering this association. On a noisy
+  line (1-2 % of bytes with a bit error) most frames of a few hundred bytes arrive damaged, and 10 s without
+  one intact frame happen by chance; restarting then would only lose the intact frames that follow while the
+  association is set up again. A monitor that dropped the association stops answering polls and streaming
+  waves, so it falls silent and is still caught after 10 s. So that no state the damaged frames hide lasts
+  for ever, the association is restarted anyway after `undecodable_timeout` (30 s) without an intact frame.
 - Alarms: the technical and physiological alarm lists of the alarm monitor object are compared poll by
   poll; each alarm (source, code) present is an active DeviceAlarm, one that disappears is cleared. The
   text is the monitor's own string (StrAlMonInfo) when it sends one.
@@ -43,8 +42,6 @@ import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
-
 from device_drivers import intellivue_wire as w
 from device_drivers.codec import Codec, LinkSettings
 from device_drivers.events import DeviceAlarm, DeviceEvent, DeviceStatus, Measurement, Waveform
@@ -56,7 +53,6 @@ _SA_SPEC = struct.Struct(">HBBH")   # SaSpec: array size, sample size, significa
 _SCALE16 = struct.Struct(">IIHH")   # ScaleRangeSpec16: lower/upper absolute (FLOAT-Type), lower/upper scaled
 _U32 = struct.Struct(">I")
 _LIST_HEAD = struct.Struct(">HH")   # count, length of a list inside an attribute value
-_SAMPLE = np.dtype(">u2")
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ class _WaveSpec:
     significant_bits: int = 16
     scale: tuple[float, float, int, int] | None = None
     seen: dict[int, bytes] = field(default_factory=dict)
-    _table: np.ndarray | None = None
+    _table: list[float] | None = None
 
     def update(self, aid: int, value: bytes) -> None:
         """Take a spec attribute of a wave block (others are ignored)."""
@@ -101,10 +97,11 @@ class _WaveSpec:
         """`count` big-endian 16-bit samples at data[offset:] as scaled values.
 
         Only the significant bits of a sample count, scaled by the ScaleRangeSpec16 when there is one.
-        The value of every possible sample is computed into a table of 2**bits entries; numpy's
-        take(mode="wrap") then indexes it modulo its size, which is exactly keeping the low `bits`
-        bits. One array operation per block instead of mask, multiply and add, each of which costs more
-        in numpy's call overhead than in arithmetic for a 32-sample block."""
+        The value of every possible sample is computed into a table of 2**bits entries once per change of
+        the spec; a block is then one unpack and one lookup per sample. Plain Python, not numpy: numpy's import
+        (0.14 s) came with the monitor's first wave, before the console's first frame (docs/benchmarks.md,
+        "Cold start"); a block of 32 / 128 samples takes 3 / 9 us here against 1.2 / 4.3 us with numpy, some
+        30 us a second more for ECG and pleth."""
         if self._table is None:
             k, base = 1.0, 0.0
             if self.scale:
@@ -112,8 +109,9 @@ class _WaveSpec:
                 k = (hi_abs - lo_abs) / (hi - lo)
                 base = lo_abs - lo * k
             bits = min(self.significant_bits, 16)  # samples are 16-bit: higher bits mask nothing
-            self._table = base + np.arange(1 << bits) * k
-        return tuple(self._table.take(np.frombuffer(data, _SAMPLE, count, offset), mode="wrap").tolist())
+            self._table = [base + i * k for i in range(1 << bits)]
+        table, mask = self._table, len(self._table) - 1
+        return tuple([table[s & mask] for s in struct.unpack_from(f">{count}H", data, offset)])
 
 
 class _WaveLayout:
@@ -301,7 +299,7 @@ class IntelliVue(Codec):
         events: list[DeviceEvent] = []
         damaged = self._deframer.damaged
         for user in self._deframer.feed(data):
-            self._last_heard = now
+            self._last_heard = self.alive_at = now
             try:
                 events += self._message(user, now)
             except (w.Malformed, struct.error, IndexError, ValueError) as exc:
@@ -309,6 +307,7 @@ class IntelliVue(Codec):
                 self.stats.bad_frame(f"message structure broken: {exc}")
         if self._deframer.damaged != damaged:
             self._last_damaged = now
+            self.alive_at = now  # the monitor is answering; the transport does not reopen the port
         return events
 
     def _message(self, user: bytes, now: float) -> list[DeviceEvent]:

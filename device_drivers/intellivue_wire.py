@@ -181,6 +181,7 @@ class Deframer:
             return None
         if not fcs_ok(body):
             self.damaged += 1
+            self.stats.frames_damaged += 1
             self.stats.bad_frame("frame check sequence (CRC-16/X-25) wrong")
             return None
         self.stats.frames_ok += 1

@@ -24,10 +24,10 @@ EXC bits are not used. Values are judged field by field (#14). Choices where the
     two lines seldom agree while it rises or falls. Three consecutive lines that move by exactly one
     step twice in the same direction (71, 72, 73) report the middle value, a line late: a single
     flipped bit cannot turn a steady value into that pattern. 72, 73, 72 is never reported.
-  * jump: a value further than `[consistency.jump]` from the last value reported (within
-    `jump_memory_s`) needs a third line. Two lines with the same bit of the same digit flipped (SPO2=098
-    read as 090 twice, BPM=069 as 269) make such jumps; an averaged reading does not, and a real fast
-    change still comes, a line later.
+  * jump: a value further from the last value reported (within `jump_memory_s`) than `[consistency.jump]`,
+    plus `[consistency.jump_rate_per_s]` for each second since that report, needs a third line. Two
+    lines with the same bit of the same digit flipped (SPO2=098 read as 090 twice, BPM=075 as 035) make
+    such jumps; an averaged reading does not, and a real fast change still comes, a line later.
   A value that changes every line by more than a step and never repeats is not reported (the "new on
   every line" rows in docs/benchmarks.md show the price). PI prints two decimals whose hundredths
   change on nearly every line (so it was seldom confirmed and the console's PI went stale for 30 s at a
@@ -129,6 +129,8 @@ class MasimoAscii(Codec):
         self._steady_step = self._per_metric(consistency, "steady_step", float)
         #: metric -> a change from the last reported value larger than this needs three lines
         self._jump = self._per_metric(consistency, "jump", float)
+        #: metric -> how much further the jump may be per second since the last report (a real change goes on)
+        self._jump_rate = self._per_metric(consistency, "jump_rate_per_s", float)
         #: metric -> its last two readable fields, oldest first: (value text, value or None, arrival time)
         self._seen: dict[str, list[tuple[bytes, float | None, float]]] = {}
         #: metric -> (last reported value, its time), for the jump rule
@@ -296,8 +298,10 @@ class MasimoAscii(Codec):
         """Whether `value` is further from the last reported value (if recent) than the jump rule allows."""
         jump = self._jump.get(metric)
         last = self._reported.get(metric)
-        return jump is not None and last is not None and now - last[1] <= self.jump_memory \
-            and abs(value - last[0]) > jump + 1e-9
+        if jump is None or last is None or now - last[1] > self.jump_memory:
+            return False
+        allowed = jump + self._jump_rate.get(metric, 0.0) * max(0.0, now - last[1] - 1.0)
+        return abs(value - last[0]) > allowed + 1e-9
 
     def _at_confirmed_precision(self, metric: str, raw: bytes, value: float) -> tuple[bytes, float]:
         """(the text two lines must share, the value reported). PI prints two decimals and its hundredths

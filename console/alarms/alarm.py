@@ -106,17 +106,35 @@ def display_order(alarms: list[Alarm]) -> list[Alarm]:
     return sorted(alarms, key=lambda a: (-a.rank, a.started, a.id))
 
 
-def urgency(alarm: Alarm) -> tuple[int, int, float, int]:
+#: Alarms about the patient (a vital sign past its limit, the respiratory interlock); the others (technical,
+#: device) are about the equipment: a nurse looks at the first row, and the patient comes first there.
+PATIENT_KINDS = ("physiological",)
+
+
+def urgency(alarm: Alarm) -> tuple[int, int, int, float, int]:
     """The IEC 60601-1-8 order of urgency as a sort key (smaller sorts first): higher priority first; within
     a priority an alarm still waiting for its acknowledgement (a latched one too) before one the nurse has
-    already seen; then the newest first, since it is the one she does not know about yet."""
+    already seen; then a patient alarm before a technical or device one; then the newest first, since it is
+    the one she does not know about yet."""
     unacknowledged = alarm.acknowledged_by is None
-    return (-alarm.rank, 0 if unacknowledged else 1, -alarm.started, -alarm.id)
+    patient = alarm.kind in PATIENT_KINDS
+    return (-alarm.rank, 0 if unacknowledged else 1, 0 if patient else 1, -alarm.started, -alarm.id)
 
 
 def bar_order(alarms: list[Alarm]) -> list[Alarm]:
-    """Every alarm, most urgent first (see `urgency`)."""
-    return sorted(alarms, key=urgency)
+    """Every alarm, most urgent first (see `urgency`), except that a technical or device alarm never stands
+    first while a patient alarm of the same or a higher priority is active: then the most urgent such
+    patient alarm comes first (an acknowledged SpO2 alarm still above an unacknowledged "sensor off" of its
+    priority), and the rest keep their order. IEC 60601-1-8 asks for the most urgent first, and a
+    nurse reads the first row as "what is wrong with the patient"."""
+    ordered = sorted(alarms, key=urgency)
+    if ordered and ordered[0].kind not in PATIENT_KINDS:
+        first = next((a for a in ordered if a.kind in PATIENT_KINDS and a.condition_active
+                      and a.rank >= ordered[0].rank), None)
+        if first is not None:
+            ordered.remove(first)
+            ordered.insert(0, first)
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -158,11 +176,13 @@ def bar_view(alarms: list[Alarm], rows: int, keep: tuple[str, ...] = ()) -> BarV
     free = rows - len(kept)
     shown = others[:free]
     technical = [a for a in others[free:] if a.kind == "technical"]
-    if (free > 0 and len(shown) == free and technical
+    # never into the only row (a short screen's): the first row is a patient alarm's when one of the same
+    # or a higher priority is active (bar_order)
+    if (free > 0 and rows > 1 and len(shown) == free and technical
             and not any(a.kind == "technical" for a in shown)
             and urgency(technical[0])[:2] <= urgency(shown[-1])[:2]):
         shown = shown[:-1] + [technical[0]]
-    shown = sorted(shown + kept, key=urgency)
+    shown = bar_order(shown + kept)
     ids = {a.id for a in shown}
     rest = [a for a in ordered if a.id not in ids]
     return BarView(shown, len(rest), sum(1 for a in rest if a.acknowledged_by is None))

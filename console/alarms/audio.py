@@ -1,7 +1,7 @@
 """Alarm sounds without QtMultimedia: IEC 60601-1-8 burst patterns as WAV, played by the system's player.
 
 PySide6-Essentials has no QtMultimedia, and a bedside PC may have PipeWire, PulseAudio, bare ALSA or no
-sound at all. So the tones are generated here from the configuration (numpy), written as WAV files, and
+sound at all. So the tones are generated here from the configuration (plain Python), written as WAV files, and
 played by whichever of `pw-play`, `paplay` or `aplay` exists, in a child process so the GUI never waits.
 When there is no player, or the player cannot open a device, the console says so with a visible technical
 alarm ("no audio device — alarms are visual only"): a silent alarm system must never look like a quiet
@@ -10,14 +10,15 @@ patient.
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import subprocess
+import sys
 import tempfile
 import wave
+from array import array
 from pathlib import Path
-from typing import Callable, Sequence
-
-import numpy as np
+from typing import Callable, Iterable, Sequence
 
 from console.alarms.alarm import AudioDemand
 from console.alarms.alarm_config import AlarmConfig, AuditoryPattern
@@ -53,41 +54,97 @@ def burst_seconds(p: AuditoryPattern) -> float:
     return pulse_onsets(p)[-1] + p.pulse_ms / 1000.0
 
 
-def pulse_samples(p: AuditoryPattern, sample_rate: int, harmonics: int) -> np.ndarray:
+def _linspace(start: float, stop: float, num: int) -> list[float]:
+    """numpy.linspace(start, stop, num) as floats, step for step (the same arithmetic, so the same bits)."""
+    div, delta = num - 1, stop - start
+    if div > 0:
+        step = delta / div
+        values = [i / div * delta for i in range(num)] if step == 0 else [i * step for i in range(num)]
+    else:
+        values = [i * delta for i in range(num)]
+    values = [v + start for v in values]
+    if num > 1:
+        values[-1] = stop
+    return values
+
+
+def pulse_samples(p: AuditoryPattern, sample_rate: int, harmonics: int) -> list[float]:
     """One pulse: the fundamental plus `harmonics` harmonics (IEC asks for at least 4 in 300-4000 Hz),
-    with linear rise and fall over `rise_percent` of the pulse so it does not click."""
+    with linear rise and fall over `rise_percent` of the pulse so it does not click.
+
+    Plain Python, no numpy: the sounds are made at start-up, and importing numpy there cost the first frame
+    0.14 s (more from a cold file cache; docs/benchmarks.md, "Cold start"). The arithmetic is the former
+    numpy version's, operation for operation, so the WAV files are byte for byte the same
+    (tests/alarms/test_alarm_audio.py compares them)."""
     n = int(round(p.pulse_ms / 1000.0 * sample_rate))
-    t = np.arange(n) / sample_rate
-    wave_ = np.zeros(n)
+    t = [i / sample_rate for i in range(n)]
+    wave_ = [0.0] * n
     for k in range(1, harmonics + 2):
-        wave_ += np.sin(2 * np.pi * p.fundamental_hz * k * t) / k
+        omega = 2 * math.pi * p.fundamental_hz * k
+        wave_ = [w + math.sin(omega * ti) / k for w, ti in zip(wave_, t)]
     ramp = max(1, int(round(n * p.rise_percent / 100.0)))
-    envelope = np.ones(n)
-    envelope[:ramp] = np.linspace(0.0, 1.0, ramp)
-    envelope[-ramp:] = np.linspace(1.0, 0.0, ramp)
-    wave_ *= envelope
-    return wave_ / np.max(np.abs(wave_))
+    envelope = [1.0] * n
+    envelope[:ramp] = _linspace(0.0, 1.0, ramp)
+    envelope[-ramp:] = _linspace(1.0, 0.0, ramp)
+    wave_ = [w * e for w, e in zip(wave_, envelope)]
+    peak = max(abs(w) for w in wave_)
+    return [w / peak for w in wave_]
 
 
-def burst_samples(p: AuditoryPattern, sample_rate: int, harmonics: int, *, escalated: bool = False) -> np.ndarray:
+def _pulse_starts(p: AuditoryPattern, sample_rate: int) -> tuple[int, list[int]]:
+    """The burst's length in samples and the sample where each pulse starts."""
+    return (int(round(burst_seconds(p) * sample_rate)) + 1,
+            [int(round(onset * sample_rate)) for onset in pulse_onsets(p)])
+
+
+def burst_samples(p: AuditoryPattern, sample_rate: int, harmonics: int, *, escalated: bool = False) -> list[float]:
     """The whole burst as floats in [-1, 1], at the pattern's (or escalated) volume."""
     pulse = pulse_samples(p, sample_rate, harmonics)
-    out = np.zeros(int(round(burst_seconds(p) * sample_rate)) + 1)
-    for onset in pulse_onsets(p):
-        i = int(round(onset * sample_rate))
-        out[i:i + len(pulse)] += pulse[:len(out) - i]
-    return out * (p.escalated_volume if escalated else p.volume)
+    length, starts = _pulse_starts(p, sample_rate)
+    out = [0.0] * length
+    for i in starts:
+        end = min(length, i + len(pulse))
+        out[i:end] = [o + v for o, v in zip(out[i:end], pulse)]
+    volume = p.escalated_volume if escalated else p.volume
+    return [o * volume for o in out]
 
 
-def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
-    """16-bit mono PCM WAV, which every Linux player reads."""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+def pcm16(samples: Iterable[float]) -> bytes:
+    """Floats clipped to [-1, 1] as 16-bit little-endian PCM (x 32767, truncated towards zero)."""
+    pcm = array("h", [int(min(max(x, -1.0), 1.0) * 32767) for x in samples])
+    if sys.byteorder != "little":
+        pcm.byteswap()
+    return pcm.tobytes()
+
+
+def burst_pcm(p: AuditoryPattern, sample_rate: int, harmonics: int, *, escalated: bool = False) -> bytes:
+    """`pcm16(burst_samples(...))`, made faster: between the pulses the burst is silence, and pulses that do
+    not overlap are the same pulse at the same volume, converted once."""
+    pulse = pulse_samples(p, sample_rate, harmonics)
+    length, starts = _pulse_starts(p, sample_rate)
+    if any(b < a + len(pulse) for a, b in zip(starts, starts[1:])):  # overlapping pulses add up: the long way
+        return pcm16(burst_samples(p, sample_rate, harmonics, escalated=escalated))
+    volume = p.escalated_volume if escalated else p.volume
+    sounding = pcm16((0.0 + v) * volume for v in pulse)  # as the long way: added to silence, then scaled
+    parts, at = [], 0
+    for i in starts:
+        i = min(i, length)
+        parts.append(bytes(2 * (i - at)))
+        parts.append(sounding[: 2 * max(0, min(len(pulse), length - i))])
+        at = min(length, i + len(pulse))
+    parts.append(bytes(2 * (length - at)))
+    return b"".join(parts)
+
+
+def wav_bytes(samples: Iterable[float] | bytes, sample_rate: int) -> bytes:
+    """16-bit mono PCM WAV, which every Linux player reads; `samples` as floats, or as `pcm16` bytes."""
+    pcm = samples if isinstance(samples, bytes) else pcm16(samples)
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(sample_rate)
-        w.writeframes(pcm.tobytes())
+        w.writeframes(pcm)
     return buf.getvalue()
 
 
@@ -99,11 +156,11 @@ def write_sounds(config: AlarmConfig, directory: Path) -> dict[str, Path]:
         for escalated in (False, True):
             name = f"{priority}_escalated" if escalated else priority
             path = directory / f"{name}.wav"
-            path.write_bytes(wav_bytes(burst_samples(pattern, config.sample_rate, config.harmonics,
-                                                     escalated=escalated), config.sample_rate))
+            path.write_bytes(wav_bytes(burst_pcm(pattern, config.sample_rate, config.harmonics,
+                                                 escalated=escalated), config.sample_rate))
             files[name] = path
     probe = directory / "probe.wav"
-    probe.write_bytes(wav_bytes(np.zeros(config.sample_rate // 20), config.sample_rate))
+    probe.write_bytes(wav_bytes(bytes(2 * (config.sample_rate // 20)), config.sample_rate))
     files["probe"] = probe
     return files
 

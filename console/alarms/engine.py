@@ -59,6 +59,12 @@ class AlarmEngine:
         ranked = [a for a in self.board.alarms() if a.parameter == metric]
         return ranked[0].priority if ranked else None
 
+    def alarm_source_for(self, metric: str) -> str | None:
+        """The device whose value the most urgent active alarm on this metric is about (the worst of the
+        fresh sources, see _check_limits), or None: the tile shows that device's value while it lasts."""
+        active = [a for a in self.board.alarms() if a.parameter == metric and a.condition_active and a.device]
+        return active[0].device if active else None
+
     @property
     def pump_held(self) -> bool:
         """The respiratory interlock holds the pump stopped; the session must not run it."""

@@ -75,7 +75,10 @@ def run_first_start(directory: Path) -> tuple[str | None, str]:
         database.close()
 
 
-def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
+def run_gui(args, *, data_dir: str | None, demo: bool, devices=None, early=None) -> int:
+    if early is None and data_dir is not None:  # the clinical tables' check runs while Qt loads (EarlyCheck)
+        from console.records.database import EarlyCheck
+        early = EarlyCheck(Path(data_dir))
     check_display()
     from PySide6.QtWidgets import QApplication
 
@@ -94,7 +97,8 @@ def run_gui(args, *, data_dir: str | None, demo: bool, devices=None) -> int:
     if demo:
         devices, simulators = demo_devices(args.scenario)
     try:
-        console = build_console(data_dir, devices, demo=demo, simulators=simulators, defer_plots=True)
+        console = build_console(data_dir, devices, demo=demo, simulators=simulators, defer_plots=True,
+                                early_check=early)
     except Exception:
         for sim in simulators:
             sim.stop()

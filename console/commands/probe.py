@@ -71,7 +71,8 @@ def run(args) -> int:
     finally:
         link.stop()
     stats = codec.stats
-    print(f"probe: {stats.bytes_in} bytes, {stats.frames_ok} frames decoded, {stats.frames_bad} bad frames, "
+    print(f"probe: {stats.bytes_in} bytes, {stats.frames_ok} frames decoded, {stats.frames_bad} bad frames "
+          f"({stats.frames_damaged} of them damaged on the line), "
           f"{values} values in {args.seconds:g} s", file=sys.stderr)
     if stats.frames_ok:
         return 0

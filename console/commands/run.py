@@ -22,6 +22,10 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     directory = data_dir(args.data_dir)
+    # the records' start-up check runs while the device configuration, Python and Qt load (EarlyCheck); it only
+    # reads, and is waited for before the console opens the records
+    from console.records.database import EarlyCheck
+    early = EarlyCheck(directory)
     devices = gui.configured_devices(directory)
     if devices is None and args.seconds:
         print("No devices configured for this bed: starting the demo with simulated devices for this scripted "
@@ -37,4 +41,5 @@ def run(args) -> int:
                   "`bedside-console` opens the set-up again.", file=sys.stderr)
             return 0
         devices = gui.configured_devices(directory)
-    return gui.run_gui(args, data_dir=str(directory), demo=False, devices=devices)
+        early = None  # the set-up has written the records since: checked again when opened
+    return gui.run_gui(args, data_dir=str(directory), demo=False, devices=devices, early=early)

@@ -158,7 +158,8 @@ def _test(args) -> int:
             else:
                 vals = " ".join(f"{k}={v.replace(' ', '')}" for k, v in snap.values.items()) or "-"
                 print(f"{snap.elapsed:4.0f} s  bytes {snap.bytes_in:<6} frames {snap.frames_ok:<5} "
-                      f"errors {snap.frames_bad:<4} {snap.link_state:<12} values {vals}", flush=True)
+                      f"errors {snap.frames_bad:<4} damaged {snap.frames_damaged:<4} {snap.link_state:<12} "
+                      f"values {vals}", flush=True)
     finally:
         test.stop()
     snap = test.snapshot()

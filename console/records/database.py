@@ -215,13 +215,120 @@ def _check_file(conn: sqlite3.Connection, path: Path, skip: tuple[str, ...] = ()
                              f"changed; install the newer version to use it.")
 
 
-def open_database(data_dir: Path, *, readonly: bool = False, defer_vitals_check: bool = False) -> Database:
+class EarlyCheck:
+    """The console's start-up check of the clinical tables (every table but BACKGROUND_CHECKED, and the
+    schema version), on its own thread, started first thing so that Python's and Qt's imports and the window's
+    building overlap with it; `open_database(..., early=check)` waits for it (`result`) before the file is
+    opened for writing or any record read, and raises what it found: a damaged or too new file still stops the
+    console, with the same message, before any clinical use.
+
+    Why it costs: with a year of records the clinical tables' pages (the events table and its indexes, ~24 MB)
+    lie scattered through the whole file, so from a cold file cache the check is thousands of random reads
+    (0.47 s cold against 0.04 s warm on the test machine: docs/benchmarks.md, "Cold start"). When the check
+    is not done after `prefetch_after_s` (a warm cache never waits that long), `prefetch` more connections
+    read the events table's parts and its indexes in parallel, so the disk gets those reads together rather
+    than one after another, and the check finds the pages in the file cache.
+
+    A data directory without a database yet has nothing to check; `open_database` creates the file. Nothing
+    here creates the database or writes a record (SQLite may create its -shm/-wal side files, as any open does)."""
+
+    def __init__(self, data_dir: Path, *, prefetch: int = 4, prefetch_after_s: float = 0.05) -> None:
+        self.path = Path(data_dir) / FILE_NAME
+        self.prefetch = prefetch
+        self.prefetch_after_s = prefetch_after_s
+        self.existed: bool | None = None  # whether there was a file to check (known once the check ran)
+        self.prefetched = False
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="records-early-check", daemon=True)
+        self._thread.start()
+
+    def _connect(self, mode: str) -> sqlite3.Connection:
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None,
+                               check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+
+    def _run(self) -> None:
+        helper = None
+        try:
+            self.existed = self.path.is_file()
+            if not self.existed:
+                return
+            try:
+                conn = self._connect("rw")
+                _configure(conn)
+            except sqlite3.DatabaseError as exc:
+                raise DatabaseDamaged(f"The records database {self.path} cannot be opened ({exc}). "
+                                      f"{restore_hint(self.path)}") from None
+            except sqlite3.Error as exc:
+                raise UserError(f"cannot open the records database {self.path} ({exc})") from None
+            if self.prefetch > 0:
+                helper = threading.Thread(target=self._prefetch, name="records-prefetch", daemon=True)
+                helper.start()
+            try:
+                _check_file(conn, self.path, BACKGROUND_CHECKED)
+            finally:
+                conn.close()
+        except BaseException as exc:  # handed to the thread that opens the database
+            self._error = exc
+        finally:
+            self._done.set()
+            if helper is not None:
+                helper.join()
+
+    def _prefetch(self) -> None:
+        """If the check is still running after `prefetch_after_s`: read the events table in `prefetch` parts
+        and each of its indexes, each on its own connection and thread, all at once. Only reads; any error is
+        left to the check, which reports what is wrong."""
+        if self._done.wait(self.prefetch_after_s):
+            return
+        try:
+            conn = self._connect("ro")
+            try:
+                last = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+                indexes = [r[0] for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")]
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return
+        step = last // self.prefetch + 1
+        jobs = [("SELECT max(length(payload)) FROM events WHERE id >= ? AND id < ?", (i * step, (i + 1) * step))
+                for i in range(self.prefetch)]
+        jobs += [('SELECT count(*) FROM events INDEXED BY "%s"' % name.replace('"', '""'), ()) for name in indexes]
+
+        def read(sql: str, args: tuple) -> None:
+            try:
+                reader = self._connect("ro")
+                try:
+                    reader.execute(sql, args).fetchall()
+                finally:
+                    reader.close()
+            except sqlite3.Error:
+                pass
+
+        readers = [threading.Thread(target=read, args=job, name="records-prefetch", daemon=True) for job in jobs]
+        self.prefetched = True
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+
+    def result(self) -> None:
+        """Wait for the check; raise what it found (DatabaseDamaged, DatabaseTooNew, UserError)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def open_database(data_dir: Path, *, readonly: bool = False, defer_vitals_check: bool = False,
+                  early: EarlyCheck | None = None) -> Database:
     """Open (creating if needed) the database in `data_dir`: integrity check, version check, migrations.
 
     `readonly` opens an existing file without creating, migrating or writing anything (verify, backup).
     `defer_vitals_check` (the console's start-up) checks every table except the bulk vitals now, and
     leaves the complete check to `Database.check_in_background`, so a year of vitals does not delay the
-    screen by seconds.
+    screen by seconds. `early`: that check, already started (`EarlyCheck` on the same directory), is waited
+    for here in place of checking again.
     """
     data_dir = Path(data_dir)
     path = data_dir / FILE_NAME
@@ -234,6 +341,9 @@ def open_database(data_dir: Path, *, readonly: bool = False, defer_vitals_check:
         except OSError as exc:
             raise UserError(f"cannot create the data directory {data_dir} ({exc.strerror or exc}); "
                             f"choose another with --data-dir") from None
+    checked = early is not None and early.path == path
+    if checked:
+        early.result()  # raises what it found, before the file is opened here
     try:
         conn = _raw_connect(path, readonly=readonly)
     except sqlite3.DatabaseError as exc:
@@ -241,7 +351,8 @@ def open_database(data_dir: Path, *, readonly: bool = False, defer_vitals_check:
                               f"{restore_hint(path)}") from None
     except sqlite3.Error as exc:
         raise UserError(f"cannot open the records database {path} ({exc})") from None
-    _check_file(conn, path, BACKGROUND_CHECKED if defer_vitals_check else ())
+    if not checked or not early.existed:  # (a file that appeared after the early check looked is checked now)
+        _check_file(conn, path, BACKGROUND_CHECKED if defer_vitals_check or checked else ())
     if not readonly:
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]

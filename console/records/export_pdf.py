@@ -577,7 +577,9 @@ def _draw_alarm_strips(pg: _Pages, database: Database, record: SessionRecord) ->
     high = [a for a in record.alarms if a.priority == "high"]
     if not high:
         return
+    from console.metric_catalog import load_wave_info, wave_info
     cfg = records_config()
+    waves_known = load_wave_info()
     pg.heading(f"Alarm recall: stored waves {cfg.alarm_strip_before_s:g} s before to "
                f"{cfg.alarm_strip_after_s:g} s after each high-priority alarm")
     for alarm in high:
@@ -591,7 +593,8 @@ def _draw_alarm_strips(pg: _Pages, database: Database, record: SessionRecord) ->
             t, v = read_wave(database, info.wave, a, b, source=info.source)
             color = _WAVE_COLORS.get(info.wave.lower(), "#333333")
             pg.chart(f"{title} — {info.source} {info.wave} ({info.rate_hz:g} Hz)",
-                     [Series(f"{info.wave}", t, v, color)], a, b, unit="", marks=[alarm.started],
+                     [Series(f"{info.wave}", t, v, color)], a, b,
+                     unit=wave_info(info.wave, waves_known).unit, marks=[alarm.started],
                      height=mm(26), tick=1.0)
 
 

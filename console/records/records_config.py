@@ -15,6 +15,7 @@ class RecordsConfig:
     wave_zlib_level: int = 6
     wave_flush_s: float = 1.0
     wave_gap_s: float = 0.5
+    wave_join_s: float = 1.0
     alarm_strip_before_s: float = 6.0
     alarm_strip_after_s: float = 4.0
     replication_alarm_after_s: float = 1800.0
@@ -33,6 +34,7 @@ def records_config(doc: Doc | None = None) -> RecordsConfig:
         wave_zlib_level=int(doc.section("waves").number("zlib_level", min=1, max=9)),
         wave_flush_s=doc.section("waves").number("flush_s", min=0.1, max=1.0),
         wave_gap_s=doc.section("waves").number("gap_s", min=0.05, max=10),
+        wave_join_s=doc.section("waves").number("join_s", min=0, max=10),
         alarm_strip_before_s=doc.section("waves").number("alarm_strip_before_s", min=0, max=60),
         alarm_strip_after_s=doc.section("waves").number("alarm_strip_after_s", min=0, max=60),
         replication_alarm_after_s=60 * doc.section("replication").number("alarm_after_minutes", min=1, max=24 * 60),

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from typing import Callable, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from console.records.background_writer import BackgroundWriter
 from console.records.database import Database, transaction
+
+if TYPE_CHECKING:  # numpy is imported where it is used: not before the console's first frame
+    import numpy as np
 
 #: Rows kept in memory while the disk refuses writes (about an hour of 6 metrics at 1 Hz per device pair).
 MAX_PENDING_ROWS = 50_000
@@ -130,6 +131,7 @@ def source_id(conn: sqlite3.Connection, cache: dict[str, int], name: str) -> int
 def read_vitals(database: Database, metric: str, since: float | None = None, until: float | None = None,
                 device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Times and values of one metric, oldest first, as float arrays (empty when nothing matches)."""
+    import numpy as np
     sql = ("SELECT v.t, v.value FROM vitals v JOIN metrics m ON m.id = v.metric_id "
            "WHERE m.name = ?")
     params: list = [metric]
@@ -159,6 +161,7 @@ def metric_units(database: Database) -> dict[str, str]:
 def bulk_insert(database: Database, device: str, metric: str, unit: str, t: np.ndarray,
                 values: np.ndarray) -> int:
     """Write a whole series at once (imports, synthetic sessions for tests and benchmarks)."""
+    import numpy as np
     with database.write() as conn:
         conn.execute("INSERT OR IGNORE INTO metrics(name, unit) VALUES (?, ?)", (metric, unit))
         conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (device,))

@@ -23,13 +23,14 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable
 
 from console.records.background_writer import BackgroundWriter
 from console.records.database import Database, transaction
 from console.records.vitals import source_id
+
+if TYPE_CHECKING:  # numpy is imported where it is used: not before the console's first frame
+    import numpy as np
 
 #: the block format written now; `codec` is stored with every block, so older formats stay readable
 CODEC = "i16-pred-shuffle-zlib"
@@ -42,6 +43,7 @@ def _lattice_step(v: np.ndarray, lo: float, hi: float) -> float:
 
     The smallest difference between distinct values is the step, or a small multiple of it when a block
     happens not to hold two neighbouring levels (a flat stretch of pleth): try its fractions 1/1 … 1/16."""
+    import numpy as np
     unique = np.unique(v)
     smallest = float(np.diff(unique).min())
     tol = 1e-9 * max(1.0, abs(lo), abs(hi))
@@ -58,15 +60,18 @@ def _lattice_step(v: np.ndarray, lo: float, hi: float) -> float:
 def _shuffle(r: np.ndarray) -> bytes:
     # low bytes, then high bytes: the high bytes of small residuals are nearly all 0x00/0xFF and zlib, which
     # matches bytes, packs them far better apart (measured 6-25 % smaller for ECG than interleaved)
+    import numpy as np
     return r.astype("<i2").view(np.uint8).reshape(-1, 2).T.tobytes()
 
 
 def _unshuffle(raw: bytes) -> np.ndarray:
+    import numpy as np
     planes = np.frombuffer(raw, dtype=np.uint8).reshape(2, -1)
     return np.ascontiguousarray(planes.T).view("<i2").ravel()
 
 
 def _quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
+    import numpy as np
     v = np.asarray(values, dtype=np.float64)
     lo, hi = float(v.min()), float(v.max())
     if hi > lo:
@@ -91,6 +96,7 @@ def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, byte
     second differences, ~5 % smaller than first), the samples themselves on noisy ones (differencing
     doubles the noise's variance: 4 counts of noise on 12-bit ECG measured 28 % smaller undifferenced).
     Trying all three costs ~1 s of CPU per hour of ECG + pleth (docs/benchmarks.md)."""
+    import numpy as np
     scale, offset, q16 = _quantise(values)
     best = b""
     residual = q16
@@ -105,6 +111,7 @@ def encode_block(values: np.ndarray, level: int = 6) -> tuple[float, float, byte
 
 
 def decode_block(scale: float, offset: float, data: bytes, codec: str = CODEC) -> np.ndarray:
+    import numpy as np
     if codec == CODEC:
         order, residual = data[0], _unshuffle(zlib.decompress(data[1:]))
         if order > max(PREDICTORS):
@@ -209,6 +216,7 @@ class WaveRecorder(BackgroundWriter):
                          f"write failures; check the disk")
 
     def _write(self, conn: sqlite3.Connection) -> bool:
+        import numpy as np
         todo = self._closed + [b for b in self._open.values() if b.dirty and b.samples]
         if not todo:
             return True
@@ -278,10 +286,10 @@ def stored_waves(database: Database, since: float | None = None, until: float | 
 _MAX_BLOCK_LOOKBACK_S = 120.0
 
 
-def read_wave(database: Database, wave: str, since: float, until: float,
-              source: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Sample times and values of `wave` in [since, until], oldest first, as float64 arrays."""
-    sql = ("SELECT b.t0, b.rate_hz, b.scale, b.offset, b.codec, b.data FROM wave_blocks b "
+def _blocks(database: Database, wave: str, since: float, until: float, source: str | None):
+    """(source id, first sample time, rate, samples) of each stored block of `wave` reaching into
+    [since, until], per source oldest first."""
+    sql = ("SELECT b.source_id, b.t0, b.rate_hz, b.scale, b.offset, b.codec, b.data FROM wave_blocks b "
            "WHERE b.wave = ? AND b.t0 >= ? AND b.t0 <= ?")
     params: list = [wave, float(since) - _MAX_BLOCK_LOOKBACK_S, float(until)]
     if source is not None:
@@ -290,9 +298,16 @@ def read_wave(database: Database, wave: str, since: float, until: float,
     sql += " ORDER BY b.t0"
     with database.lock:
         rows = database.conn.execute(sql, params).fetchall()
+    for source_id, t0, rate, scale, offset, codec, data in rows:
+        yield source_id, t0, rate, decode_block(scale, offset, data, codec)
+
+
+def read_wave(database: Database, wave: str, since: float, until: float,
+              source: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample times and values of `wave` in [since, until], oldest first, as float64 arrays."""
+    import numpy as np
     ts, vs = [], []
-    for t0, rate, scale, offset, codec, data in rows:
-        v = decode_block(scale, offset, data, codec)
+    for _source_id, t0, rate, v in _blocks(database, wave, since, until, source):
         t = t0 + np.arange(len(v)) / rate
         keep = (t >= since) & (t <= until)
         if keep.any():
@@ -300,6 +315,59 @@ def read_wave(database: Database, wave: str, since: float, until: float,
             vs.append(v[keep])
     if not ts:
         return np.empty(0), np.empty(0)
+    return np.concatenate(ts), np.concatenate(vs)
+
+
+def read_wave_runs(database: Database, wave: str, since: float, until: float, source: str | None = None,
+                   join_s: float | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`wave` in [since, until] as runs of continuous samples: (times, values) each, oldest first.
+
+    Stored blocks that follow each other (the next starts at most `join_s` after the last one ends,
+    resources/records.toml [waves] join_s) are one run, so a plot draws one continuous curve; a longer
+    gap (a lost device, a pause in the stream) starts a new run and stays a gap. A block that starts
+    before the run's end (the recorder re-anchored at a device's clock, records.toml gap_s) also starts a
+    new run: drawn joined, the curve would run back in time. Blocks of different sources never join."""
+    import numpy as np
+    if join_s is None:
+        from console.records.records_config import records_config
+        join_s = records_config().wave_join_s
+    runs: list[tuple[int, float, float, list, list]] = []  # source, rate, end, times, values
+    open_run: dict[int, int] = {}
+    for source_id, t0, rate, v in _blocks(database, wave, since, until, source):
+        n = len(v)
+        if not n:
+            continue
+        t = t0 + np.arange(n) / rate
+        keep = (t >= since) & (t <= until)
+        i = open_run.get(source_id)
+        if i is not None:
+            _sid, run_rate, end, _ts, _vs = runs[i]
+            if run_rate != rate or t0 - end > join_s or t0 < end - 0.5 / rate:
+                i = None
+        if i is None:
+            runs.append((source_id, rate, 0.0, [], []))
+            i = open_run[source_id] = len(runs) - 1
+        sid, run_rate, _end, ts, vs = runs[i]
+        runs[i] = (sid, run_rate, t0 + n / rate, ts, vs)
+        if keep.any():
+            ts.append(t[keep])
+            vs.append(v[keep])
+    return [(np.concatenate(ts), np.concatenate(vs)) for _sid, _rate, _end, ts, vs in runs if ts]
+
+
+def runs_for_plot(runs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Runs as one pair of arrays with a NaN between runs: a plot that skips non-finite points
+    (pyqtgraph connect="finite") draws each run as one line and each gap as a gap."""
+    import numpy as np
+    if not runs:
+        return np.empty(0), np.empty(0)
+    ts, vs = [], []
+    for n, (t, v) in enumerate(runs):
+        if n:
+            ts.append(np.array([(ts[-1][-1] + t[0]) / 2]))
+            vs.append(np.array([np.nan]))
+        ts.append(t)
+        vs.append(v)
     return np.concatenate(ts), np.concatenate(vs)
 
 

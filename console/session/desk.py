@@ -235,8 +235,10 @@ class SessionDesk:
         if phase == "infusion":
             held = s.interlock_verdict("resume" if st.started else "start", now)
             if not held.ok:  # the pump is stopped whatever the session says: never "running" in green
-                return "bad", ("PUMP HELD BY THE RESPIRATORY INTERLOCK: " + held.message.split(": ", 1)[1]
-                               + ("" if st.paused or not st.started else " (pause the infusion)"))
+                # short (two lines on a 768-line screen): the alarm bar's row says why and carries the restart
+                return "bad", ("PUMP HELD BY THE RESPIRATORY INTERLOCK: " +
+                               ("pause the infusion" if st.started and not st.paused
+                                else "a physician restarts it"))
             if not st.started:
                 gate = s.alarm_gate_verdict("start", now)
                 if not gate.ok:

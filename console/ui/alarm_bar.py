@@ -2,14 +2,16 @@
 
 IEC 60601-1-8 visual signals: high priority red flashing at 1.4-2.8 Hz, medium yellow at 0.4-0.8 Hz,
 low cyan steady (rates and colours from resources/alarm_defaults.toml). Which alarms get the rows is
-decided in console/alarms/alarm.py (`bar_view`): priority, then unacknowledged before acknowledged, then
-newest; a technical alarm keeps the last row only when it displaces nothing more urgent; the respiratory
+decided in console/alarms/alarm.py (`bar_view`): priority, then unacknowledged before acknowledged, then a
+patient alarm before a technical one, then newest (never a technical alarm first over a patient alarm of its
+priority); a technical alarm keeps the last row only when it displaces nothing more urgent; the respiratory
 interlock's alarm keeps a row while it holds the pump, whatever its priority. The count line
 says how many more there are and how many of them are unacknowledged. The two big buttons are the
 nurse's: acknowledge and audio pause; the interlock's row carries its own "pump stopped" confirmation.
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable
 
@@ -68,6 +70,17 @@ class Flasher(QObject):
 
 def _clock(t: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+#: a value and its unit ("5 /min", "84 %", "62 mmHg"): kept on one line in a row (at 1366 "Resp. rate
+#: low: 5 /" ended one line and "min" began the next)
+_VALUE_UNIT = re.compile(r"(\d) ([%/°]\S*|bpm\b|mmHg\b)")
+
+
+def _keep_units(text: str) -> str:
+    """`text` with a no-break space between each value and its unit, and a word joiner after a unit's
+    leading "/" (a line may break after a slash)."""
+    return _VALUE_UNIT.sub(lambda m: m.group(1) + "\u00a0" + m.group(2).replace("/", "/\u2060", 1), text)
 
 
 def _age(seconds: float) -> str:
@@ -146,7 +159,6 @@ class AlarmRow(QFrame):
         kind = {"technical": " · TECH", "device": " · DEVICE"}.get(alarm.kind, "")
         self.tag.setText(f"{TAGS[alarm.priority]}{kind}")
         self.words = (alarm.text, alarm.instruction)
-        self.fit_text()
         first = _age(now - alarm.started) + (" · ESCALATED" if alarm.escalated else "")
         bits = [first]
         if alarm.latched:
@@ -162,6 +174,10 @@ class AlarmRow(QFrame):
         self.stop_button.setVisible(interlock and "STOP THE PUMP" in alarm.instruction)
         self.resume_button.setVisible(interlock and "Pump stopped by" in alarm.instruction)
         self.ack_button.setVisible(alarm.acknowledged_by is None or alarm.latched)
+        # fitted once the buttons and state column are set: they decide the words' width (the interlock's
+        # restart button appearing left its reason fitted to the wider label, cut at 1366x768)
+        self.layout().activate()
+        self.fit_text()
         self.paint()
 
     def fit_text(self) -> None:
@@ -178,7 +194,7 @@ class AlarmRow(QFrame):
             - self.layout().contentsMargins().bottom()
         alarm_text, instruction = self.words
         for title_px, instruction_px in TEXT_SIZES:
-            text = f"<span style='font-size: {title_px}px'><b>{alarm_text}</b></span>"
+            text = f"<span style='font-size: {title_px}px'><b>{_keep_units(alarm_text)}</b></span>"
             if instruction:
                 text += f"<br><span style='font-size: {instruction_px}px'>{instruction}</span>"
             self.text.setText(text)

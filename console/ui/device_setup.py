@@ -12,10 +12,11 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QGridLayout, QGroupBox,
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QScrollArea, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from console import device_config as dc
 from console.device_test import LiveTest
@@ -26,6 +27,10 @@ from device_drivers.detect import detect
 from device_drivers.ports import PortInfo, list_serial_ports
 
 PORT_COLUMNS = ("Port", "Description", "USB VID:PID", "Serial number")
+#: room left for the window manager's title bar when the dialog is sized to a small screen
+TITLE_BAR_PX = 40
+#: the port and saved-role tables' preferred height (a header and about three rows)
+TABLE_PREFERRED_PX = 130
 
 EXTRA_STYLE = f"""
 QGroupBox {{ border: 1px solid #1f2937; border-radius: 8px; margin-top: 14px; padding: 10px; font-weight: bold; }}
@@ -42,6 +47,16 @@ QPushButton#primary {{ background: #1d4ed8; border-color: #3b82f6; font-weight: 
 """
 
 
+class _Table(QTableWidget):
+    """A table that asks for the height of a few rows and takes more when the dialog has it: Qt sizes a
+    dialog with wrapping text by the tables' preferred heights, which made it taller than a 768-line screen."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        hint.setHeight(TABLE_PREFERRED_PX)
+        return hint
+
+
 class DeviceSetupDialog(QDialog):
     detect_seconds = 3.0
 
@@ -50,7 +65,6 @@ class DeviceSetupDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Devices of this bed")
         self.setStyleSheet(style.STYLESHEET + EXTRA_STYLE)
-        self.resize(1180, 860)
         self.data_dir = Path(data_dir)
         self._ports_source = ports
         self._ports: list[PortInfo] = []
@@ -64,9 +78,20 @@ class DeviceSetupDialog(QDialog):
             self.config = dc.DeviceConfig()
             self.config_error = str(exc)
 
-        root = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()  # a screen shorter than the dialog's least height scrolls it, never cuts it off
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        content = QWidget()
+        content.setObjectName("setupContent")
+        scroll.setWidget(content)
+        outer.addWidget(scroll)
+        root = QVBoxLayout(content)
+        root.setContentsMargins(12, 6, 12, 8)
+        root.setSpacing(4)
         title = QLabel("Devices of this bed")
-        title.setStyleSheet("font-size: 26px; font-weight: bold;")
+        title.setStyleSheet("font-size: 22px; font-weight: bold;")
         root.addWidget(title)
         if self.config_error:
             err = QLabel(f"The saved device file is not valid and is not used: {self.config_error}")
@@ -76,10 +101,13 @@ class DeviceSetupDialog(QDialog):
 
         top = QHBoxLayout()
         root.addLayout(top, 4)
-        top.addWidget(self._build_ports(), 5)
+        left = QVBoxLayout()  # the saved roles under the port list: the dialog fits a 768-line screen
+        left.addWidget(self._build_ports(), 3)
+        left.addWidget(self._build_configured(), 2)
+        top.addLayout(left, 5)
         top.addWidget(self._build_assignment(), 4)
         root.addWidget(self._build_test(), 3)
-        root.addWidget(self._build_configured(), 1)
+        self._fit_to_screen(parent)
 
         self._timer = QTimer(self)
         self._timer.setInterval(250)
@@ -89,11 +117,21 @@ class DeviceSetupDialog(QDialog):
         self._role_changed()
         self._show_configured()
 
+    def _fit_to_screen(self, parent: QWidget | None) -> None:
+        """1180 x 860 where the screen allows; on a smaller one (1366 x 768), the screen's available area
+        less room for the window's title bar."""
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        width, height = 1180, 860
+        if screen is not None:
+            area = screen.availableGeometry()
+            width, height = min(width, area.width() - 16), min(height, area.height() - TITLE_BAR_PX)
+        self.resize(width, height)
+
     # ---- building --------------------------------------------------------------------------------
     def _build_ports(self) -> QGroupBox:
         box = QGroupBox("Serial ports on this computer")
         lay = QVBoxLayout(box)
-        self.port_table = QTableWidget(0, len(PORT_COLUMNS))
+        self.port_table = _Table(0, len(PORT_COLUMNS))
         self.port_table.setHorizontalHeaderLabels(PORT_COLUMNS)
         header = self.port_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
@@ -185,6 +223,9 @@ class DeviceSetupDialog(QDialog):
         self.bytes_label = self._counter(grid, 0, "bytes received")
         self.frames_label = self._counter(grid, 1, "frames decoded")
         self.errors_label = self._counter(grid, 2, "checksum / framing errors")
+        self.errors_label.setToolTip("In brackets: frames the device sent that the line damaged (its header and "
+                                     "length right, the checksum wrong). Many of them: a noisy cable or "
+                                     "interference, not wrong settings.")
         self.link_label = QLabel("not testing")
         self.link_label.setObjectName("counter")
         grid.addWidget(self.link_label, 0, 3)
@@ -212,7 +253,7 @@ class DeviceSetupDialog(QDialog):
     def _build_configured(self) -> QGroupBox:
         box = QGroupBox("Saved for this bed")
         lay = QVBoxLayout(box)
-        self.config_table = QTableWidget(0, 4)
+        self.config_table = _Table(0, 4)
         self.config_table.setHorizontalHeaderLabels(("Role", "Driver", "Where", "Line"))
         self.config_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.config_table.verticalHeader().setVisible(False)
@@ -317,7 +358,9 @@ class DeviceSetupDialog(QDialog):
         snap = self._test.snapshot()
         self.bytes_label.setText(str(snap.bytes_in))
         self.frames_label.setText(str(snap.frames_ok))
-        self.errors_label.setText(str(snap.frames_bad))
+        # frames damaged on the line (right header, wrong checksum) point at the cable, not the settings
+        self.errors_label.setText(f"{snap.frames_bad} ({snap.frames_damaged} damaged)" if snap.frames_damaged
+                                  else str(snap.frames_bad))
         colour = {"connected": style.OK, "silent": style.WARN, "reconnecting": style.BAD}.get(snap.link_state, style.TEXT)
         self.link_label.setText(snap.link_state)
         self.link_label.setStyleSheet(f"color: {colour};")

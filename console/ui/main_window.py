@@ -153,6 +153,11 @@ class MainWindow(QMainWindow):
 
         self.short_parts: list[QWidget] = []  # the alarm bar and side panels that compact on a short screen
         self.metric_source: dict[str, tuple[str, float]] = {}
+        #: metric -> the device an active alarm on it is about: the tile shows that device's value meanwhile
+        self.alarm_source: dict[str, str] = {}
+        #: (metric, device) -> (t, value), the latest from each source (for a switch to the alarm's source)
+        self.source_values: dict[tuple[str, str], tuple[float, float]] = {}
+        self.metric_devices: dict[str, set[str]] = {}  # metric -> every device that has sent it
         header = self.header = QHBoxLayout()
         self.patient_label = QLabel("No patient — start a session from the panel on the right")
         self.patient_label.setStyleSheet("font-size: 18px; font-weight: bold;")
@@ -292,11 +297,17 @@ class MainWindow(QMainWindow):
 
     # --- data in (GUI thread)
     def on_measurement(self, m: Measurement) -> None:
+        self.source_values[(m.metric, m.device)] = (m.t, m.value)
+        devices = self.metric_devices.get(m.metric)
+        if devices is None or m.device not in devices:
+            self.metric_devices.setdefault(m.metric, set()).add(m.device)
         if not self._from_shown_source(m):
             return
         tile = self.tile_for_metric.get(m.metric)
         if tile is not None:
             tile.set_value(m.metric, m.value, m.t)
+            if len(tile.spec.metrics) == 1 and len(self.metric_devices[m.metric]) > 1:
+                tile.set_source(m.device)  # two devices send it: say whose value this is
             if tile.isHidden():
                 tile.setVisible(True)
                 self._relayout_tiles()
@@ -306,12 +317,38 @@ class MainWindow(QMainWindow):
         """One device per metric on screen (a monitor and an oximeter both send SpO2): the first to send it
         keeps it while its value is fresh; if it goes stale, another device's value takes over. Every
         source is still recorded and checked by the alarm engine."""
+        alarmed = self.alarm_source.get(m.metric)
+        if alarmed is not None:
+            return m.device == alarmed
         current = self.metric_source.get(m.metric)
         info = self.catalog.metrics.get(m.metric)
         if current is not None and current[0] != m.device and info is not None and m.t - current[1] < info.fresh_s:
             return False
         self.metric_source[m.metric] = (m.device, m.t)
         return True
+
+    def show_alarm_source(self, metric: str, device: str | None) -> None:
+        """While an alarm on `metric` is active, its tile shows the value of the device the alarm is about
+        (the console calls this on every alarm change). Reported: the SpO2 tile showed the monitor's 97 in
+        a red frame while the alarm bar said "SpO2 84 % below limit 90" from the finger oximeter; a
+        normal number inside the alarm's frame reads as "artefact, ignore it". The tile names its source
+        whenever two devices send the metric, so the other probe's reading is not mistaken for this one."""
+        if device is None:
+            self.alarm_source.pop(metric, None)
+            return
+        if self.alarm_source.get(metric) == device:
+            return
+        self.alarm_source[metric] = device
+        latest = self.source_values.get((metric, device))
+        if latest is None:
+            return
+        t, value = latest
+        self.metric_source[metric] = (device, t)
+        tile = self.tile_for_metric.get(metric)
+        if tile is not None and len(tile.spec.metrics) == 1:
+            tile.set_value(metric, value, t)
+            tile.set_source(device)
+            tile.refresh()
 
     def add_header_button(self, text: str, callback) -> QPushButton:
         button = QPushButton(text)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdi
 from device_drivers.events import DeviceEvent, Measurement
 from device_drivers.manual_pump import Entry, ManualPump, entry_limits
 from console.ui import style
+from console.ui.session.parts import scroll
 from console.ui.session_style import BIG_BUTTON, ERROR_TEXT, GO_BUTTON, SEVERITY, STOP_BUTTON
 
 POLL_MS = 1000
@@ -119,6 +120,10 @@ def big_label(css: str) -> QLabel:
     return label
 
 
+#: room kept for the status box (its longest text) on a roomy and on a short screen
+STATUS_MIN_PX = {False: 130, True: 104}
+
+
 class ManualPumpPanel(QWidget):
     """The keypad; wire it with `ManualPumpPanel(pump, hub.post, user=lambda: desk.user.name if desk.user
     else None, audit=audit, session_id=lambda: desk.session.session_id if desk.session else None)` and put
@@ -133,13 +138,18 @@ class ManualPumpPanel(QWidget):
         self.audit, self.session_id = audit, session_id
         self.message_expires: float | None = None
         self.setStyleSheet(style.STYLESHEET)
-        box = QVBoxLayout(self)
+        outer = QVBoxLayout(self)  # the panel scrolls its own page: its height never sets the window's
+        outer.setContentsMargins(0, 0, 0, 0)
+        content = QWidget()
+        outer.addWidget(scroll(content))
+        box = QVBoxLayout(content)
         box.setContentsMargins(8, 8, 8, 8)
         box.setSpacing(10)
 
-        title = QLabel("Pump — keyed in by the nurse")
-        title.setStyleSheet("font-size: 22px; font-weight: bold;")
-        box.addWidget(title)
+        self.box = box
+        self.title = QLabel("Pump — keyed in by the nurse")
+        self.title.setStyleSheet("font-size: 22px; font-weight: bold;")
+        box.addWidget(self.title)
         self.reminder = big_label(f"font-size: 17px; color: {SEVERITY['info']}; border: 2px solid {SEVERITY['info']}; "
                                   "border-radius: 8px; padding: 8px;")
         self.reminder.setText("These are YOUR ENTRIES, not readings: the console cannot see this pump. "
@@ -152,7 +162,7 @@ class ManualPumpPanel(QWidget):
         self.status_detail = big_label("")
         status_lay.addWidget(self.status)
         status_lay.addWidget(self.status_detail)
-        self.status_box.setMinimumHeight(130)  # room for the longest status: the buttons below never jump
+        self.status_box.setMinimumHeight(STATUS_MIN_PX[False])  # the longest status: the buttons never jump
         box.addWidget(self.status_box)
 
         grid = QGridLayout()
@@ -194,6 +204,13 @@ class ManualPumpPanel(QWidget):
         self.timer.timeout.connect(self.tick)
         self.timer.start(POLL_MS)
         self.refresh()
+
+    def set_short(self, short: bool) -> None:
+        """On a short screen (1366x768) the page's buttons fit unscrolled: no title (the tab says "Pump"),
+        less room kept for the status, tighter spacing."""
+        self.title.setVisible(not short)
+        self.status_box.setMinimumHeight(STATUS_MIN_PX[short])
+        self.box.setSpacing(6 if short else 10)
 
     def _field(self, placeholder: str) -> QLineEdit:
         edit = QLineEdit()

@@ -113,6 +113,16 @@ class VitalTile(QFrame):
         t = max(t for t, _ in self.values.values())
         return now - t >= self.infos[0].fresh_s
 
+    def set_source(self, device: str | None) -> None:
+        """Name the device whose value the tile shows, beside the unit ("% · oximeter"): set when two
+        devices send the metric (a monitor's and a finger oximeter's SpO2 may differ). In smaller type: the
+        time of the last value beside it must keep its room in a 1366-wide window's tile."""
+        if device == getattr(self, "source", None):
+            return
+        self.source = device
+        self.unit.setText(f"{self.spec.unit}<span style='font-size: 12px'> · {device}</span>" if device
+                          else self.spec.unit)
+
     def set_limits(self, text: str) -> None:
         """Alarm limits shown next to the value (the alarm engine sets them)."""
         self.limits.setText(text)

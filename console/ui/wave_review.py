@@ -5,6 +5,8 @@ alarm is a line on it (red: high priority), and the shaded window on the trend i
 (10 s to start with). Drag the window along the trend or pan/zoom the wave plots with the mouse (their time
 axes are linked and the window follows); the "Previous/Next alarm" buttons jump to the alarms. Samples are
 read from the records for the visible span only (decoding a few blocks), never the whole session at once.
+Stored blocks that follow each other are drawn as one curve and a real gap as a gap (records.toml [waves]
+join_s); each wave's axis label and unit come from resources/metrics.toml [waves].
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from console.records.audit import AuditLog
 from console.records.database import Database
 from console.records.session_record import load_session
 from console.records.vitals import read_vitals
-from console.records.waves import read_wave, stored_waves
+from console.metric_catalog import load_wave_info, wave_info
+from console.records.records_config import records_config
+from console.records.waves import read_wave_runs, runs_for_plot, stored_waves
 from console.ui import style
 
 WAVE_COLORS = {"ecg": "#22c55e", "pleth": "#38bdf8"}
@@ -46,6 +50,8 @@ class WaveReview(QWidget):
         super().__init__(parent)
         self.setObjectName("waveReview")
         self.database = database
+        self.join_s = records_config().wave_join_s
+        waves_known = load_wave_info()
         record = load_session(AuditLog(database), session_id)
         self.t0, end = record.vitals_window()
         self.waves = stored_waves(database, self.t0, end)
@@ -102,7 +108,8 @@ class WaveReview(QWidget):
         for n, w in enumerate(self.waves):
             plot = pg.PlotWidget(background=style.BACKGROUND, axisItems={"bottom": _ClockAxis("bottom")})
             plot.setMouseEnabled(x=True, y=False)
-            plot.setLabel("left", f"{w.source} {w.wave}")
+            info = wave_info(w.wave, waves_known)
+            plot.setLabel("left", f"{w.source} {info.label}", units=info.unit or None)  # "monitor ECG (mV)"
             plot.getAxis("left").enableAutoSIPrefix(False)  # the driver's values, not "(x0.001)"
             for a in self.alarms:  # the onset on the waves too, as on the trend
                 plot.addItem(pg.InfiniteLine(a.started, angle=90, pen=pg.mkPen(
@@ -129,12 +136,15 @@ class WaveReview(QWidget):
         try:
             self.region.setRegion((a, b))
             for plot, curve, w in self.plots:
-                t, v = read_wave(self.database, w.wave, a, b, source=w.source)
-                curve.setData(t, v)
+                runs = read_wave_runs(self.database, w.wave, a, b, source=w.source, join_s=self.join_s)
+                t, v = runs_for_plot(runs)  # a NaN between runs: a real gap is not bridged
+                curve.setData(t, v, connect="finite")
                 plot.setXRange(a, b, padding=0)
-                if v.size:
-                    pad = max(1e-6, float(v.max() - v.min())) * 0.08
-                    plot.setYRange(float(v.min()) - pad, float(v.max()) + pad, padding=0)
+                if runs:
+                    low = min(float(r[1].min()) for r in runs)
+                    high = max(float(r[1].max()) for r in runs)
+                    pad = max(1e-6, high - low) * 0.08
+                    plot.setYRange(low - pad, high + pad, padding=0)
         finally:
             self._syncing = False
 

@@ -34,6 +34,9 @@ class IntelliVueSimulator(DeviceModel):
         self._wave_next = 0.0
         self._wave_seq = 0
         self._wave_t = 0.0
+        #: beat phase at the end of the last wave packet, and that time (see _beat_phase)
+        self._phase = 0.0
+        self._phase_t: float | None = None
         self.requests: list[str] = []  # what the host asked for, in order (tests read it)
 
     # ---- physiology -------------------------------------------------------------------------------
@@ -189,12 +192,24 @@ class IntelliVueSimulator(DeviceModel):
         t_list = struct.pack(">HH", 0, 0)
         return [(0x0001, [(w.NOM_ATTR_AL_MON_P_AL_LIST, p_list), (w.NOM_ATTR_AL_MON_T_AL_LIST, t_list)])]
 
+    def _beat_phase(self, t0: float, hr: float) -> float:
+        """The cardiac cycle's phase (0-1) at `t0`, carried on from where the last packet ended.
+
+        The phase advances at the heart rate of the time it covers. Computing it as `t0 * hr / 60` instead
+        jumped by a random fraction of a beat whenever the rate changed between packets (t0 is an epoch
+        time of ~1.8e9 s): a step in the stored and reviewed waves (issue #14)."""
+        if self._phase_t is None:
+            return 0.0
+        return (self._phase + (t0 - self._phase_t) * hr / 60) % 1.0
+
     def _wave_objects(self, t0: float, span: float) -> list[tuple[int, list[tuple[int, bytes]]]]:
         hr = self.vitals(t0)["hr"] or 60
+        phase0 = self._beat_phase(t0, hr)
+        self._phase, self._phase_t = (phase0 + span * hr / 60) % 1.0, t0 + span
         objects = []
         for handle, physio, hz, shape in ((0x0201, 0x4BB4, PLETH_HZ, self._pleth), (0x0202, 0x0102, ECG_HZ, self._ecg)):
             n = round(span * hz)
-            samples = [max(0, min(4095, round(shape(((t0 + i / hz) * hr / 60) % 1.0)))) for i in range(n)]
+            samples = [max(0, min(4095, round(shape((phase0 + i / hz * hr / 60) % 1.0)))) for i in range(n)]
             array = struct.pack(f">{n}H", *samples)
             scale = struct.pack(">IIHH", w.encode_float_type(-1.0 if physio == 0x0102 else 0.0, 2),
                                 w.encode_float_type(1.0, 2), 0, 4095)

@@ -13,8 +13,10 @@ import pytest
 
 from console.alarms.alarm import AudioDemand
 from console.alarms.alarm_config import load_defaults
-from console.alarms.audio import (AlarmSounder, SubprocessPlayer, burst_samples, pulse_onsets, pulse_samples,
-                                  wav_bytes, write_sounds)
+import dataclasses
+
+from console.alarms.audio import (AlarmSounder, SubprocessPlayer, burst_pcm, burst_samples, burst_seconds,
+                                  pulse_onsets, pulse_samples, wav_bytes, write_sounds)
 from alarm_bedside import bedside  # noqa: F401 (a fixture)
 
 CONFIG = load_defaults()
@@ -22,6 +24,7 @@ CONFIG = load_defaults()
 
 def pulses_in(samples: np.ndarray, rate: int) -> list[tuple[float, float]]:
     """(start, duration) of each sounding stretch, found from the signal itself (5 ms RMS windows)."""
+    samples = np.asarray(samples)
     win = int(rate * 0.005)
     n = len(samples) // win
     rms = np.sqrt((samples[: n * win].reshape(n, win) ** 2).mean(axis=1))
@@ -90,6 +93,77 @@ def test_the_wav_files_are_16_bit_mono_and_hold_the_burst(tmp_path):
         samples = np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32767
     assert len(pulses_in(samples, CONFIG.sample_rate)) == 10
     assert wave.open(io.BytesIO(wav_bytes(np.zeros(10), 8000))).getnframes() == 10
+
+
+# ---- the tones as numpy made them until 2026-12-03: the console's plain-Python tones must be the same bytes ----
+def numpy_pulse(p, sample_rate: int, harmonics: int) -> np.ndarray:
+    n = int(round(p.pulse_ms / 1000.0 * sample_rate))
+    t = np.arange(n) / sample_rate
+    wave_ = np.zeros(n)
+    for k in range(1, harmonics + 2):
+        wave_ += np.sin(2 * np.pi * p.fundamental_hz * k * t) / k
+    ramp = max(1, int(round(n * p.rise_percent / 100.0)))
+    envelope = np.ones(n)
+    envelope[:ramp] = np.linspace(0.0, 1.0, ramp)
+    envelope[-ramp:] = np.linspace(1.0, 0.0, ramp)
+    wave_ *= envelope
+    return wave_ / np.max(np.abs(wave_))
+
+
+def numpy_burst(p, sample_rate: int, harmonics: int, *, escalated: bool = False) -> np.ndarray:
+    pulse = numpy_pulse(p, sample_rate, harmonics)
+    out = np.zeros(int(round(burst_seconds(p) * sample_rate)) + 1)
+    for onset in pulse_onsets(p):
+        i = int(round(onset * sample_rate))
+        out[i:i + len(pulse)] += pulse[:len(out) - i]
+    return out * (p.escalated_volume if escalated else p.volume)
+
+
+def numpy_wav(samples: np.ndarray, sample_rate: int) -> bytes:
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm.tobytes())
+    return buf.getvalue()
+
+
+def patterns_to_compare():
+    """The clinic defaults, and variations that take the other branches: other rates and harmonics, a ramp of
+    one sample, a rise over the whole pulse, pulses that overlap (no spacing, or less than none), a loud
+    escalation that clips."""
+    high, medium = CONFIG.audio["high"], CONFIG.audio["medium"]
+    yield high, CONFIG.sample_rate, CONFIG.harmonics
+    yield medium, CONFIG.sample_rate, CONFIG.harmonics
+    yield high, 44100, 6
+    yield medium, 8000, 4
+    yield dataclasses.replace(medium, rise_percent=0.1), 16000, 4
+    yield dataclasses.replace(high, rise_percent=100), 22050, 4
+    yield dataclasses.replace(medium, pulse_spacing_ms=0), 22050, 4
+    yield dataclasses.replace(high, pulse_spacing_ms=-60, half_burst_pause_ms=-100), 22050, 4
+    yield dataclasses.replace(medium, fundamental_hz=987.7, escalated_volume=1.4), 22050, 5
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_the_tones_are_byte_for_byte_what_numpy_made(case, tmp_path):
+    """No numpy before the first frame (tests/ui/test_deferred_plots.py): the tones are made in plain Python,
+    with the same arithmetic; every WAV file is the same bytes as the numpy version's."""
+    p, rate, harmonics = list(patterns_to_compare())[case]
+    assert np.array_equal(np.asarray(pulse_samples(p, rate, harmonics)), numpy_pulse(p, rate, harmonics))
+    for escalated in (False, True):
+        expected = numpy_wav(numpy_burst(p, rate, harmonics, escalated=escalated), rate)
+        assert wav_bytes(burst_samples(p, rate, harmonics, escalated=escalated), rate) == expected
+        assert wav_bytes(burst_pcm(p, rate, harmonics, escalated=escalated), rate) == expected
+    if case == 0:
+        files = write_sounds(CONFIG, tmp_path)
+        for name, path in files.items():
+            priority, escalated = name.split("_")[0], name.endswith("_escalated")
+            expected = (numpy_wav(np.zeros(CONFIG.sample_rate // 20), CONFIG.sample_rate) if name == "probe" else
+                        numpy_wav(numpy_burst(CONFIG.audio[priority], CONFIG.sample_rate, CONFIG.harmonics,
+                                              escalated=escalated), CONFIG.sample_rate))
+            assert path.read_bytes() == expected, name
 
 
 def fake_player(directory, name: str, body: str) -> str:

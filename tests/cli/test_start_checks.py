@@ -1,7 +1,12 @@
 """Starting the console on a machine that cannot show a window says what to do, not a Qt plugin dump."""
 from __future__ import annotations
 
-from console.qt_check import install_advice, missing_libraries, parse_ldd, xcb_plugin
+import shutil
+import subprocess
+
+import pytest
+
+from console.qt_check import install_advice, load_error, missing_libraries, parse_ldd, parse_load_error, xcb_plugin
 
 LDD_WITH_GAPS = """\
 \tlinux-vdso.so.1 (0x00007ffd)
@@ -22,6 +27,35 @@ def test_missing_xcb_libraries_are_named_with_their_debian_packages():
 def test_this_machine_has_what_the_xcb_plugin_needs():
     assert xcb_plugin().exists()
     assert missing_libraries(xcb_plugin()) == []
+
+
+def test_the_plugin_check_runs_in_this_process(monkeypatch):
+    """A sound machine starts no `ldd` process: the plugin is loaded here, for Qt to reuse."""
+    started = []
+    real_run = subprocess.run
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: started.append(a) or real_run(*a, **k))
+    assert load_error(xcb_plugin()) is None
+    assert missing_libraries(xcb_plugin()) == [] and started == []
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler to build a library with a gap")
+def test_a_library_that_cannot_load_names_every_missing_library(tmp_path):
+    """A real shared library whose two dependencies are gone: the loader's failure is caught and `ldd` lists
+    both (the loader's message names only the first)."""
+    for name in ("gapone", "gaptwo"):
+        (tmp_path / f"{name}.c").write_text(f"int {name}(void) {{ return 1; }}\n")
+        subprocess.run(["cc", "-shared", "-fPIC", f"-Wl,-soname,lib{name}.so.7", "-o", str(tmp_path / f"lib{name}.so"),
+                        str(tmp_path / f"{name}.c")], check=True)
+    (tmp_path / "plugin.c").write_text("int gapone(void); int gaptwo(void); int both(void) { return gapone() + gaptwo(); }\n")
+    plugin = tmp_path / "libplugin.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(plugin), str(tmp_path / "plugin.c"), f"-L{tmp_path}",
+                    "-Wl,--no-as-needed", "-lgapone", "-lgaptwo"], check=True)
+    for name in ("gapone", "gaptwo"):
+        (tmp_path / f"lib{name}.so").unlink()
+    error = load_error(plugin)
+    assert error is not None and parse_load_error(error) == ["libgapone.so.7"]
+    assert missing_libraries(plugin) == ["libgapone.so.7", "libgaptwo.so.7"]
+    assert "libgapone.so.7, libgaptwo.so.7" in install_advice(missing_libraries(plugin))
 
 
 def test_no_display_is_one_clear_line(cli):
@@ -59,3 +93,30 @@ def test_the_start_up_probe_reports_the_first_frame_and_quits(cli, tmp_path):
     assert len(lines) == 1
     at, cpu = float(lines[0][1]), float(lines[0][2])
     assert started < at < ended and cpu > 0
+
+
+def test_a_damaged_records_file_stops_the_console_before_its_window_with_what_to_do(cli, tmp_path):
+    """The clinical tables' check runs on its own thread while Qt loads (EarlyCheck); what it finds still
+    stops the start before any window or clinical use: exit 3, one clear message, the file untouched."""
+    import hashlib
+
+    from console.records.audit import AuditLog
+    from console.records.database import FILE_NAME, open_database
+    assert cli("--data-dir", str(tmp_path), "devices", "set", "pump", "--driver", "manual").returncode == 0
+    db = open_database(tmp_path)
+    log = AuditLog(db)
+    for i in range(400):
+        log.append("assessment", {"text": "patient comfortable " * 10, "i": i})
+    db.close()
+    path = tmp_path / FILE_NAME
+    raw = bytearray(path.read_bytes())
+    for offset in range(3 * 4096, 6 * 4096, 7):  # scribble over b-tree pages of the clinical tables
+        raw[offset] = 0xA5
+    path.write_bytes(bytes(raw))
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = cli("run", "--data-dir", str(tmp_path), timeout=120,
+                 env={"QT_QPA_PLATFORM": "offscreen", "BEDSIDE_CONSOLE_FIRST_FRAME": "1"})
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "first-frame" not in result.stdout and "Traceback" not in result.stderr
+    assert "damaged" in result.stderr and str(path) in result.stderr and "restore --from" in result.stderr
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

@@ -54,3 +54,32 @@ class Collector:
                     return event
             time.sleep(0.02)
         raise AssertionError(f"no matching event within {timeout:g} s; last events: {self.since(since)[-8:]}")
+
+
+class NoisyDevice(DeviceModel):
+    """Wraps a simulator; every byte it sends has `byte_error` chance of one flipped bit (seeded), as on a
+    noisy cable. What the host sends arrives intact (as in the line fidelity harness)."""
+
+    def __init__(self, inner: DeviceModel, byte_error: float, seed: int = 14) -> None:
+        from device_drivers.simulators.fidelity import NoisyLine
+        self.inner = inner
+        self.driver = inner.driver
+        self.scenario = inner.scenario
+        self.start = inner.start
+        self.line = NoisyLine(seed, byte_error, 0.0)
+        self.bytes_sent = 0
+        self.bytes_flipped = 0
+
+    def _noisy(self, data: bytes) -> bytes:
+        if not data:
+            return data
+        out, _intact = self.line(data)
+        self.bytes_sent += len(data)
+        self.bytes_flipped += len(self.line.flipped)
+        return out
+
+    def receive(self, data: bytes, now: float) -> bytes:
+        return self._noisy(self.inner.receive(data, now))
+
+    def tick(self, now: float) -> bytes:
+        return self._noisy(self.inner.tick(now))

@@ -38,3 +38,20 @@ def test_diagnosis_in_plain_words():
     assert "damaged" in diagnose(stats(900, 10, 5), 5, 3, "Nonin", link)
     assert "no values" in diagnose(stats(900, 10, 0), 5, 0, "Nonin", link)
     assert diagnose(stats(900, 10, 0), 5, 20, "Nonin", link).startswith("Working")
+
+
+def test_diagnosis_tells_a_noisy_cable_from_wrong_settings():
+    from device_drivers import intellivue_wire as w
+    from device_drivers.intellivue import IntelliVue
+    codec = IntelliVue()
+    frame = bytearray(w.frame(b"\xe1\x00\x00\x02" + b"\x00" * 8))
+    frame[-3] ^= 0x01  # the checksum spoiled on the line: header and length still right
+    for n in range(6):
+        codec.feed(bytes(frame), float(n))
+    assert codec.stats.frames_damaged == 6 and codec.stats.to_json()["frames_damaged"] == 6
+    text = diagnose(codec.stats, 5, 0, codec.title, codec.link)
+    assert "arrived damaged" in text and "check the cable" in text and "baud" not in text
+    some_intact = stats(900, 10, 8)
+    some_intact.frames_damaged = 6
+    assert "6 of them sent by the device and damaged on the line" in diagnose(some_intact, 5, 3, "IntelliVue",
+                                                                              codec.link)

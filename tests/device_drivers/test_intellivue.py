@@ -113,3 +113,34 @@ def test_demo_mode_values_are_withheld_and_reported_as_a_device_state():
     events = codec.feed(w.frame(bytes(user)), 5.0)
     assert "spo2" not in values(events)
     assert [(s.condition, s.active) for s in of_type(events, DeviceStatus)] == [("monitor_demo_data", True)]
+
+
+def test_wave_samples_are_scaled_as_numpy_did_without_importing_it():
+    """The wave samples' scaling is plain Python (numpy's import is left until after the console's first
+    frame): the same values as the former numpy table lookup, for any significant bits, scale and offset."""
+    import random
+    import struct
+
+    import numpy as np
+
+    from device_drivers.intellivue import _WaveSpec
+
+    rng = random.Random(14)
+    for _ in range(200):
+        spec = _WaveSpec()
+        spec.significant_bits = rng.choice([8, 10, 12, 14, 16])
+        spec.scale = rng.choice([None, (rng.uniform(-5, 0), rng.uniform(0.1, 5), rng.randint(0, 100),
+                                        rng.randint(200, 4095))])
+        count, offset = rng.randint(0, 130), rng.randint(0, 5)
+        data = bytes(rng.getrandbits(8) for _ in range(offset + 2 * count + 3))
+        k, base = 1.0, 0.0
+        if spec.scale:
+            lo_abs, hi_abs, lo, hi = spec.scale
+            k = (hi_abs - lo_abs) / (hi - lo)
+            base = lo_abs - lo * k
+        table = base + np.arange(1 << spec.significant_bits) * k
+        expected = tuple(table.take(np.frombuffer(data, ">u2", count, offset), mode="wrap").tolist())
+        assert spec.values(data, offset, count) == expected
+        assert all(type(v) is float for v in expected)
+    with pytest.raises(struct.error):  # a block shorter than it says is refused, as before (a bad frame)
+        _WaveSpec().values(b"\x00\x01", 0, 2)

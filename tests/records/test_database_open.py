@@ -9,7 +9,7 @@ import pytest
 
 from console.errors import UserError
 from console.records.audit import AuditLog
-from console.records.database import (FILE_NAME, DatabaseDamaged, DatabaseMissing, DatabaseTooNew,
+from console.records.database import (FILE_NAME, DatabaseDamaged, DatabaseMissing, DatabaseTooNew, EarlyCheck,
                                       open_database)
 from console.records.migrations import latest_version
 
@@ -173,3 +173,72 @@ def test_damage_in_the_clinical_tables_stops_start_up_even_with_the_vitals_check
     _damage_pages(data_dir, "events", count=2)
     with pytest.raises(DatabaseDamaged):
         open_database(data_dir, defer_vitals_check=True)
+
+
+# ---- the start-up check on its own thread (EarlyCheck): same verdicts, nothing written, nothing read first ----
+def _events(data_dir, n=400):
+    db = open_database(data_dir)
+    log = AuditLog(db)
+    for i in range(n):
+        log.append("assessment", {"text": "patient comfortable " * 10, "i": i})
+    db.close()
+
+
+def test_the_early_check_of_a_sound_file_lets_the_console_open_it_without_checking_again(data_dir, monkeypatch):
+    _events(data_dir)
+    early = EarlyCheck(data_dir, prefetch_after_s=0)  # the parallel read-ahead too, as from a cold cache
+    early.result()
+    assert early.existed and early.prefetched
+    import console.records.database as database
+    monkeypatch.setattr(database, "_check_file", lambda *a, **k: pytest.fail("checked twice"))
+    db = open_database(data_dir, defer_vitals_check=True, early=early)
+    assert len(AuditLog(db).events()) == 400
+    db.close()
+
+
+def test_damage_found_by_the_early_check_stops_the_open_with_the_same_message_and_nothing_written(data_dir):
+    _events(data_dir)
+    _damage_pages(data_dir, "events", count=2)
+    path = data_dir / FILE_NAME
+    before = digest(path)
+    with pytest.raises(DatabaseDamaged) as inline:
+        open_database(data_dir, defer_vitals_check=True)
+    early = EarlyCheck(data_dir, prefetch_after_s=0)
+    with pytest.raises(DatabaseDamaged) as caught:
+        open_database(data_dir, defer_vitals_check=True, early=early)
+    assert str(caught.value) == str(inline.value) and "restore" in str(caught.value)
+    assert digest(path) == before
+    assert not (data_dir / f"{FILE_NAME}-wal").exists() or (data_dir / f"{FILE_NAME}-wal").stat().st_size == 0
+
+
+def test_the_early_check_refuses_a_file_that_is_not_a_database_and_one_from_a_newer_program(data_dir, tmp_path):
+    data_dir.mkdir()
+    (data_dir / FILE_NAME).write_bytes(b"this is a spreadsheet, not a database" * 200)
+    with pytest.raises(DatabaseDamaged, match="restore"):
+        open_database(data_dir, defer_vitals_check=True, early=EarlyCheck(data_dir))
+    newer = tmp_path / "newer"
+    open_database(newer).close()
+    conn = sqlite3.connect(newer / FILE_NAME)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 7}")
+    conn.close()
+    with pytest.raises(DatabaseTooNew, match="newer version"):
+        open_database(newer, defer_vitals_check=True, early=EarlyCheck(newer))
+
+
+def test_with_no_database_yet_the_early_check_creates_nothing_and_the_open_creates_it(tmp_path):
+    data = tmp_path / "fresh"
+    early = EarlyCheck(data)
+    early.result()
+    assert early.existed is False and not data.exists()
+    db = open_database(data, defer_vitals_check=True, early=early)
+    assert db.schema_version == latest_version()
+    db.close()
+
+
+def test_an_early_check_of_another_directory_is_not_taken_for_this_one(data_dir, tmp_path):
+    _events(data_dir)
+    _damage_pages(data_dir, "events", count=2)
+    other = tmp_path / "other"
+    open_database(other).close()
+    with pytest.raises(DatabaseDamaged):
+        open_database(data_dir, defer_vitals_check=True, early=EarlyCheck(other))

@@ -40,3 +40,33 @@ def test_review_opens_at_the_first_alarm_and_jumps_and_zooms(qtbot, database, tm
     assert (pixels > 150).sum() > 50  # green ECG drawn somewhere below the trend
     dialog.close()
     panel.shutdown()
+
+
+def test_review_draws_stored_blocks_as_one_curve_a_real_gap_as_a_gap_and_units_from_resources(
+        qtbot, database, tmp_path):
+    from console.records.demo_session import write_demo_session
+    from console.records.waves import WaveRecorder
+    from console.ui.wave_review import WaveReview
+    from device_drivers.events import Waveform
+    from tests.records.test_wave_exports import T0
+    write_demo_session(database, "S-9", T0, infusion_min=40, observation_min=60, alarm_priority="high")
+    recorder = WaveRecorder(database)  # 3-s blocks (records.toml)
+    start = T0 + 600
+    beat = np.sin(np.arange(50) / 50 * 2 * np.pi)  # 0.1 s of a 10 Hz sine per packet, continuous across packets
+    for k in range(80):  # 8 s, then 4 s lost, then 6 s
+        if not 80 <= k < 120:
+            recorder.submit(Waveform(start + (k + 1) * 0.1, "monitor", "ecg", tuple(beat), 500.0))
+    for k in range(120, 180):
+        recorder.submit(Waveform(start + (k + 1) * 0.1, "monitor", "ecg", tuple(beat), 500.0))
+    recorder.stop()
+    review = WaveReview(database, "S-9")
+    qtbot.addWidget(review)
+    review.show_window(start - 1, start + 19)
+    plot, curve, _w = review.plots[0]
+    assert plot.getAxis("left").labelText == "monitor ECG" and plot.getAxis("left").labelUnits == "mV"
+    t, v = curve.getOriginalDataset()
+    gaps = np.nonzero(np.isnan(v))[0]
+    assert len(gaps) == 1 and start + 8 < t[gaps[0]] < start + 12  # the 4 s lost: a gap, not a line across
+    first, second = v[:gaps[0]], v[gaps[0] + 1:]
+    assert len(first) == 80 * 50 and len(second) == 60 * 50  # 8 s in three blocks: one curve, no break
+    assert np.abs(np.diff(first)).max() < 0.2  # no step where the 3-s blocks meet

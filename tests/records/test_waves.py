@@ -11,7 +11,7 @@ from console.records.database import FILE_NAME, open_database
 import zlib
 
 from console.records.waves import (CODEC, CODEC_V1, WaveRecorder, decode_block, encode_block, read_wave,
-                                   stored_waves)
+                                   read_wave_runs, runs_for_plot, stored_waves)
 from device_drivers.events import Waveform
 from device_drivers.intellivue import IntelliVue
 from device_drivers.nonin import NoninDf7
@@ -215,3 +215,54 @@ def test_a_refused_write_keeps_the_blocks_and_reports_and_they_arrive_later(data
     recorder.stop()
     t, v = read_wave(database, "ecg", 0, T0 + 10)
     assert v.tolist() == [float(i % 50) for i in range(500)] and t[0] == T0
+
+
+def test_a_stored_run_of_blocks_reads_back_as_one_continuous_series(database, simulator_waves):
+    record_all(database, simulator_waves)  # 60 s of ECG in 3-s blocks (records.toml block_s)
+    source = next(w.device for w in simulator_waves if w.wave == "ecg")
+    blocks = [b for b in stored_waves(database) if b.wave == "ecg" and b.source == source][0].blocks
+    assert blocks >= 15
+    runs = read_wave_runs(database, "ecg", 0, T0 + 100, source=source)
+    assert len(runs) == 1
+    t, v = runs[0]
+    assert np.allclose(np.diff(t), 1 / 500, atol=1e-6)  # no step in time at any block boundary
+    assert np.max(np.abs(v - concat(simulator_waves, source, "ecg"))) < 1e-9
+    pt, pv = runs_for_plot(runs)
+    assert np.isfinite(pv).all() and len(pt) == len(t)
+
+
+def test_a_real_gap_stays_a_gap_and_a_short_one_is_joined(database):
+    recorder = WaveRecorder(database, block_s=1.0)
+    for k in range(4):  # 4 s of samples, then 5 s without, then 2 s
+        recorder.submit(Waveform(T0 + 1.0 + k, "monitor", "pleth", (float(k),) * 125, 125.0))
+    for k in range(2):
+        recorder.submit(Waveform(T0 + 10.0 + k, "monitor", "pleth", (9.0,) * 125, 125.0))
+    recorder.submit(Waveform(T0 + 12.6, "monitor", "pleth", (7.0,) * 75, 125.0))  # 0.6 s later: a short loss
+    recorder.stop()
+    runs = read_wave_runs(database, "pleth", 0, T0 + 100, join_s=1.0)
+    assert [(r[0][0], round(r[0][-1] - r[0][0], 3), len(r[0])) for r in runs] == [
+        (T0, 3.992, 500), (T0 + 9.0, 3.592, 325)]
+    t, v = runs_for_plot(runs)
+    gap = np.nonzero(np.isnan(v))[0]
+    assert len(gap) == 1 and T0 + 4 < t[gap[0]] < T0 + 9  # drawn as a gap, not a line across it
+    assert len(read_wave_runs(database, "pleth", 0, T0 + 100, join_s=0.5)) == 3  # the setting decides
+    assert len(read_wave_runs(database, "pleth", T0 + 10.5, T0 + 11.5)) == 1  # a window inside one run
+
+
+def test_join_s_is_a_records_setting():
+    from console.records.records_config import records_config
+    assert records_config().wave_join_s == 1.0
+
+
+def test_the_simulated_ecg_and_pleth_are_continuous_across_packets():
+    """The simulator used to restart its beat phase at each packet when the rate changed (t0 * hr / 60 of
+    an epoch time): a step in the stored waves. Every packet boundary must look like the inside of a packet."""
+    codec, monitor = IntelliVue(), IntelliVueSimulator()
+    codec.connected(1_800_000_000.0)
+    events = of_type(converse(codec, monitor, 1_800_000_000.0, 1_800_000_120.0), Waveform)
+    for wave in ("ecg", "pleth"):
+        packets = [np.array(w.samples) for w in events if w.wave == wave]
+        assert len(packets) > 300
+        inside = max(float(np.abs(np.diff(p)).max()) for p in packets)  # the beat's steepest normal slope
+        joins = np.array([abs(b[0] - a[-1]) for a, b in zip(packets, packets[1:])])
+        assert joins.max() <= inside, f"{wave}: step of {joins.max():.3f} at a packet boundary (slope {inside:.3f})"

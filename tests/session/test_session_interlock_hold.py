@@ -19,7 +19,7 @@ from console.session.rules.interlock_hold import HELD
 from device_drivers.events import Measurement
 from test_session_bedside_rules import ready_to_start
 
-HELD_WORDS = "the respiratory interlock holds the pump: a physician must release it first"
+HELD_WORDS = "the interlock holds the pump until a physician releases it"
 
 
 class Bed:

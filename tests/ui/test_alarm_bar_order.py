@@ -156,3 +156,22 @@ def test_the_interlock_holding_the_pump_keeps_its_row_under_latched_high_alarms(
     # a cleared (latched) interlock alarm is ordinary: it keeps no row over the HIGH ones
     bar.show_alarms(display_order([spo2, rr, alarm(3, "medium", 1, key=INTERLOCK_KEY, latched=True)]))
     assert shown(bar) == [2, 1]
+
+
+def test_a_value_and_its_unit_stay_on_one_line_at_any_width(bar):
+    """Reported at 1366x768: the interlock's row read "Resp. rate low: 5 /" on one line and "min" on the
+    next. At every bar width from a small window's to a large one's, no line of a row starts with a unit."""
+    from test_interlock_fits_small_screen import laid_out_lines
+    from PySide6.QtWidgets import QApplication
+    text = "Respiratory depression — SpO2 low: 84 %, Resp. rate low: 5 /min, EtCO2: 62 mmHg"
+    bar.show_alarms([alarm(1, "high", 0, key=INTERLOCK_KEY, text=text)])
+    breaks = set()
+    for width in range(900, 1920, 12):
+        bar.resize(width, bar.height())
+        QApplication.processEvents()
+        lines = [line.replace("\u2060", "").replace("\u00a0", " ") for line in laid_out_lines(bar.rows[0].text)]
+        breaks.add(len(lines))
+        for before, after in zip(lines, lines[1:]):
+            assert not before.rstrip().endswith("/"), (width, lines)
+            assert not after.lstrip().startswith(("min", "%", "mmHg")), (width, lines)
+    assert len(breaks) > 1  # the widths tried did wrap the text differently

@@ -85,3 +85,23 @@ def test_a_new_pump_set_up_defaults_to_safe_mode_and_says_why(qtbot, tmp_path, o
     assert not dialog.driver_note.isVisible()
     dialog.role_combo.setCurrentText("oximeter")
     assert not dialog.driver_note.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_dialog_fits_the_screen_without_scrolling(qtbot, tmp_path, oximeter_port, size):
+    """At 1366x768 the dialog was 860 px tall: the saved roles and the diagnosis were below the screen's edge.
+    Sized to the screen less a title bar, everything shows with no scroll bar, the diagnosis included."""
+    from PySide6.QtWidgets import QScrollArea
+    from console.ui.device_setup import TITLE_BAR_PX
+    dialog = DeviceSetupDialog(tmp_path, ports=lambda: [PortInfo(oximeter_port, "pty", None, None, None, None)])
+    qtbot.addWidget(dialog)
+    dialog.resize(min(1180, size[0] - 16), min(860, size[1] - TITLE_BAR_PX))  # what _fit_to_screen gives there
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    scroll = dialog.findChild(QScrollArea)
+    content = scroll.widget()
+    assert not scroll.verticalScrollBar().isVisible()
+    assert content.height() <= scroll.viewport().height()
+    for widget in (dialog.diagnosis_label, dialog.config_table, dialog.save_button, dialog.port_table):
+        bottom = widget.mapTo(content, widget.rect().bottomLeft()).y()
+        assert bottom <= scroll.viewport().height(), f"{widget.objectName() or type(widget).__name__} below the edge"

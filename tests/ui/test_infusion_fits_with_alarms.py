@@ -24,8 +24,9 @@ SINGLE = "Single infusion, 0.5 mg/kg over 40 min"
 RATE = round(72.5 * 0.5 / 1.0 / (40 / 60) + 1e-9, 1)  # 72.5 kg x 0.5 mg/kg at 1 mg/mL over 40 min
 
 
-def start_infusion(console, ui: Ui) -> None:
-    """From the order page: the order, the second nurse's double check, the vial drawn, Start."""
+def start_infusion(console, ui: Ui, before_start=None) -> None:
+    """From the order page: the order, the second nurse's double check, the vial drawn, Start
+    (`before_start()` just before it is pressed)."""
     panel, desk = console.session_panel, console.session_panel.desk
     ui.choose("Protocol", SINGLE)
     ui.click("Place order")
@@ -39,6 +40,8 @@ def start_infusion(console, ui: Ui) -> None:
     ui.type("lot number", "KET-2291", within=box)
     ui.type("expiry", f"{datetime.fromtimestamp(desk.clock()) + timedelta(days=200):%Y-%m-%d}", within=box)
     ui.click("Record draw", within=box)
+    if before_start is not None:
+        before_start()
     ui.click("Start infusion")
     assert desk.session.state.started, panel.message.text()
 

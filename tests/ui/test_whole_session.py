@@ -472,7 +472,7 @@ def try_resume_while_interlock_holds(bed: Bed, rate: float) -> None:
     the pump is held, not "running" in green."""
     assert bed.engine.pump_held and bed.desk.session.state.paused
     bed.ui.click("Resume")
-    refused(bed, "interlock holds the pump", "physician must release it", page="infusion")
+    refused(bed, "interlock holds the pump", "physician releases it", page="infusion")
     assert bed.desk.session.state.paused and bed.pump_rate() == 0
     bed.ui.wait(lambda: "HELD BY THE RESPIRATORY INTERLOCK" in bed.panel.next.text(), "the page to say the pump is held", 10)
     assert SEVERITY["bad"] in bed.panel.next.styleSheet() and "running" not in bed.panel.next.text().lower()

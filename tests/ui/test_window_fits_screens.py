@@ -181,3 +181,32 @@ def test_the_lock_pages_keypad_and_unlock_button_are_on_screen_unscrolled(qtbot,
             parent = parent.parentWidget()
         assert widget.isVisible() and seen == full, f"{widget.text() if hasattr(widget, 'text') else widget}: " \
             f"{full.getCoords()} shows only {seen.getCoords()}"
+
+
+def test_a_bed_with_a_manual_pump_fits_a_1366x768_screen_on_its_first_start(qtbot, tmp_path):
+    """`./bedside run` with a manual pump (the keyed-in pump's tab beside the session) on a new data
+    directory (the first-start page) was 1366x915 on a 1366x768 screen: the pump tab's page did not scroll,
+    so its height set the window's minimum and the device strip was below the screen's edge."""
+    from console import device_config as dc
+    from console.commands.gui import configured_devices
+    data = tmp_path / "data"
+    dc.save(data, dc.DeviceConfig().with_assignment(dc.DeviceAssignment("pump", "manual")))
+    console = build_console(str(data), configured_devices(data), demo=False, with_sound=False)
+    qtbot.addWidget(console.window)
+    window = console.window
+    window.show()
+    assert any(window.side.tabText(i) == "Pump" for i in range(window.side.count()))
+    assert fits(window.minimumSizeHint(), SMALL), window.minimumSizeHint()
+    settle(qtbot, window, SMALL)
+    strip = window.devices
+    assert strip.mapTo(window, strip.rect().bottomLeft()).y() <= SMALL.height()
+    # the keyed-in pump's buttons show without scrolling on that screen (the page compacts when short)
+    from console.ui.manual_pump_panel import ManualPumpPanel
+    from PySide6.QtWidgets import QScrollArea
+    pump = window.findChild(ManualPumpPanel)
+    window.side.setCurrentWidget(pump)
+    QApplication.processEvents()
+    viewport = pump.findChild(QScrollArea).viewport()
+    for button in (pump.start_button, pump.stop_button, pump.change_button):
+        assert button.mapTo(viewport, button.rect().bottomLeft()).y() <= viewport.height(), button.text()
+    console.stop()

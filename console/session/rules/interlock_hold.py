@@ -16,7 +16,9 @@ from console.session.rules.verdict import OK, Verdict
 
 RULE = "interlock_hold"
 ACTIONS = {"start": "start the infusion", "resume": "resume the infusion", "raise": "raise the rate"}
-HELD = "the respiratory interlock holds the pump: a physician must release it first"
+#: Short: it is the red refusal above the infusion page's controls, and on a 768-line screen a longer one pushed
+#: "Change rate" below the fold (NEXT and the alarm bar already say the interlock holds the pump).
+HELD = "the interlock holds the pump until a physician releases it"
 
 
 def interlock_hold(action: str, snapshot: BedsideSnapshot) -> Verdict:

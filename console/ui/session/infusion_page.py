@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from console.session.dose import fmt
 from console.session.errors import SessionError
@@ -74,16 +74,21 @@ class InfusionPage(Page):
         self.soft_reason = line("reason for going past the soft limit")
         change = button("Change rate", PLAIN_BUTTON)
         change.clicked.connect(self._titrate)
-        # the rate and its reason side by side, the preview (only once a new rate is typed) above the button:
-        # on a 768-line screen with alarms the whole change fits beneath Pause and Stop
+        # two rows, as Pause and Stop: the new rate beside its label, then its reason beside the button (the
+        # preview and the soft limit's reason, only when called for, between them). The rate, its reason and
+        # the button in one row were too wide for the panel at 1366x768 (the reason's words were cut), and
+        # three rows pushed the button below the fold with the interlock's NEXT above
         self.new_rate.setMaximumWidth(100)
-        tl.addWidget(QLabel("New rate (mg/kg/h)"), 0, 0, 1, 2)
-        tl.addWidget(self.new_rate, 1, 0)
-        tl.addWidget(self.rate_reason, 1, 1)
-        tl.addWidget(self.rate_preview, 2, 0, 1, 2)
-        tl.addWidget(self.soft_reason, 3, 0, 1, 2)
-        tl.addWidget(change, 4, 0, 1, 2)
-        tl.setColumnStretch(1, 1)
+        rate_row = QHBoxLayout()
+        rate_row.addWidget(QLabel("New rate (mg/kg/h)"))
+        rate_row.addWidget(self.new_rate)
+        rate_row.addStretch(1)
+        tl.addLayout(rate_row, 0, 0, 1, 2)
+        tl.addWidget(self.rate_preview, 1, 0, 1, 2)
+        tl.addWidget(self.soft_reason, 2, 0, 1, 2)
+        tl.addWidget(self.rate_reason, 3, 0)
+        tl.addWidget(change, 3, 1)
+        tl.setColumnStretch(0, 1)
         self.assessment = AssessmentBox(self)
         # Pause, Stop and the rate change first: on a 768-line screen with alarms they are what fits
         # unscrolled; the override (only with an alarm refusing a faster rate) and the assessment (NEXT
@@ -93,7 +98,10 @@ class InfusionPage(Page):
         rb.addWidget(self.assessment)
         lay.addWidget(self.run_box)
         lay.addStretch(1)
-        self.box.addWidget(scroll(inner))
+        self.area = scroll(inner)
+        self.box.addWidget(self.area)
+        #: (session, started, held) at the last refresh: the page goes back to its top when it changes
+        self._seen: tuple | None = None
 
     def _pause_resume(self):
         s, user = self.desk.session, self.desk.require_user()
@@ -171,6 +179,12 @@ class InfusionPage(Page):
         self.start_override.show_verdicts([] if st.started or not held.ok else [gate])
         set_style(self.start_button, GO_BUTTON if gate.ok and held.ok else PLAIN_BUTTON)  # comfort: the core decides
         set_style(self.pause, GO_BUTTON if st.paused and held.ok else PLAIN_BUTTON)
+        seen = (s.session_id, st.started, not held.ok)
+        if seen != self._seen and (st.started or not held.ok):
+            # the infusion has started, or the interlock now holds the pump: the page shows its top (Pause,
+            # Stop, the rate change), not where the nurse had scrolled to (Start, or the assessment)
+            self.area.verticalScrollBar().setValue(0)
+        self._seen = seen
         if st.started:
             self.run_override.show_verdicts([] if not held.ok else
                                             [s.alarm_gate_verdict("resume" if st.paused else "raise", now)])

@@ -181,7 +181,9 @@ class SessionPanel(QWidget):
         # what NEXT said when this was confirmed: a confirmation given beside a red NEXT stays its time
         self.confirmed_under = self.desk.next_step()[0] if severity == "ok" else None
         self.message.setText(text)
-        self.message.setStyleSheet(f"color: {SEVERITY[severity]}; font-size: 18px; font-weight: bold;")
+        # smaller on a short screen, as NEXT: a two-line refusal must leave the page's controls on screen
+        self.message.setStyleSheet(f"color: {SEVERITY[severity]}; font-size: {16 if self.short else 18}px; "
+                                   "font-weight: bold;")
 
     def clear_refusal(self, *_) -> None:
         """The nurse is changing the input a refusal was about: the red words no longer apply, clear them
@@ -301,10 +303,11 @@ class SessionPanel(QWidget):
             held = s.interlock_verdict("resume", now)  # the core's verdict: the pump is stopped and held
             state = ("PAUSED" if st.paused else "volume complete" if st.volume_complete(now) else "running")
             if not held.ok:  # never "running": the pump is stopped and held whatever the session last set
-                state = (f"<span style='color:{style.BAD}'><b>{'PAUSED, ' if st.paused else ''}pump STOPPED and "
-                         "HELD by the respiratory interlock</b></span>")
+                # one line on a 768-line screen (it wrapped): NEXT above says what holds it
+                held_words = "PAUSED, pump HELD" if st.paused else "Pump STOPPED, HELD"
+                state = f"<span style='color:{style.BAD}'><b>{held_words}</b></span>"
             remaining = st.infusion_remaining_seconds(now)
-            rows.append(f"Infusion {state} · {duration_text(st.infusion_seconds(now))} elapsed" +
+            rows.append(f"{'Infusion ' if held.ok else ''}{state} · {duration_text(st.infusion_seconds(now))} elapsed" +
                         (f" · {duration_text(remaining)} left" if remaining is not None else ""))
             rows.append(f"Rate <b>{fmt(st.rate_ml_per_h, 1)} mL/h</b> = "
                         f"{fmt(st.rate_ml_per_h * st.concentration / st.weight_kg, 3)} mg/kg/h")
