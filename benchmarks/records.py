@@ -277,6 +277,11 @@ def first_frame(data: Path, runs: int = 3) -> list[tuple[float, float]]:
     return times
 
 
+def can_drop_caches() -> bool:
+    """Whether this process may empty the kernel's file cache (root on Linux): the cold start-up runs."""
+    return os.access("/proc/sys/vm/drop_caches", os.W_OK)
+
+
 def drop_caches() -> bool:
     try:
         subprocess.run(["sync"], check=True)

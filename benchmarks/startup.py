@@ -91,6 +91,7 @@ def time_start_up(label: str, data: Path, env: dict, runs: int, *, cold: bool = 
                "cpu_median_s": statistics.median(r["first-frame"][1] for r in warm)}
     if cold_runs:
         figures["cold_median_s"] = statistics.median(r["first-frame"][0] for r in cold_runs)
+        figures["cold_runs"] = len(cold_runs)
     return figures
 
 

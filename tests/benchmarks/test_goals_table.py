@@ -63,6 +63,9 @@ def test_start_up_without_a_year_is_not_measured_and_says_why():
     assert goals.startup_rows({"year": {**year, "median_s": 1.51}}, None)[0].status == NOT_MET
     small = goals.startup_rows({"year": {**year, "sessions": 150}}, None)[0]  # not the goal's year
     assert small.status == NOT_MEASURED and "150 sessions" in small.figure
+    # as root the cold start (the first after a boot) is judged too, in a row of its own
+    warm, cold = goals.startup_rows({"year": {**year, "cold_median_s": 1.6, "cold_runs": 3}}, None)
+    assert warm.status == MET and cold.status == NOT_MET and "cold file cache" in cold.goal and "3 runs" in cold.figure
 
 
 def test_the_years_sessions_are_counted_from_its_file(tmp_path):
