@@ -23,6 +23,8 @@ from console.ui.steady_label import SteadyLabel
 COMPACT = {"value": 48, "group": 40, "mean": 26}
 BORDER_PX, BORDER_RADIUS = 4, 8  # the tile's border and corners, as QFrame#tile in console/ui/style.py
 ROOMY = {"value": 56, "group": 46, "mean": 30}
+#: room between the unit (and its source) and the time of the last value at the foot of a tile
+FOOT_GAP_PX = 8
 
 
 class ElidedLabel(SteadyLabel):
@@ -73,6 +75,7 @@ class VitalTile(QFrame):
         head.addStretch(1)
         head.addWidget(self.limits.holder)
         foot = QHBoxLayout()
+        foot.setSpacing(FOOT_GAP_PX)  # else it takes the tile's 0: "bpm · monitor06:38:12" at 1366
         foot.addWidget(self.unit)
         foot.addStretch(1)
         foot.addWidget(self.when.holder)
