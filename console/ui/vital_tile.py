@@ -24,7 +24,7 @@ COMPACT = {"value": 48, "group": 40, "mean": 26}
 BORDER_PX, BORDER_RADIUS = 4, 8  # the tile's border and corners, as QFrame#tile in console/ui/style.py
 ROOMY = {"value": 56, "group": 46, "mean": 30}
 #: room between the unit (and its source) and the time of the last value at the foot of a tile
-FOOT_GAP_PX = 8
+FOOT_GAP_PX = 4
 
 
 class ElidedLabel(SteadyLabel):
