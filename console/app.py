@@ -128,7 +128,7 @@ class Console:
 
 
 #: the demo's bed: role, driver, and the scenario each simulator plays for `demo --scenario S`
-DEMO_BED = (("monitor", "intellivue"), ("oximeter", "masimo-ascii"), ("pump", "ne1000"))
+DEMO_BED = (("monitor", "intellivue"), ("oximeter", "masimo-ascii"), ("pump", "ne1000-safe"))  # the pump as a new set-up defaults to it: CRC-checked replies
 
 
 def demo_devices(scenario: str) -> tuple[list[DeviceSpec], list[PtyServer]]:

@@ -31,7 +31,7 @@ from console.ui.session_style import SEVERITY
 from device_drivers.pty_server import PtyServer
 from device_drivers.simulators.intellivue import IntelliVueSimulator
 from device_drivers.simulators.masimo import MasimoSimulator
-from device_drivers.simulators.ne1000 import Ne1000Simulator
+from device_drivers.simulators.ne1000 import Ne1000SafeSimulator
 from tests.records.pdf_reader import pdf_text
 from gui_driver import Ui
 from quick_alarms import with_delays
@@ -79,7 +79,7 @@ class Clock:
 class Bed:
     def __init__(self, qtbot, data: Path, screens: Path) -> None:
         models = {"monitor": Monitor("normal", start=time.time()), "oximeter": MasimoSimulator("normal", start=time.time()),
-                  "pump": Ne1000Simulator("normal", start=time.time())}
+                  "pump": Ne1000SafeSimulator("normal", start=time.time())}
         assert {role: m.driver for role, m in models.items()} == dict(DEMO_BED)  # the demo's bed, as `demo` builds it
         self.models = models
         self.servers: list[PtyServer] = []
