@@ -100,19 +100,9 @@ def test_a_damaged_records_file_stops_the_console_before_its_window_with_what_to
     stops the start before any window or clinical use: exit 3, one clear message, the file untouched."""
     import hashlib
 
-    from console.records.audit import AuditLog
-    from console.records.database import FILE_NAME, open_database
+    from tests.records.test_database_open import write_damaged_records
     assert cli("--data-dir", str(tmp_path), "devices", "set", "pump", "--driver", "manual").returncode == 0
-    db = open_database(tmp_path)
-    log = AuditLog(db)
-    for i in range(400):
-        log.append("assessment", {"text": "patient comfortable " * 10, "i": i})
-    db.close()
-    path = tmp_path / FILE_NAME
-    raw = bytearray(path.read_bytes())
-    for offset in range(3 * 4096, 6 * 4096, 7):  # scribble over b-tree pages of the clinical tables
-        raw[offset] = 0xA5
-    path.write_bytes(bytes(raw))
+    path = write_damaged_records(tmp_path)
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     result = cli("run", "--data-dir", str(tmp_path), timeout=120,
                  env={"QT_QPA_PLATFORM": "offscreen", "BEDSIDE_CONSOLE_FIRST_FRAME": "1"})

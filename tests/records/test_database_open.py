@@ -71,7 +71,9 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_as_it_was(data_dir):
     assert digest(path) == before
 
 
-def test_a_corrupted_page_is_found_at_startup_and_the_file_is_not_touched(data_dir):
+def write_damaged_records(data_dir):
+    """A records file with 400 audit events whose interior b-tree pages of the clinical tables are then
+    scribbled over (as a failing disk would); returns its path. Also used by tests/cli/test_start_checks.py."""
     db = open_database(data_dir)
     log = AuditLog(db)
     for i in range(400):
@@ -83,6 +85,11 @@ def test_a_corrupted_page_is_found_at_startup_and_the_file_is_not_touched(data_d
     for offset in range(3 * page, 6 * page, 7):  # scribble over interior b-tree pages
         raw[offset] = 0xA5
     path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_corrupted_page_is_found_at_startup_and_the_file_is_not_touched(data_dir):
+    path = write_damaged_records(data_dir)
     before = digest(path)
     with pytest.raises(DatabaseDamaged, match="damaged"):
         open_database(data_dir)
