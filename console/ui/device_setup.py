@@ -14,13 +14,14 @@ from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget,
-                               QScrollArea, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from console import device_config as dc
 from console.device_test import LiveTest
 from console.ui import style
+from console.ui.session.parts import scroll
 from device_drivers import registry
 from device_drivers.codec import PARITY_NAMES, LinkSettings
 from device_drivers.detect import detect
@@ -80,13 +81,9 @@ class DeviceSetupDialog(QDialog):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()  # a screen shorter than the dialog's least height scrolls it, never cuts it off
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
         content = QWidget()
         content.setObjectName("setupContent")
-        scroll.setWidget(content)
-        outer.addWidget(scroll)
+        outer.addWidget(scroll(content))  # a screen shorter than the dialog's least height scrolls it, never cuts it off
         root = QVBoxLayout(content)
         root.setContentsMargins(12, 6, 12, 8)
         root.setSpacing(4)
